@@ -1,0 +1,441 @@
+//! Exploration: running a scenario many times under a strategy, and the
+//! report that comes out.
+//!
+//! A strategy is a [`Scheduler`](crate::rt::Scheduler) built per execution;
+//! this module owns the loop over executions, derives per-execution seeds,
+//! collects distinct outputs and failures, and builds traces for failures.
+
+mod check;
+mod random;
+mod token;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+pub use check::{check_random, replay};
+pub use token::TokenError;
+
+use crate::failure::{Failure, FailureKind};
+use crate::rt::{self, Exec, ExecConfig, ExecFailure, Scheduler};
+use crate::trace::{Trace, TraceEvent, TraceFailure, TraceOutput, TRACE_FORMAT_VERSION};
+use random::{execution_seed, RandomScheduler};
+use token::Token;
+
+/// How the explorer picks the next thread at each scheduling point.
+///
+/// ```
+/// use sim::{Builder, Strategy};
+/// let report = Builder::new().strategy(Strategy::Random).executions(5).explore(|| {});
+/// assert_eq!(report.executions, 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Uniformly at random among the enabled threads, ChaCha8-seeded; each
+    /// execution has its own seed, printed on failure.
+    #[default]
+    Random,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Random => f.write_str("random"),
+        }
+    }
+}
+
+/// How virtual time orders events.
+///
+/// ```
+/// use sim::{Builder, Timing};
+/// let report = Builder::new().timing(Timing::Exact).executions(1).explore(|| {
+///     sim::time::sleep(std::time::Duration::from_secs(2));
+///     assert_eq!(sim::time::now().as_secs(), 2);
+/// });
+/// assert!(report.failures.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Timing {
+    /// Sleeps and timeouts fire exactly on time; everything due at the same
+    /// instant is a scheduling choice.
+    #[default]
+    Exact,
+}
+
+impl fmt::Display for Timing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timing::Exact => f.write_str("exact"),
+        }
+    }
+}
+
+/// The default run seed when neither [`Builder::seed`] nor `SIM_SEED` gives one.
+pub const DEFAULT_SEED: u64 = 0x5eed_0f_51_c0ffee;
+
+/// The default step limit of one execution.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000;
+
+/// Configures and runs an exploration.
+///
+/// ```
+/// use sim::{Builder, FailureKind};
+/// use sim::sync::Lock;
+///
+/// let report = Builder::new().executions(200).seed(1).explore(|| {
+///     let (a, b) = (Lock::new(), Lock::new());
+///     let t = sim::thread::spawn(move || {
+///         let _ga = a.lock();
+///         let _gb = b.lock();
+///     });
+///     {
+///         let _gb = b.lock();
+///         let _ga = a.lock();
+///     }
+///     t.join().unwrap();
+/// });
+/// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    strategy: Strategy,
+    executions: u64,
+    seed: u64,
+    max_steps: u64,
+    race_detection: bool,
+    stop_on_first_failure: bool,
+    stack_size: usize,
+    timing: Timing,
+    name: Option<String>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
+    /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
+    /// failure, Exact timing, 256 KiB stacks.
+    pub fn new() -> Self {
+        Builder {
+            strategy: Strategy::Random,
+            executions: 1000,
+            seed: DEFAULT_SEED,
+            max_steps: DEFAULT_MAX_STEPS,
+            race_detection: true,
+            stop_on_first_failure: true,
+            stack_size: rt::green::DEFAULT_STACK_SIZE,
+            timing: Timing::Exact,
+            name: None,
+        }
+    }
+
+    /// The exploration strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// How many executions to run at most.
+    pub fn executions(mut self, n: u64) -> Self {
+        self.executions = n;
+        self
+    }
+
+    /// The run's seed; execution `i` gets its own seed derived from it.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Steps after which an execution is a `StepLimit` failure.
+    pub fn max_steps(mut self, n: u64) -> Self {
+        self.max_steps = n;
+        self
+    }
+
+    /// Whether to report data races on `Shared` values (default on).
+    pub fn race_detection(mut self, on: bool) -> Self {
+        self.race_detection = on;
+        self
+    }
+
+    /// Whether to stop at the first failing execution (default on). When
+    /// off, exploration goes on and collects every distinct failure.
+    pub fn stop_on_first_failure(mut self, on: bool) -> Self {
+        self.stop_on_first_failure = on;
+        self
+    }
+
+    /// Size in bytes of each green thread's stack (default 256 KiB).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = bytes;
+        self
+    }
+
+    /// The timing model (default [`Timing::Exact`]).
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// The scenario's name, recorded in traces (default: the test's name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn exec_config(&self) -> ExecConfig {
+        ExecConfig {
+            max_steps: self.max_steps,
+            race_detection: self.race_detection,
+            stack_size: self.stack_size,
+        }
+    }
+
+    fn scenario_name(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| std::thread::current().name().map(str::to_string))
+            .unwrap_or_else(|| "scenario".to_string())
+    }
+
+    /// Explores `f`; never panics because `f` fails: failures are in the report.
+    pub fn explore<F>(&self, f: F) -> Report
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
+        let cfg = self.exec_config();
+        let mut run = Run::new(self);
+        for index in 0..self.executions {
+            let seed = execution_seed(self.seed, index);
+            let mut sched = RandomScheduler::new(seed);
+            if run.execute(&main, &cfg, &mut sched, Token::Seed(seed)) && self.stop_on_first_failure
+            {
+                break;
+            }
+        }
+        run.finish(false)
+    }
+
+    /// Re-runs the one execution that `token` names.
+    pub fn replay<F>(&self, f: F, token: &str) -> Result<Report, TokenError>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let token = Token::parse(token)?;
+        let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
+        let mut run = Run::new(self);
+        let Token::Seed(seed) = token;
+        run.execute(
+            &main,
+            &self.exec_config(),
+            &mut RandomScheduler::new(seed),
+            token,
+        );
+        Ok(run.finish(false))
+    }
+
+    /// The trace of the one execution that `token` names, failing or not.
+    ///
+    /// ```
+    /// let trace = sim::Builder::new().trace(|| sim::println!("hi"), "7").unwrap();
+    /// assert_eq!(trace.output_text(), "hi\n");
+    /// assert!(trace.failure.is_none());
+    /// ```
+    pub fn trace<F>(&self, f: F, token: &str) -> Result<Trace, TokenError>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let token = Token::parse(token)?;
+        let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
+        let Token::Seed(seed) = token;
+        rt::run_execution(&main, &self.exec_config(), &mut RandomScheduler::new(seed));
+        Ok(rt::with_exec(|e| build_trace(self, e, &token.to_string())))
+    }
+}
+
+/// The outcome of an exploration.
+///
+/// ```
+/// let report = sim::Builder::new().executions(3).explore(|| sim::println!("same"));
+/// assert_eq!(report.executions, 3);
+/// assert_eq!(report.outputs.get("same\n"), Some(&3));
+/// assert!(report.failures.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Executions run (with the default stop-at-first-failure, the 1-based
+    /// index of the failing one).
+    pub executions: u64,
+    /// True only when the whole space of executions was covered (never for
+    /// random strategies).
+    pub complete: bool,
+    /// Distinct failures, in the order found.
+    pub failures: Vec<Failure>,
+    /// Every distinct output (all printed text of an execution,
+    /// concatenated) with how many executions printed it.
+    pub outputs: BTreeMap<String, u64>,
+    /// The strategy used.
+    pub strategy: Strategy,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+impl Report {
+    /// The first failure, if any.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failures.first()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} executions ({}, seed {}), {}, {} distinct output(s), {} failure(s)",
+            self.executions,
+            self.strategy,
+            self.seed,
+            if self.complete {
+                "complete"
+            } else {
+                "not complete"
+            },
+            self.outputs.len(),
+            self.failures.len()
+        )?;
+        for failure in &self.failures {
+            writeln!(f, "{failure}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The state of one exploration in progress.
+struct Run<'a> {
+    builder: &'a Builder,
+    executions: u64,
+    failures: Vec<Failure>,
+    failure_keys: BTreeSet<(FailureKind, String)>,
+    outputs: BTreeMap<String, u64>,
+    output_buf: String,
+}
+
+impl<'a> Run<'a> {
+    fn new(builder: &'a Builder) -> Self {
+        Run {
+            builder,
+            executions: 0,
+            failures: Vec::new(),
+            failure_keys: BTreeSet::new(),
+            outputs: BTreeMap::new(),
+            output_buf: String::new(),
+        }
+    }
+
+    /// Runs one execution; returns whether it failed.
+    fn execute(
+        &mut self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        sched: &mut dyn Scheduler,
+        token: Token,
+    ) -> bool {
+        rt::run_execution(main, cfg, sched);
+        self.executions += 1;
+        rt::with_exec(|e| {
+            self.output_buf.clear();
+            for chunk in &e.output {
+                self.output_buf.push_str(&chunk.text);
+            }
+            match self.outputs.get_mut(self.output_buf.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.outputs.insert(self.output_buf.clone(), 1);
+                }
+            }
+            let Some(failure) = &e.failure else {
+                return false;
+            };
+            if self
+                .failure_keys
+                .insert((failure.kind, failure.key.clone()))
+            {
+                let token = token.to_string();
+                self.failures.push(Failure {
+                    kind: failure.kind,
+                    message: failure.message.clone(),
+                    execution: self.executions,
+                    trace: build_trace(self.builder, e, &token),
+                    token,
+                });
+            }
+            true
+        })
+    }
+
+    fn finish(self, complete: bool) -> Report {
+        Report {
+            executions: self.executions,
+            complete,
+            failures: self.failures,
+            outputs: self.outputs,
+            strategy: self.builder.strategy,
+            seed: self.builder.seed,
+        }
+    }
+}
+
+fn build_trace(builder: &Builder, e: &Exec, token: &str) -> Trace {
+    let events = e
+        .events
+        .iter()
+        .map(|ev| TraceEvent {
+            step: ev.step,
+            thread: ev.tid,
+            op: ev.op.name().to_string(),
+            object: ev.op.object().map(|o| {
+                let obj = &e.objects[o.index()];
+                format!("{}#{}", obj.state.kind(), o.0)
+            }),
+            result: match ev.result {
+                rt::op::OpResult::Unit => None,
+                rt::op::OpResult::Bool(b) => Some(b.to_string()),
+                rt::op::OpResult::Spawned(t) => Some(e.thread_name(t)),
+            },
+            time_ns: ev.time,
+            location: ev.location.to_string(),
+        })
+        .collect();
+    Trace {
+        format_version: TRACE_FORMAT_VERSION,
+        scenario: builder.scenario_name(),
+        strategy: builder.strategy.to_string(),
+        token: token.to_string(),
+        timing: builder.timing.to_string(),
+        threads: (0..e.threads.len()).map(|t| e.thread_name(t)).collect(),
+        events,
+        output: e
+            .output
+            .iter()
+            .map(|o| TraceOutput {
+                time_ns: o.time,
+                thread: o.tid,
+                text: o.text.clone(),
+            })
+            .collect(),
+        failure: e.failure.as_ref().map(|f: &ExecFailure| TraceFailure {
+            kind: f.kind,
+            message: f.message.clone(),
+            step: f.step,
+        }),
+    }
+}

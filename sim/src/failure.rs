@@ -1,0 +1,73 @@
+//! What went wrong in an execution.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::trace::Trace;
+
+/// The kind of a failure.
+///
+/// ```
+/// use sim::FailureKind;
+/// assert_eq!(FailureKind::Deadlock.to_string(), "Deadlock");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum FailureKind {
+    /// No thread can run, no timeout is pending, and some thread has not finished.
+    Deadlock,
+    /// Two accesses to one `Shared`, at least one a write, not ordered by happens-before.
+    DataRace,
+    /// A green thread panicked (an assertion in the scenario failed, say).
+    Panic,
+    /// A primitive was used in a way Python raises an error for.
+    Misuse,
+    /// The execution ran past `max_steps`: a possible livelock.
+    StepLimit,
+    /// A replay diverged from the recorded trace.
+    Nondeterminism,
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One failing execution: what failed, how to replay it, and its trace.
+///
+/// ```
+/// use sim::{Builder, FailureKind};
+/// use sim::sync::Lock;
+///
+/// let report = Builder::new().executions(10).explore(|| {
+///     let lock = Lock::new();
+///     lock.release(); // RuntimeError: release unlocked lock
+/// });
+/// let failure = &report.failures[0];
+/// assert_eq!(failure.kind, FailureKind::Misuse);
+/// assert!(failure.message.contains("release unlocked lock"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// What kind of failure this is.
+    pub kind: FailureKind,
+    /// A human-readable account: threads, objects, source locations.
+    pub message: String,
+    /// The token that replays this execution (`sim::replay`, `SIM_REPLAY`).
+    pub token: String,
+    /// 1-based index of the execution within its exploration.
+    pub execution: u64,
+    /// The execution's events, output and failure.
+    pub trace: Trace,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} in execution {} (token {})\n{}",
+            self.kind, self.execution, self.token, self.message
+        )
+    }
+}

@@ -1,0 +1,59 @@
+//! # sim: a deterministic concurrency simulator
+//!
+//! `sim` runs concurrent code on green threads under a scheduler it
+//! controls, on a virtual clock, and explores the interleavings the code can
+//! have. It finds deadlocks, data races, misuse of primitives and panics,
+//! and every failure comes with a token that replays it exactly.
+//!
+//! The primitives are Python's (`Lock`, `RLock`, ...), with Python's
+//! semantics, so that the programs of a Python threading notebook can be
+//! ported line by line.
+//!
+//! ```
+//! use sim::sync::Lock;
+//! use sim::{Builder, FailureKind, Shared};
+//!
+//! // Two threads increment a shared counter under a lock: no failure.
+//! sim::check_random(|| {
+//!     let lock = Lock::new();
+//!     let count = Shared::new(0);
+//!     let handles: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let count = count.clone();
+//!             sim::thread::spawn(move || {
+//!                 let _g = lock.lock();
+//!                 count.set(count.get() + 1);
+//!             })
+//!         })
+//!         .collect();
+//!     for h in handles {
+//!         h.join().unwrap();
+//!     }
+//!     assert_eq!(count.get(), 2);
+//! }, 1000);
+//! ```
+//!
+//! Start reading at [`Builder`] (how to run), [`thread`], [`sync`] and
+//! [`Shared`] (what scenarios use), and `ARCHITECTURE.md` for the inside.
+
+mod explore;
+mod failure;
+mod output;
+pub(crate) mod rt;
+mod shared;
+pub mod sync;
+pub mod thread;
+pub mod time;
+mod trace;
+
+pub use explore::{
+    check_random, replay, Builder, Report, Strategy, Timing, TokenError, DEFAULT_MAX_STEPS,
+    DEFAULT_SEED,
+};
+pub use failure::{Failure, FailureKind};
+pub use rt::green::DEFAULT_STACK_SIZE;
+pub use shared::Shared;
+pub use trace::{Trace, TraceEvent, TraceFailure, TraceOutput, TRACE_FORMAT_VERSION};
+
+#[doc(hidden)]
+pub use output::print_fmt as __print_fmt;

@@ -1,0 +1,845 @@
+//! The runtime: one execution of a scenario on green threads and a virtual
+//! clock.
+//!
+//! The runtime knows nothing of exploration strategies. It asks a
+//! [`Scheduler`] one question, "which of these enabled threads next?", and
+//! otherwise runs the execution: it keeps every thread's pending operation,
+//! decides which are enabled, advances the virtual clock when none is,
+//! performs the chosen operation (updating object state and vector clocks,
+//! checking for races and misuse), and resumes the chosen thread until it
+//! announces its next operation.
+//!
+//! Primitives talk to the runtime through one narrow interface:
+//! [`new_object`] to register their state, [`op`] to announce a visible
+//! operation and get its result, and [`with_object`] for read-only peeks.
+
+pub(crate) mod clock;
+mod deadlock;
+pub(crate) mod green;
+pub(crate) mod object;
+pub(crate) mod op;
+pub(crate) mod race;
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::sync::{Arc, Once};
+
+use clock::VectorClock;
+use green::{GreenThread, Resumed};
+use object::{ObjState, Object};
+use op::{Nanos, ObjId, Op, OpResult, Tid};
+use race::{Access, Race};
+
+use crate::failure::FailureKind;
+
+/// The question a strategy answers.
+pub(crate) trait Scheduler {
+    /// Picks one of `enabled` (never empty) to run next; returns its index.
+    fn choose(&mut self, enabled: &[Candidate]) -> usize;
+}
+
+/// An enabled thread and the operation it would perform.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub(crate) tid: Tid,
+    pub(crate) op: Op,
+}
+
+/// Settings of one execution.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecConfig {
+    pub(crate) max_steps: u64,
+    pub(crate) race_detection: bool,
+    pub(crate) stack_size: usize,
+}
+
+/// A thread's name, formatted only when needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ThreadName {
+    Main,
+    Numbered(u32),
+    Custom(String),
+}
+
+impl std::fmt::Display for ThreadName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThreadName::Main => f.write_str("MainThread"),
+            ThreadName::Numbered(n) => write!(f, "Thread-{n}"),
+            ThreadName::Custom(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Where a thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Life {
+    /// Created by `spawn`, not yet run to its first operation.
+    NotStarted,
+    /// Suspended at a scheduling point, `pending` is its next operation.
+    Waiting,
+    /// Running right now.
+    Running,
+    /// Its body has returned or panicked.
+    Finished,
+}
+
+/// The runtime's record of one green thread.
+#[derive(Debug)]
+pub(crate) struct ThreadState {
+    pub(crate) name: ThreadName,
+    pub(crate) daemon: bool,
+    pub(crate) life: Life,
+    pub(crate) pending: Op,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) result: OpResult,
+    pub(crate) clock: VectorClock,
+    /// The panic message, if the thread panicked.
+    pub(crate) panic: Option<String>,
+    /// Text of a pending `print`.
+    pub(crate) text: String,
+}
+
+/// One performed operation, as recorded in the event log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    pub(crate) step: u64,
+    pub(crate) tid: Tid,
+    pub(crate) op: Op,
+    pub(crate) result: OpResult,
+    pub(crate) time: Nanos,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// Text printed by a thread with `sim::print!`.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputChunk {
+    pub(crate) time: Nanos,
+    pub(crate) tid: Tid,
+    pub(crate) text: String,
+}
+
+/// What went wrong in an execution, as the runtime saw it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecFailure {
+    pub(crate) kind: FailureKind,
+    pub(crate) message: String,
+    /// What makes two failures the same, for collecting distinct ones (the
+    /// message, or for races the pair of source locations).
+    pub(crate) key: String,
+    pub(crate) tid: Option<Tid>,
+    pub(crate) step: u64,
+}
+
+/// The whole state of the running (or last) execution on this OS thread.
+pub(crate) struct Exec {
+    pub(crate) active: bool,
+    pub(crate) serial: u64,
+    pub(crate) cfg: ExecConfig,
+    pub(crate) threads: Vec<ThreadState>,
+    pub(crate) objects: Vec<Object>,
+    pub(crate) now: Nanos,
+    pub(crate) steps: u64,
+    pub(crate) current: Tid,
+    pub(crate) events: Vec<Event>,
+    pub(crate) output: Vec<OutputChunk>,
+    pub(crate) failure: Option<ExecFailure>,
+    /// Set when the failure ends the execution at once.
+    terminal: bool,
+    tearing_down: bool,
+    unnamed_threads: u32,
+    unstarted: Vec<Tid>,
+    enabled: Vec<Candidate>,
+}
+
+thread_local! {
+    static EXEC: RefCell<Exec> = const { RefCell::new(Exec::new()) };
+    static GREEN: RefCell<Vec<Option<GreenThread>>> = const { RefCell::new(Vec::new()) };
+    /// True while a green thread runs: its panics are captured, not printed.
+    static CAPTURE_PANICS: Cell<bool> = const { Cell::new(false) };
+    /// Message and location of the last captured panic.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Depth of `Shared::with` closures on the running thread.
+    static ATOMIC_DEPTH: Cell<u32> = const { Cell::new(0) };
+    static SERIAL: Cell<u64> = const { Cell::new(0) };
+}
+
+impl Exec {
+    const fn new() -> Self {
+        Exec {
+            active: false,
+            serial: 0,
+            cfg: ExecConfig {
+                max_steps: 0,
+                race_detection: true,
+                stack_size: green::DEFAULT_STACK_SIZE,
+            },
+            threads: Vec::new(),
+            objects: Vec::new(),
+            now: 0,
+            steps: 0,
+            current: 0,
+            events: Vec::new(),
+            output: Vec::new(),
+            failure: None,
+            terminal: false,
+            tearing_down: false,
+            unnamed_threads: 0,
+            unstarted: Vec::new(),
+            enabled: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self, cfg: &ExecConfig, serial: u64) {
+        self.active = true;
+        self.serial = serial;
+        self.cfg = cfg.clone();
+        self.threads.clear();
+        self.objects.clear();
+        self.now = 0;
+        self.steps = 0;
+        self.current = 0;
+        self.events.clear();
+        self.output.clear();
+        self.failure = None;
+        self.terminal = false;
+        self.tearing_down = false;
+        self.unnamed_threads = 0;
+        self.unstarted.clear();
+        self.enabled.clear();
+    }
+
+    fn add_thread(&mut self, name: ThreadName, daemon: bool, clock: VectorClock) -> Tid {
+        let tid = self.threads.len();
+        let mut clock = clock;
+        clock.tick(tid);
+        self.threads.push(ThreadState {
+            name,
+            daemon,
+            life: Life::NotStarted,
+            pending: Op::Start,
+            location: Location::caller(),
+            result: OpResult::Unit,
+            clock,
+            panic: None,
+            text: String::new(),
+        });
+        self.unstarted.push(tid);
+        tid
+    }
+
+    /// The name of thread `tid`, for reports.
+    pub(crate) fn thread_name(&self, tid: Tid) -> String {
+        self.threads[tid].name.to_string()
+    }
+
+    fn fail(&mut self, kind: FailureKind, message: String, tid: Option<Tid>, terminal: bool) {
+        let key = message.clone();
+        self.fail_keyed(kind, message, key, tid, terminal);
+    }
+
+    fn fail_keyed(
+        &mut self,
+        kind: FailureKind,
+        message: String,
+        key: String,
+        tid: Option<Tid>,
+        terminal: bool,
+    ) {
+        if self.failure.is_none() {
+            self.failure = Some(ExecFailure {
+                kind,
+                message,
+                key,
+                tid,
+                step: self.steps,
+            });
+        }
+        self.terminal |= terminal;
+    }
+
+    fn is_enabled(&self, tid: Tid, op: Op) -> bool {
+        let due = |d: Option<Nanos>| d.is_some_and(|d| self.now >= d);
+        match op {
+            Op::Sleep { until } => self.now >= until,
+            Op::Join { target } => self.threads[target].life == Life::Finished,
+            Op::LockAcquire { lock, deadline } => match self.objects[lock.index()].state {
+                ObjState::Lock { locked, .. } => !locked || due(deadline),
+                _ => unreachable!("LockAcquire on a non-Lock"),
+            },
+            Op::RLockAcquire { lock, deadline } => match self.objects[lock.index()].state {
+                ObjState::RLock { owner, .. } => {
+                    owner.is_none() || owner == Some(tid) || due(deadline)
+                }
+                _ => unreachable!("RLockAcquire on a non-RLock"),
+            },
+            _ => true,
+        }
+    }
+
+    /// Fills `self.enabled`, advancing the clock if nothing can run now.
+    /// Returns false when the execution is over (finished or failed).
+    fn compute_enabled(&mut self) -> bool {
+        loop {
+            self.enabled.clear();
+            let mut live = false;
+            let mut next_deadline: Option<Nanos> = None;
+            for (tid, t) in self.threads.iter().enumerate() {
+                if t.life == Life::Finished {
+                    continue;
+                }
+                live |= !t.daemon;
+                if self.is_enabled(tid, t.pending) {
+                    self.enabled.push(Candidate { tid, op: t.pending });
+                } else if let Some(d) = t.pending.deadline() {
+                    next_deadline = Some(next_deadline.map_or(d, |n: Nanos| n.min(d)));
+                }
+            }
+            if !live {
+                return false;
+            }
+            if !self.enabled.is_empty() {
+                if self.steps >= self.cfg.max_steps {
+                    let msg = self.step_limit_message();
+                    self.fail(FailureKind::StepLimit, msg, None, true);
+                    return false;
+                }
+                return true;
+            }
+            match next_deadline {
+                Some(d) => self.now = d,
+                None => {
+                    let msg = deadlock::report(self);
+                    self.fail(FailureKind::Deadlock, msg, None, true);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn step_limit_message(&self) -> String {
+        let mut msg = format!(
+            "step limit: the execution ran {} steps without finishing (possible livelock); \
+             raise it with Builder::max_steps if the program is just long.\n  still running:",
+            self.steps
+        );
+        for c in &self.enabled {
+            let t = &self.threads[c.tid];
+            msg.push_str(&format!(
+                "\n    {} about to {} at {}",
+                t.name, c.op, t.location
+            ));
+        }
+        msg
+    }
+
+    /// Performs the pending operation of `tid`.
+    fn perform(&mut self, tid: Tid) {
+        let op = self.threads[tid].pending;
+        let location = self.threads[tid].location;
+        self.steps += 1;
+        let result = match op {
+            Op::Start | Op::Yield | Op::Sleep { .. } => OpResult::Unit,
+            Op::Spawn { daemon, named } => {
+                let name = if named {
+                    ThreadName::Custom(String::new())
+                } else {
+                    self.unnamed_threads += 1;
+                    ThreadName::Numbered(self.unnamed_threads)
+                };
+                let parent_clock = self.threads[tid].clock.clone();
+                let child = self.add_thread(name, daemon, parent_clock);
+                self.threads[tid].clock.tick(tid);
+                OpResult::Spawned(child)
+            }
+            Op::Join { target } => {
+                let (a, b) = two(&mut self.threads, tid, target);
+                a.clock.join(&b.clock);
+                OpResult::Unit
+            }
+            Op::LockAcquire { lock, .. } => {
+                let thread = &mut self.threads[tid];
+                match &mut self.objects[lock.index()].state {
+                    ObjState::Lock {
+                        locked,
+                        holder,
+                        clock,
+                    } => {
+                        if *locked {
+                            OpResult::Bool(false)
+                        } else {
+                            *locked = true;
+                            *holder = Some(tid);
+                            thread.clock.join(clock);
+                            OpResult::Bool(true)
+                        }
+                    }
+                    _ => unreachable!(),
+                }
+            }
+            Op::LockRelease { lock } => {
+                let thread = &mut self.threads[tid];
+                let was_locked = match &mut self.objects[lock.index()].state {
+                    ObjState::Lock {
+                        locked,
+                        holder,
+                        clock,
+                    } => {
+                        let was = *locked;
+                        if was {
+                            *locked = false;
+                            *holder = None;
+                            clock.copy_from(&thread.clock);
+                            thread.clock.tick(tid);
+                        }
+                        was
+                    }
+                    _ => unreachable!(),
+                };
+                if !was_locked {
+                    let msg = format!(
+                        "RuntimeError: release unlocked lock\n  {} released {} at {}, but it was not locked",
+                        self.threads[tid].name,
+                        self.objects[lock.index()],
+                        location
+                    );
+                    self.fail(FailureKind::Misuse, msg, Some(tid), true);
+                }
+                OpResult::Unit
+            }
+            Op::LockLocked { lock } => match self.objects[lock.index()].state {
+                ObjState::Lock { locked, .. } => OpResult::Bool(locked),
+                _ => unreachable!(),
+            },
+            Op::RLockAcquire { lock, .. } => {
+                let thread = &mut self.threads[tid];
+                match &mut self.objects[lock.index()].state {
+                    ObjState::RLock {
+                        owner,
+                        count,
+                        clock,
+                    } => match *owner {
+                        Some(o) if o == tid => {
+                            *count += 1;
+                            OpResult::Bool(true)
+                        }
+                        Some(_) => OpResult::Bool(false),
+                        None => {
+                            *owner = Some(tid);
+                            *count = 1;
+                            thread.clock.join(clock);
+                            OpResult::Bool(true)
+                        }
+                    },
+                    _ => unreachable!(),
+                }
+            }
+            Op::RLockRelease { lock } => {
+                let thread = &mut self.threads[tid];
+                let wrong_owner = match &mut self.objects[lock.index()].state {
+                    ObjState::RLock {
+                        owner,
+                        count,
+                        clock,
+                    } => {
+                        if *owner == Some(tid) {
+                            *count -= 1;
+                            if *count == 0 {
+                                *owner = None;
+                                clock.copy_from(&thread.clock);
+                                thread.clock.tick(tid);
+                            }
+                            None
+                        } else {
+                            Some(*owner)
+                        }
+                    }
+                    _ => unreachable!(),
+                };
+                if let Some(owner) = wrong_owner {
+                    let held = match owner {
+                        Some(o) => format!("it is held by {}", self.threads[o].name),
+                        None => "it is not held by anyone".to_string(),
+                    };
+                    let msg = format!(
+                        "RuntimeError: cannot release un-acquired lock\n  {} released {} at {}, but {held}",
+                        self.threads[tid].name,
+                        self.objects[lock.index()],
+                        location
+                    );
+                    self.fail(FailureKind::Misuse, msg, Some(tid), true);
+                }
+                OpResult::Unit
+            }
+            Op::Read { var } | Op::Write { var } => {
+                if self.cfg.race_detection {
+                    let thread = &self.threads[tid];
+                    let access = Access {
+                        tid,
+                        epoch: thread.clock.get(tid),
+                        step: self.steps,
+                        write: matches!(op, Op::Write { .. }),
+                        location,
+                    };
+                    let race = match &mut self.objects[var.index()].state {
+                        ObjState::Shared { history } => history.record(access, &thread.clock),
+                        _ => unreachable!(),
+                    };
+                    if let Some(race) = race {
+                        let msg = self.race_message(var, race);
+                        let key = format!(
+                            "{} {}:{} {}:{}",
+                            self.objects[var.index()].created_at,
+                            race.earlier.write,
+                            race.earlier.location,
+                            race.later.write,
+                            race.later.location
+                        );
+                        self.fail_keyed(FailureKind::DataRace, msg, key, Some(tid), true);
+                    }
+                }
+                OpResult::Unit
+            }
+            Op::Print => {
+                let text = std::mem::take(&mut self.threads[tid].text);
+                self.output.push(OutputChunk {
+                    time: self.now,
+                    tid,
+                    text,
+                });
+                OpResult::Unit
+            }
+        };
+        self.threads[tid].result = result;
+        self.events.push(Event {
+            step: self.steps,
+            tid,
+            op,
+            result,
+            time: self.now,
+            location,
+        });
+    }
+
+    fn race_message(&self, var: ObjId, race: Race) -> String {
+        let describe = |a: Access| {
+            format!(
+                "{} by {} at {} (step {})",
+                if a.write { "write" } else { "read" },
+                self.threads[a.tid].name,
+                a.location,
+                a.step
+            )
+        };
+        format!(
+            "data race on {}:\n  {}\n  {}\n  are not ordered by happens-before (no lock, join or spawn orders them)",
+            self.objects[var.index()],
+            describe(race.earlier),
+            describe(race.later)
+        )
+    }
+}
+
+/// Mutable references to two distinct threads.
+fn two(threads: &mut [ThreadState], a: Tid, b: Tid) -> (&mut ThreadState, &mut ThreadState) {
+    assert_ne!(a, b, "a thread cannot join itself");
+    if a < b {
+        let (x, y) = threads.split_at_mut(b);
+        (&mut x[a], &mut y[0])
+    } else {
+        let (x, y) = threads.split_at_mut(a);
+        (&mut y[0], &mut x[b])
+    }
+}
+
+/// The last execution's state, for the explorer to read after
+/// [`run_execution`] returns.
+pub(crate) fn with_exec<R>(f: impl FnOnce(&Exec) -> R) -> R {
+    EXEC.with(|e| f(&e.borrow()))
+}
+
+fn install_panic_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CAPTURE_PANICS.with(|c| c.get()) {
+                let payload = info.payload();
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "Box<dyn Any>".to_string());
+                let text = match info.location() {
+                    Some(l) => format!("{msg} (at {l})"),
+                    None => msg,
+                };
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs one execution of `main` as `MainThread`, asking `sched` at each
+/// scheduling point. The execution's state stays readable through
+/// [`with_exec`] until the next one starts.
+pub(crate) fn run_execution(
+    main: &Arc<dyn Fn() + Send + Sync>,
+    cfg: &ExecConfig,
+    sched: &mut dyn Scheduler,
+) {
+    install_panic_hook();
+    let serial = SERIAL.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(
+            !e.active,
+            "sim: an exploration was started from inside a running execution; nested explorations are not supported"
+        );
+        e.reset(cfg, serial);
+        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new());
+        debug_assert_eq!(main_tid, 0);
+    });
+    let main = Arc::clone(main);
+    install_green(0, move || main());
+
+    start_new_threads();
+    loop {
+        let next = EXEC.with(|e| {
+            let mut e = e.borrow_mut();
+            if e.terminal || !e.compute_enabled() {
+                return None;
+            }
+            let choice = if e.enabled.len() == 1 {
+                0
+            } else {
+                sched.choose(&e.enabled)
+            };
+            let tid = e.enabled[choice].tid;
+            e.perform(tid);
+            if e.terminal {
+                None
+            } else {
+                Some(tid)
+            }
+        });
+        let Some(tid) = next else { break };
+        resume(tid);
+        start_new_threads();
+    }
+    teardown();
+}
+
+/// Runs every thread created since the last step up to its first operation.
+fn start_new_threads() {
+    while let Some(tid) = EXEC.with(|e| e.borrow_mut().unstarted.pop()) {
+        resume(tid);
+    }
+}
+
+fn resume(tid: Tid) {
+    let mut green = GREEN
+        .with(|g| g.borrow_mut()[tid].take())
+        .expect("sim: internal error: thread has no stack");
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        e.current = tid;
+        e.threads[tid].life = Life::Running;
+    });
+    CAPTURE_PANICS.with(|c| c.set(true));
+    let resumed = green.resume();
+    CAPTURE_PANICS.with(|c| c.set(false));
+    match resumed {
+        Resumed::Suspended => GREEN.with(|g| g.borrow_mut()[tid] = Some(green)),
+        Resumed::Finished => green.recycle(),
+    }
+}
+
+fn teardown() {
+    EXEC.with(|e| e.borrow_mut().tearing_down = true);
+    let greens: Vec<GreenThread> = GREEN.with(|g| g.borrow_mut().drain(..).flatten().collect());
+    for green in greens {
+        green.recycle();
+    }
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        e.active = false;
+        e.tearing_down = false;
+    });
+}
+
+/// Creates the green thread of `tid`, running `body`.
+pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
+    let stack_size = EXEC.with(|e| e.borrow().cfg.stack_size);
+    let green = GreenThread::new(tid, stack_size, move || {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        thread_finished(tid, outcome);
+    });
+    GREEN.with(|g| {
+        let mut g = g.borrow_mut();
+        if g.len() <= tid {
+            g.resize_with(tid + 1, || None);
+        }
+        g[tid] = Some(green);
+    });
+}
+
+fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
+    let tearing_down = EXEC.with(|e| e.borrow().tearing_down);
+    match outcome {
+        Err(payload) if tearing_down => panic::resume_unwind(payload),
+        Err(_) => {
+            let msg = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_else(|| "panic with a non-string payload".to_string());
+            EXEC.with(|e| {
+                let mut e = e.borrow_mut();
+                let name = e.thread_name(tid);
+                e.threads[tid].panic = Some(msg.clone());
+                e.fail(
+                    FailureKind::Panic,
+                    format!("thread '{name}' panicked: {msg}"),
+                    Some(tid),
+                    false,
+                );
+                e.threads[tid].life = Life::Finished;
+            });
+        }
+        Ok(()) => EXEC.with(|e| e.borrow_mut().threads[tid].life = Life::Finished),
+    }
+}
+
+/// Announces `op` at `location` for the current thread, suspends until the
+/// scheduler has performed it, and returns its result.
+///
+/// During teardown, or while the thread unwinds from a panic, operations are
+/// not scheduled: they return [`OpResult::Unit`] at once.
+pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
+    let tid = EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(
+            e.active,
+            "sim: this operation was called outside a simulation; run the code under sim::model, \
+             sim::check_random or sim::Builder::explore"
+        );
+        if e.tearing_down || std::thread::panicking() {
+            return None;
+        }
+        assert!(
+            ATOMIC_DEPTH.with(|d| d.get()) == 0,
+            "sim: a scheduling operation ({}) was called inside a Shared::with/with_mut closure; \
+             those closures must not block, lock, print or touch other Shared values",
+            op.name()
+        );
+        let tid = e.current;
+        let t = &mut e.threads[tid];
+        t.pending = op;
+        t.location = location;
+        t.life = Life::Waiting;
+        Some(tid)
+    });
+    let Some(tid) = tid else {
+        return OpResult::Unit;
+    };
+    green::suspend(tid);
+    EXEC.with(|e| e.borrow().threads[tid].result)
+}
+
+/// Like [`op`] for a `print`: `text` is emitted when the operation runs.
+pub(crate) fn print(text: String, location: &'static Location<'static>) {
+    let active = EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        if !e.active {
+            return false;
+        }
+        let tid = e.current;
+        e.threads[tid].text = text.clone();
+        true
+    });
+    if active {
+        op(Op::Print, location);
+    } else {
+        print!("{text}");
+    }
+}
+
+/// Registers a new object in the current execution; returns its id and the
+/// execution's serial (for stale-handle checks).
+pub(crate) fn new_object(state: ObjState, created_at: &'static Location<'static>) -> (ObjId, u64) {
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(
+            e.active,
+            "sim: a {} was created outside a simulation; create primitives inside the closure \
+             given to sim::model, sim::check_random or sim::Builder::explore",
+            state.kind()
+        );
+        let id = ObjId(e.objects.len() as u32);
+        e.objects.push(Object {
+            id,
+            state,
+            created_at,
+        });
+        (id, e.serial)
+    })
+}
+
+/// Checks that a handle made in execution `serial` is used in that execution.
+pub(crate) fn check_serial(serial: u64, kind: &str) {
+    EXEC.with(|e| {
+        let e = e.borrow();
+        assert!(
+            e.active && e.serial == serial,
+            "sim: a {kind} created in one execution was used outside it (in another execution or outside \
+             any); create primitives inside the closure given to sim"
+        );
+    })
+}
+
+/// Reads object `id` without a scheduling point.
+pub(crate) fn with_object<R>(id: ObjId, f: impl FnOnce(&ObjState) -> R) -> R {
+    EXEC.with(|e| f(&e.borrow().objects[id.index()].state))
+}
+
+/// The current thread's id.
+pub(crate) fn current_tid() -> Tid {
+    EXEC.with(|e| {
+        let e = e.borrow();
+        assert!(
+            e.active,
+            "sim: thread::current() was called outside a simulation"
+        );
+        e.current
+    })
+}
+
+/// Runs `f` with the current execution's state.
+pub(crate) fn with_current<R>(f: impl FnOnce(&mut Exec) -> R) -> R {
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(e.active, "sim: called outside a simulation");
+        f(&mut e)
+    })
+}
+
+/// Marks the start and end of a `Shared::with` closure, inside which
+/// scheduling operations are forbidden.
+pub(crate) struct AtomicSection;
+
+impl AtomicSection {
+    pub(crate) fn enter() -> Self {
+        ATOMIC_DEPTH.with(|d| d.set(d.get() + 1));
+        AtomicSection
+    }
+}
+
+impl Drop for AtomicSection {
+    fn drop(&mut self) {
+        ATOMIC_DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}

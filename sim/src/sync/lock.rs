@@ -1,0 +1,125 @@
+//! `Lock`: Python's primitive lock.
+
+use std::panic::Location;
+use std::time::Duration;
+
+use crate::rt;
+use crate::rt::object::ObjState;
+use crate::rt::op::{ObjId, Op};
+
+use super::deadline_after;
+
+/// Python's `threading.Lock`: locked or unlocked, with no owner, so any
+/// thread may release it. Releasing an unlocked lock is a `Misuse` failure
+/// (`RuntimeError: release unlocked lock`). Acquiring it twice from one
+/// thread deadlocks, as in Python.
+///
+/// `Lock` is a `Copy` handle: copies refer to the same lock.
+///
+/// ```
+/// use sim::sync::Lock;
+/// sim::check_random(|| {
+///     let lock = Lock::new();
+///     lock.acquire();
+///     assert!(lock.locked());
+///     assert!(!lock.try_acquire());
+///     lock.release();
+///     {
+///         let _guard = lock.lock(); // Python's `with lock:`
+///     }
+///     assert!(!lock.locked());
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lock {
+    id: ObjId,
+    serial: u64,
+}
+
+impl Lock {
+    /// A new, unlocked lock.
+    #[track_caller]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Lock {
+        let (id, serial) = rt::new_object(ObjState::lock(), Location::caller());
+        Lock { id, serial }
+    }
+
+    fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
+        rt::check_serial(self.serial, "Lock");
+        rt::op(
+            Op::LockAcquire {
+                lock: self.id,
+                deadline,
+            },
+            location,
+        )
+        .as_bool()
+    }
+
+    /// Blocks until the lock is free, then locks it.
+    #[track_caller]
+    pub fn acquire(&self) {
+        self.acquire_op(None, Location::caller());
+    }
+
+    /// Blocks at most `timeout` of virtual time; returns whether it acquired.
+    #[track_caller]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        self.acquire_op(Some(deadline_after(timeout)), Location::caller())
+    }
+
+    /// Acquires without blocking (Python's `acquire(blocking=False)`);
+    /// returns whether it acquired.
+    #[track_caller]
+    pub fn try_acquire(&self) -> bool {
+        self.acquire_op(Some(deadline_after(Duration::ZERO)), Location::caller())
+    }
+
+    /// Unlocks. Any thread may release; releasing an unlocked lock is a
+    /// `Misuse` failure.
+    #[track_caller]
+    pub fn release(&self) {
+        rt::check_serial(self.serial, "Lock");
+        rt::op(Op::LockRelease { lock: self.id }, Location::caller());
+    }
+
+    /// Whether the lock is locked (a scheduling point: it observes state).
+    #[track_caller]
+    pub fn locked(&self) -> bool {
+        rt::check_serial(self.serial, "Lock");
+        rt::op(Op::LockLocked { lock: self.id }, Location::caller()).as_bool()
+    }
+
+    /// Acquires and returns a guard that releases on drop: Python's
+    /// `with lock:`.
+    #[track_caller]
+    pub fn lock(&self) -> LockGuard<'_> {
+        self.acquire_op(None, Location::caller());
+        LockGuard { lock: self }
+    }
+}
+
+/// Releases its [`Lock`] when dropped.
+///
+/// ```
+/// use sim::sync::Lock;
+/// sim::check_random(|| {
+///     let lock = Lock::new();
+///     let guard = lock.lock();
+///     drop(guard);
+///     assert!(!lock.locked());
+/// }, 1);
+/// ```
+#[derive(Debug)]
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl Drop for LockGuard<'_> {
+    #[track_caller]
+    fn drop(&mut self) {
+        self.lock.release();
+    }
+}

@@ -1,0 +1,108 @@
+//! `RLock`: Python's re-entrant lock.
+
+use std::panic::Location;
+use std::time::Duration;
+
+use crate::rt;
+use crate::rt::object::ObjState;
+use crate::rt::op::{ObjId, Op};
+
+use super::deadline_after;
+
+/// Python's `threading.RLock`: an owner and a recursion level. The owner may
+/// acquire it again; each acquire needs a release; only the owner may
+/// release (anyone else gets a `Misuse` failure,
+/// `RuntimeError: cannot release un-acquired lock`).
+///
+/// ```
+/// use sim::sync::RLock;
+/// sim::check_random(|| {
+///     let r = RLock::new();
+///     r.acquire();
+///     r.acquire(); // re-entrant: no deadlock
+///     r.release();
+///     r.release();
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RLock {
+    id: ObjId,
+    serial: u64,
+}
+
+impl RLock {
+    /// A new, unowned re-entrant lock.
+    #[track_caller]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> RLock {
+        let (id, serial) = rt::new_object(ObjState::rlock(), Location::caller());
+        RLock { id, serial }
+    }
+
+    fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
+        rt::check_serial(self.serial, "RLock");
+        rt::op(
+            Op::RLockAcquire {
+                lock: self.id,
+                deadline,
+            },
+            location,
+        )
+        .as_bool()
+    }
+
+    /// Blocks until the lock is free or already ours, then takes one level.
+    #[track_caller]
+    pub fn acquire(&self) {
+        self.acquire_op(None, Location::caller());
+    }
+
+    /// Blocks at most `timeout` of virtual time; returns whether it acquired.
+    #[track_caller]
+    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
+        self.acquire_op(Some(deadline_after(timeout)), Location::caller())
+    }
+
+    /// Acquires without blocking; returns whether it acquired.
+    #[track_caller]
+    pub fn try_acquire(&self) -> bool {
+        self.acquire_op(Some(deadline_after(Duration::ZERO)), Location::caller())
+    }
+
+    /// Gives back one level; the lock is free when the level reaches zero.
+    #[track_caller]
+    pub fn release(&self) {
+        rt::check_serial(self.serial, "RLock");
+        rt::op(Op::RLockRelease { lock: self.id }, Location::caller());
+    }
+
+    /// Acquires one level and returns a guard that releases it on drop.
+    #[track_caller]
+    pub fn lock(&self) -> RLockGuard<'_> {
+        self.acquire_op(None, Location::caller());
+        RLockGuard { lock: self }
+    }
+}
+
+/// Releases one level of its [`RLock`] when dropped.
+///
+/// ```
+/// use sim::sync::RLock;
+/// sim::check_random(|| {
+///     let r = RLock::new();
+///     let _outer = r.lock();
+///     let _inner = r.lock();
+/// }, 1);
+/// ```
+#[derive(Debug)]
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RLockGuard<'a> {
+    lock: &'a RLock,
+}
+
+impl Drop for RLockGuard<'_> {
+    #[track_caller]
+    fn drop(&mut self) {
+        self.lock.release();
+    }
+}

@@ -1,0 +1,218 @@
+//! Green threads, with Python's names and semantics.
+//!
+//! Threads are stackful coroutines on the OS thread that runs the execution.
+//! Unnamed threads are called `Thread-1`, `Thread-2`, ... in spawn order, as
+//! in Python; the scenario closure itself runs as `MainThread`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::panic::Location;
+use std::rc::Rc;
+
+use crate::rt::op::{Op, OpResult, Tid};
+use crate::rt::{self, Life, ThreadName};
+
+/// Spawns a green thread running `f`, named `Thread-N`.
+///
+/// ```
+/// sim::check_random(|| {
+///     let h = sim::thread::spawn(|| 6 * 7);
+///     assert_eq!(h.join().unwrap(), 42);
+/// }, 10);
+/// ```
+#[track_caller]
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    Builder::new().spawn(f)
+}
+
+/// Configures a thread before spawning it: name and daemon flag.
+///
+/// ```
+/// sim::check_random(|| {
+///     let h = sim::thread::Builder::new().name("consumer1").spawn(|| {
+///         sim::thread::current().name()
+///     });
+///     assert_eq!(h.join().unwrap(), "consumer1");
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    name: Option<String>,
+    daemon: bool,
+}
+
+impl Builder {
+    /// A builder for an unnamed, non-daemon thread.
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// The thread's name (default `Thread-N`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Whether the thread is a daemon: the program ends when only daemon
+    /// threads are left, as in Python.
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = daemon;
+        self
+    }
+
+    /// Spawns the thread. Spawning is a scheduling point.
+    #[track_caller]
+    pub fn spawn<F, T>(self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + 'static,
+        T: 'static,
+    {
+        let location = Location::caller();
+        let op = Op::Spawn {
+            daemon: self.daemon,
+            named: self.name.is_some(),
+        };
+        let OpResult::Spawned(tid) = rt::op(op, location) else {
+            panic!("sim: spawn during teardown")
+        };
+        if let Some(name) = self.name {
+            rt::with_current(|e| e.threads[tid].name = ThreadName::Custom(name));
+        }
+        let slot: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+        let out = Rc::clone(&slot);
+        rt::install_green(tid, move || {
+            let value = f();
+            *out.borrow_mut() = Some(value);
+        });
+        JoinHandle {
+            thread: Thread { tid },
+            slot,
+        }
+    }
+}
+
+/// A handle to a green thread.
+///
+/// ```
+/// sim::check_random(|| {
+///     assert_eq!(sim::thread::current().name(), "MainThread");
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thread {
+    tid: Tid,
+}
+
+impl Thread {
+    /// The thread's name (`MainThread`, `Thread-1`, or the name it was given).
+    pub fn name(&self) -> String {
+        rt::with_current(|e| e.thread_name(self.tid))
+    }
+
+    /// The thread's id within its execution (0 is `MainThread`).
+    pub fn id(&self) -> usize {
+        self.tid
+    }
+
+    /// Whether the thread has not finished yet. Not a scheduling point.
+    pub fn is_alive(&self) -> bool {
+        rt::with_current(|e| e.threads[self.tid].life != Life::Finished)
+    }
+}
+
+/// The thread running this code.
+///
+/// ```
+/// sim::check_random(|| {
+///     let h = sim::thread::spawn(|| sim::thread::current().name());
+///     assert_eq!(h.join().unwrap(), "Thread-1");
+/// }, 1);
+/// ```
+pub fn current() -> Thread {
+    Thread {
+        tid: rt::current_tid(),
+    }
+}
+
+/// Lets other threads run: a scheduling point that does nothing.
+///
+/// ```
+/// sim::check_random(|| sim::thread::yield_now(), 1);
+/// ```
+#[track_caller]
+pub fn yield_now() {
+    rt::op(Op::Yield, Location::caller());
+}
+
+/// An owned permission to join a thread and get its result.
+///
+/// ```
+/// sim::check_random(|| {
+///     let h = sim::thread::spawn(|| panic!("boom"));
+///     let err = h.join().unwrap_err();
+///     assert!(err.message().contains("boom"));
+/// }, 1);
+/// ```
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    thread: Thread,
+    slot: Rc<RefCell<Option<T>>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread to finish (a scheduling point that blocks) and
+    /// returns its result, or the panic that ended it.
+    #[track_caller]
+    pub fn join(self) -> Result<T, JoinError> {
+        rt::op(
+            Op::Join {
+                target: self.thread.tid,
+            },
+            Location::caller(),
+        );
+        if let Some(panic) = rt::with_current(|e| e.threads[self.thread.tid].panic.clone()) {
+            return Err(JoinError {
+                thread: self.thread.name(),
+                message: panic,
+            });
+        }
+        let value = self.slot.borrow_mut().take();
+        Ok(value.expect("sim: internal error: joined thread left no result"))
+    }
+
+    /// The thread this handle joins.
+    pub fn thread(&self) -> Thread {
+        self.thread
+    }
+
+    /// Whether the thread has finished. Not a scheduling point.
+    pub fn is_finished(&self) -> bool {
+        !self.thread.is_alive()
+    }
+}
+
+/// The error `join` returns for a thread that panicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinError {
+    thread: String,
+    message: String,
+}
+
+impl JoinError {
+    /// The panic message and location.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "thread '{}' panicked: {}", self.thread, self.message)
+    }
+}
+
+impl std::error::Error for JoinError {}
