@@ -151,11 +151,15 @@ pub fn yield_now() {
 /// An owned permission to join a thread and get its result.
 ///
 /// ```
-/// sim::check_random(|| {
+/// let report = sim::Builder::new().executions(1).explore(|| {
 ///     let h = sim::thread::spawn(|| panic!("boom"));
 ///     let err = h.join().unwrap_err();
 ///     assert!(err.message().contains("boom"));
-/// }, 1);
+///     sim::println!("joined");
+/// });
+/// // The thread's panic is the execution's failure; the main thread went on.
+/// assert_eq!(report.failures[0].kind, sim::FailureKind::Panic);
+/// assert!(report.outputs.contains_key("joined\n"));
 /// ```
 #[derive(Debug)]
 pub struct JoinHandle<T> {

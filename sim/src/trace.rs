@@ -86,6 +86,8 @@ pub struct TraceFailure {
     pub message: String,
     /// The step at which it was detected.
     pub step: u64,
+    /// The thread that failed (panicked, misused, made the racing access), if one did.
+    pub thread: Option<usize>,
 }
 
 impl Trace {

@@ -74,7 +74,7 @@ impl fmt::Display for Timing {
 }
 
 /// The default run seed when neither [`Builder::seed`] nor `SIM_SEED` gives one.
-pub const DEFAULT_SEED: u64 = 0x5eed_0f_51_c0ffee;
+pub const DEFAULT_SEED: u64 = 0x5eed_cafe_f00d_0001;
 
 /// The default step limit of one execution.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000;
@@ -436,6 +436,7 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str) -> Trace {
             kind: f.kind,
             message: f.message.clone(),
             step: f.step,
+            thread: f.tid,
         }),
     }
 }

@@ -10,10 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::rt::{Candidate, Scheduler};
 
 /// The seed of execution `index` (0-based) of a run seeded with `run_seed`.
-///
-/// ```ignore
-/// // Internal: stream `index` of a ChaCha8 generator keyed by the run seed.
-/// ```
+/// It is the first word of stream `index` of a ChaCha8 generator keyed by
+/// the run seed, so any execution's seed can be computed without the others.
 pub(crate) fn execution_seed(run_seed: u64, index: u64) -> u64 {
     let mut rng = ChaCha8Rng::seed_from_u64(run_seed);
     rng.set_stream(index);

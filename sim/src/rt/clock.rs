@@ -51,12 +51,8 @@ impl VectorClock {
         self.0.extend_from_slice(&other.0);
     }
 
-    /// Forgets everything, keeping the allocation.
-    pub(crate) fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    /// The entries, for traces.
+    /// The entries.
+    #[cfg(test)]
     pub(crate) fn entries(&self) -> &[u32] {
         &self.0
     }

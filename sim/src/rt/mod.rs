@@ -39,10 +39,17 @@ pub(crate) trait Scheduler {
 }
 
 /// An enabled thread and the operation it would perform.
-#[derive(Debug, Clone, Copy)]
+///
+/// A thread may appear twice in one choice: once to complete its operation
+/// and once to time out (a timed wait under adversarial timing). Under
+/// `Timing::Exact` a timed operation is one candidate: it times out only when
+/// its deadline has passed and it cannot complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Candidate {
     pub(crate) tid: Tid,
     pub(crate) op: Op,
+    /// Whether performing this candidate makes the operation time out.
+    pub(crate) timeout: bool,
 }
 
 /// Settings of one execution.
@@ -258,22 +265,38 @@ impl Exec {
         self.terminal |= terminal;
     }
 
-    fn is_enabled(&self, tid: Tid, op: Op) -> bool {
-        let due = |d: Option<Nanos>| d.is_some_and(|d| self.now >= d);
+    /// Whether `op` of thread `tid` can complete now (ignoring deadlines).
+    fn can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
             Op::Sleep { until } => self.now >= until,
             Op::Join { target } => self.threads[target].life == Life::Finished,
-            Op::LockAcquire { lock, deadline } => match self.objects[lock.index()].state {
-                ObjState::Lock { locked, .. } => !locked || due(deadline),
+            Op::LockAcquire { lock, .. } => match self.objects[lock.index()].state {
+                ObjState::Lock { locked, .. } => !locked,
                 _ => unreachable!("LockAcquire on a non-Lock"),
             },
-            Op::RLockAcquire { lock, deadline } => match self.objects[lock.index()].state {
-                ObjState::RLock { owner, .. } => {
-                    owner.is_none() || owner == Some(tid) || due(deadline)
-                }
+            Op::RLockAcquire { lock, .. } => match self.objects[lock.index()].state {
+                ObjState::RLock { owner, .. } => owner.is_none() || owner == Some(tid),
                 _ => unreachable!("RLockAcquire on a non-RLock"),
             },
             _ => true,
+        }
+    }
+
+    /// Pushes the candidates of thread `tid` (none if it is blocked).
+    fn push_candidates(&mut self, tid: Tid) {
+        let op = self.threads[tid].pending;
+        if self.can_complete(tid, op) {
+            self.enabled.push(Candidate {
+                tid,
+                op,
+                timeout: false,
+            });
+        } else if op.deadline().is_some_and(|d| self.now >= d) {
+            self.enabled.push(Candidate {
+                tid,
+                op,
+                timeout: true,
+            });
         }
     }
 
@@ -284,15 +307,18 @@ impl Exec {
             self.enabled.clear();
             let mut live = false;
             let mut next_deadline: Option<Nanos> = None;
-            for (tid, t) in self.threads.iter().enumerate() {
+            for tid in 0..self.threads.len() {
+                let t = &self.threads[tid];
                 if t.life == Life::Finished {
                     continue;
                 }
                 live |= !t.daemon;
-                if self.is_enabled(tid, t.pending) {
-                    self.enabled.push(Candidate { tid, op: t.pending });
-                } else if let Some(d) = t.pending.deadline() {
-                    next_deadline = Some(next_deadline.map_or(d, |n: Nanos| n.min(d)));
+                let before = self.enabled.len();
+                self.push_candidates(tid);
+                if self.enabled.len() == before {
+                    if let Some(d) = self.threads[tid].pending.deadline() {
+                        next_deadline = Some(next_deadline.map_or(d, |n: Nanos| n.min(d)));
+                    }
                 }
             }
             if !live {
@@ -333,12 +359,31 @@ impl Exec {
         msg
     }
 
-    /// Performs the pending operation of `tid`.
-    fn perform(&mut self, tid: Tid) {
-        let op = self.threads[tid].pending;
+    /// Performs the chosen candidate: the pending operation of its thread,
+    /// or that operation's timeout.
+    fn perform(&mut self, c: Candidate) {
+        let Candidate { tid, op, timeout } = c;
         let location = self.threads[tid].location;
         self.steps += 1;
-        let result = match op {
+        let result = if timeout {
+            OpResult::Bool(false)
+        } else {
+            self.complete(tid, op, location)
+        };
+        self.threads[tid].result = result;
+        self.events.push(Event {
+            step: self.steps,
+            tid,
+            op,
+            result,
+            time: self.now,
+            location,
+        });
+    }
+
+    /// Completes `op` of thread `tid`: updates object state and clocks.
+    fn complete(&mut self, tid: Tid, op: Op, location: &'static Location<'static>) -> OpResult {
+        match op {
             Op::Start | Op::Yield | Op::Sleep { .. } => OpResult::Unit,
             Op::Spawn { daemon, named } => {
                 let name = if named {
@@ -509,16 +554,7 @@ impl Exec {
                 });
                 OpResult::Unit
             }
-        };
-        self.threads[tid].result = result;
-        self.events.push(Event {
-            step: self.steps,
-            tid,
-            op,
-            result,
-            time: self.now,
-            location,
-        });
+        }
     }
 
     fn race_message(&self, var: ObjId, race: Race) -> String {
@@ -620,8 +656,9 @@ pub(crate) fn run_execution(
             } else {
                 sched.choose(&e.enabled)
             };
-            let tid = e.enabled[choice].tid;
-            e.perform(tid);
+            let candidate = e.enabled[choice];
+            e.perform(candidate);
+            let tid = candidate.tid;
             if e.terminal {
                 None
             } else {
@@ -799,11 +836,6 @@ pub(crate) fn check_serial(serial: u64, kind: &str) {
              any); create primitives inside the closure given to sim"
         );
     })
-}
-
-/// Reads object `id` without a scheduling point.
-pub(crate) fn with_object<R>(id: ObjId, f: impl FnOnce(&ObjState) -> R) -> R {
-    EXEC.with(|e| f(&e.borrow().objects[id.index()].state))
 }
 
 /// The current thread's id.
