@@ -102,7 +102,10 @@ fn main() {
     println!("| measure | value | ratio |");
     println!("|---|---|---|");
     println!("| bare corosensei resume+suspend | {switch:.1} ns | 1.00x (baseline) |");
-    println!("| sim scheduling step (yield_now, 1 thread) | {step:.1} ns | {:.2}x the bare switch |", step / switch);
+    println!(
+        "| sim scheduling step (yield_now, 1 thread) | {step:.1} ns | {:.2}x the bare switch |",
+        step / switch
+    );
     println!(
         "| random executions/s, 2 threads x 3 lock increments | {eps:.0}/s ({ns_per_exec:.0} ns each) | {:.2}x shuttle's reference 189k/s (not measured in this run) |",
         eps / 189_000.0

@@ -1,79 +1,113 @@
-//! The `sim` command-line tool.
+//! The `sim` command-line tool: the notebook's programs as scenarios, run,
+//! explored, replayed and drawn.
 //!
-//! For now it runs the built-in demonstration: a lock-order inversion,
-//! explored with random schedules until the deadlock shows, then replayed
-//! from its token. The scenario catalogue and the full command set
-//! (`list`, `run`, `explore`, `replay`, `dot`, `timeline`, `outputs`) come
-//! with the scenarios crate.
+//! ```text
+//! sim list
+//! sim run <scenario> [--seed S] [--timing exact]
+//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact]
+//! sim replay <scenario> <token>
+//! sim outputs <scenario> [--executions N]
+//! ```
+
+mod commands;
 
 use std::process::ExitCode;
 
-use sim::sync::Lock;
-use sim::Builder;
+use clap::{Parser, Subcommand, ValueEnum};
 
-fn lock_order_inversion() {
-    let a = Lock::new();
-    let b = Lock::new();
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        sim::println!("Thread-1 holds a, wants b");
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        sim::println!("MainThread holds b, wants a");
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
+/// Deterministic concurrency simulator: explore what the notebook's
+/// threading programs can really do.
+#[derive(Debug, Parser)]
+#[command(name = "sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn demo(seed: u64) -> ExitCode {
-    println!("exploring lock_order (two threads take two Locks in opposite orders), seed {seed}");
-    let builder = Builder::new()
-        .name("lock_order")
-        .executions(10_000)
-        .seed(seed);
-    let report = builder.explore(lock_order_inversion);
-    print!("{report}");
-    let Some(failure) = report.failure() else {
-        println!("no failure found");
-        return ExitCode::FAILURE;
-    };
-    println!("\nreplaying token {} ...", failure.token);
-    let replayed = builder
-        .replay(lock_order_inversion, &failure.token)
-        .expect("token printed by sim");
-    let again = replayed.failure().map(|f| f.kind);
-    println!(
-        "replayed: {:?}, events identical: {}",
-        again,
-        replayed.failure().map(|f| &f.trace.events) == Some(&failure.trace.events)
-    );
-    println!(
-        "replay it in a test with: SIM_REPLAY={} cargo test <test name>",
-        failure.token
-    );
-    ExitCode::SUCCESS
+/// Options shared by the commands that run executions.
+#[derive(Debug, Clone, clap::Args)]
+struct RunOpts {
+    /// The run's seed (decimal u64); each execution derives its own.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The timing model.
+    #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
+    timing: TimingArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TimingArg {
+    /// Sleeps and timeouts fire exactly on the virtual clock.
+    Exact,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the scenarios with their descriptions and expected verdicts.
+    List,
+    /// Run one execution of a scenario and print its output with virtual
+    /// time and thread names.
+    Run {
+        /// Scenario name (see `sim list`).
+        scenario: String,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Explore a scenario (or all of them) and compare with the expected verdict.
+    Explore {
+        /// Scenario name (see `sim list`); omit with --all.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        scenario: Option<String>,
+        /// Explore every scenario and print one row each.
+        #[arg(long)]
+        all: bool,
+        /// Executions per scenario (default: the scenario's own number).
+        #[arg(long)]
+        executions: Option<u64>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Re-run one execution from a token and print its events and failure.
+    Replay {
+        /// Scenario name.
+        scenario: String,
+        /// A token printed by `sim explore` (a seed).
+        token: String,
+    },
+    /// Every distinct output a scenario printed, with how many executions printed it.
+    Outputs {
+        /// Scenario name.
+        scenario: String,
+        /// Executions to run (default: the scenario's own number).
+        #[arg(long)]
+        executions: Option<u64>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] | ["demo"] => demo(sim::DEFAULT_SEED),
-        ["demo", "--seed", s] => match s.parse() {
-            Ok(seed) => demo(seed),
-            Err(_) => {
-                eprintln!("sim: --seed expects a decimal u64, got {s:?}");
-                ExitCode::from(2)
-            }
-        },
-        _ => {
-            eprintln!("usage: sim [demo [--seed N]]");
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List => commands::list(),
+        Command::Run { scenario, opts } => commands::run(&scenario, &opts),
+        Command::Explore {
+            scenario,
+            all,
+            executions,
+            opts,
+        } => commands::explore(scenario.as_deref(), all, executions, &opts),
+        Command::Replay { scenario, token } => commands::replay(&scenario, &token),
+        Command::Outputs {
+            scenario,
+            executions,
+            opts,
+        } => commands::outputs(&scenario, executions, &opts),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("sim: {message}");
             ExitCode::from(2)
         }
     }

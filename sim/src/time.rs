@@ -45,3 +45,82 @@ pub(crate) fn to_nanos(d: Duration) -> Nanos {
 pub(crate) fn format_nanos(n: Nanos) -> String {
     format!("{:?}", Duration::from_nanos(n))
 }
+
+/// Sets the wall-clock instant (Unix seconds, UTC) that virtual time zero
+/// stands for in this execution, for [`ctime`]. The default is 0 (1970).
+///
+/// ```
+/// sim::check_random(|| {
+///     sim::time::set_epoch(1_536_079_488); // 2018-09-04 16:44:48 UTC
+///     assert_eq!(sim::time::ctime(), "Tue Sep  4 16:44:48 2018");
+/// }, 1);
+/// ```
+pub fn set_epoch(unix_secs: u64) {
+    rt::with_current(|e| e.epoch = unix_secs);
+}
+
+/// Python's `time.ctime(time.time())` for the virtual clock: the epoch set
+/// by [`set_epoch`] plus the virtual time elapsed, formatted like
+/// `Tue Sep  4 16:44:50 2018` (UTC). Not a scheduling point.
+///
+/// ```
+/// use std::time::Duration;
+/// sim::check_random(|| {
+///     sim::time::sleep(Duration::from_secs(61));
+///     assert_eq!(sim::time::ctime(), "Thu Jan  1 00:01:01 1970");
+/// }, 1);
+/// ```
+pub fn ctime() -> String {
+    let (epoch, now) = rt::with_current(|e| (e.epoch, e.now));
+    format_ctime(epoch + now / 1_000_000_000)
+}
+
+/// Formats Unix seconds (UTC) as C's `ctime` without the newline.
+pub(crate) fn format_ctime(unix_secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_secs / 86_400;
+    let secs = unix_secs % 86_400;
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        d,
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        y
+    )
+}
+
+/// Year, month (1-12), day (1-31) of the day `z` days after 1970-01-01, by
+/// Howard Hinnant's `civil_from_days` algorithm (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_ctime;
+
+    #[test]
+    fn ctime_matches_python() {
+        // Values from Python: time.ctime(x) with TZ=UTC.
+        assert_eq!(format_ctime(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(format_ctime(951_782_400), "Tue Feb 29 00:00:00 2000");
+        assert_eq!(format_ctime(1_536_079_490), "Tue Sep  4 16:44:50 2018");
+        assert_eq!(format_ctime(4_102_444_799), "Thu Dec 31 23:59:59 2099");
+    }
+}

@@ -146,6 +146,8 @@ pub(crate) struct Exec {
     pub(crate) threads: Vec<ThreadState>,
     pub(crate) objects: Vec<Object>,
     pub(crate) now: Nanos,
+    /// Unix time (seconds) that virtual time zero stands for, for `time::ctime`.
+    pub(crate) epoch: u64,
     pub(crate) steps: u64,
     pub(crate) current: Tid,
     pub(crate) events: Vec<Event>,
@@ -184,6 +186,7 @@ impl Exec {
             threads: Vec::new(),
             objects: Vec::new(),
             now: 0,
+            epoch: 0,
             steps: 0,
             current: 0,
             events: Vec::new(),
@@ -204,6 +207,7 @@ impl Exec {
         self.threads.clear();
         self.objects.clear();
         self.now = 0;
+        self.epoch = 0;
         self.steps = 0;
         self.current = 0;
         self.events.clear();

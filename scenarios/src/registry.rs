@@ -1,0 +1,216 @@
+//! The registry: every scenario with its description, source cell and
+//! expected verdicts.
+
+use sim::{FailureKind, Report};
+
+/// What exploring a scenario should find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// No execution fails.
+    NoFailure,
+    /// Some execution fails with this kind.
+    Failure(FailureKind),
+}
+
+impl Expected {
+    /// Whether `report` agrees with this verdict.
+    ///
+    /// ```
+    /// use scenarios::Expected;
+    /// let report = sim::Builder::new().executions(3).explore(|| {});
+    /// assert!(Expected::NoFailure.matches(&report));
+    /// assert!(!Expected::Failure(sim::FailureKind::Deadlock).matches(&report));
+    /// ```
+    pub fn matches(&self, report: &Report) -> bool {
+        match self {
+            Expected::NoFailure => report.failures.is_empty(),
+            Expected::Failure(kind) => report.failures.iter().any(|f| f.kind == *kind),
+        }
+    }
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::NoFailure => f.write_str("no failure"),
+            Expected::Failure(kind) => write!(f, "{kind}"),
+        }
+    }
+}
+
+/// One of the notebook's programs.
+///
+/// ```
+/// for s in scenarios::all() {
+///     assert!(!s.description.is_empty());
+/// }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    /// Its name on the command line (`sim run <name>`).
+    pub name: &'static str,
+    /// One line saying what it does.
+    pub description: &'static str,
+    /// The notebook cell it ports (`In [17]`), or `variant of In [n]`.
+    pub cell: &'static str,
+    /// The program: `MainThread`'s body.
+    pub body: fn(),
+    /// Expected verdict under `Timing::Exact`.
+    pub exact: Expected,
+    /// Expected verdict under `Timing::Adversarial`, when stated.
+    pub adversarial: Option<Expected>,
+    /// Random executions that establish the verdict.
+    pub executions: u64,
+    /// What the notebook printed for it (timestamps stripped, lines printed
+    /// by other cells' threads left out), when it shows output.
+    pub notebook_output: Option<&'static str>,
+}
+
+/// Every scenario, in notebook order.
+///
+/// ```
+/// assert!(scenarios::all().iter().any(|s| s.name == "rlock"));
+/// ```
+pub fn all() -> &'static [Scenario] {
+    SCENARIOS
+}
+
+/// The scenario called `name`.
+///
+/// ```
+/// assert!(scenarios::find("lock").is_some());
+/// assert!(scenarios::find("no-such-thing").is_none());
+/// ```
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// Removes `ctime` timestamps (`Tue Sep  4 16:44:50 2018`) from `text`, so
+/// that outputs compare without them.
+///
+/// ```
+/// assert_eq!(scenarios::strip_ctime("Thread-1: Tue Sep  4 16:44:50 2018\n"), "Thread-1: \n");
+/// ```
+pub fn strip_ctime(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.len().checked_sub(24) {
+            Some(at) if line.is_char_boundary(at) && is_ctime(&line[at..]) => &line[..at],
+            _ => line,
+        })
+        .fold(String::new(), |mut out, line| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        })
+}
+
+/// Whether `s` has the shape `Www Mmm dd hh:mm:ss yyyy`.
+fn is_ctime(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 24
+        && b[3] == b' '
+        && b[7] == b' '
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b' '
+        && b[..3].iter().all(u8::is_ascii_alphabetic)
+        && b[4..7].iter().all(u8::is_ascii_alphabetic)
+        && b[20..].iter().all(u8::is_ascii_digit)
+}
+
+use crate::{gil, lock, lock_order, print_time, rlock};
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "print_time",
+        description: "two threads print the time five times, delays 2 s and 4 s, no join",
+        cell: "In [24]",
+        body: print_time::print_time,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(print_time::NOTEBOOK_24),
+    },
+    Scenario {
+        name: "my_thread",
+        description:
+            "Thread subclass printing 5 times (delays 1 s and 2 s); the main thread exits first",
+        cell: "In [16]",
+        body: print_time::my_thread,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(print_time::NOTEBOOK_16),
+    },
+    Scenario {
+        name: "lock",
+        description: "a class-level Lock taken with acquire/release around three timed prints",
+        cell: "In [17]",
+        body: lock::lock_acquire_release,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(lock::NOTEBOOK_17),
+    },
+    Scenario {
+        name: "lock_with",
+        description: "the same with `with lock:` (a guard)",
+        cell: "In [25]",
+        body: lock::lock_with,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(lock::NOTEBOOK_25),
+    },
+    Scenario {
+        name: "rlock",
+        description: "an RLock acquired again through recursion",
+        cell: "RLock paragraph (after In [17])",
+        body: rlock::rlock_recursion,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "lock_reentry",
+        description: "the same recursion with a plain Lock: the thread deadlocks on itself",
+        cell: "variant of the RLock paragraph",
+        body: rlock::lock_reentry,
+        exact: Expected::Failure(FailureKind::Deadlock),
+        adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        executions: 100,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "gil_counter",
+        description: "threads doing `count += 1` (read, then write) on a shared global",
+        cell: "GIL section",
+        body: gil::gil_counter,
+        exact: Expected::Failure(FailureKind::DataRace),
+        adversarial: Some(Expected::Failure(FailureKind::DataRace)),
+        executions: 100,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "gil_counter_locked",
+        description: "the same increments under a Lock",
+        cell: "GIL section",
+        body: gil::gil_counter_locked,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 5000,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "lock_order",
+        description: "two threads take two Locks in opposite orders",
+        cell: "Cons: 'manual use of synchronization primitives'",
+        body: lock_order::lock_order,
+        exact: Expected::Failure(FailureKind::Deadlock),
+        adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        executions: 5000,
+        notebook_output: None,
+    },
+];

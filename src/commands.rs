@@ -1,0 +1,263 @@
+//! The subcommands of the `sim` tool.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use scenarios::{Expected, Scenario};
+use sim::{Builder, Report, Timing, Trace};
+
+use crate::{RunOpts, TimingArg};
+
+type CmdResult = Result<ExitCode, String>;
+
+fn scenario(name: &str) -> Result<&'static Scenario, String> {
+    scenarios::find(name).ok_or_else(|| {
+        format!(
+            "unknown scenario '{name}'; `sim list` shows the {} scenarios ({})",
+            scenarios::all().len(),
+            scenarios::all()
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn timing(arg: TimingArg) -> Timing {
+    match arg {
+        TimingArg::Exact => Timing::Exact,
+    }
+}
+
+fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
+    let b = Builder::new()
+        .name(s.name)
+        .timing(timing(opts.timing))
+        .executions(s.executions);
+    match opts.seed {
+        Some(seed) => b.seed(seed),
+        None => b,
+    }
+}
+
+fn expected(s: &Scenario, t: TimingArg) -> Expected {
+    match t {
+        TimingArg::Exact => s.exact,
+    }
+}
+
+/// `sim list`.
+pub fn list() -> CmdResult {
+    println!(
+        "{:<20} {:<16} {:<16} description",
+        "scenario", "exact", "adversarial"
+    );
+    for s in scenarios::all() {
+        let adv = s.adversarial.map_or("-".to_string(), |e| e.to_string());
+        println!(
+            "{:<20} {:<16} {:<16} {} [{}]",
+            s.name,
+            s.exact.to_string(),
+            adv,
+            s.description,
+            s.cell
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_time(ns: u64) -> String {
+    let d = Duration::from_nanos(ns);
+    format!("{:>4}.{:03}s", d.as_secs(), d.subsec_millis())
+}
+
+fn print_output(trace: &Trace) {
+    for o in &trace.output {
+        for line in o.text.lines() {
+            println!(
+                "[{}] {:<12} | {}",
+                format_time(o.time_ns),
+                trace.threads[o.thread],
+                line
+            );
+        }
+    }
+}
+
+fn print_failure_of(trace: &Trace) {
+    if let Some(f) = &trace.failure {
+        println!("\nfailure at step {}: {}\n{}", f.step, f.kind, f.message);
+    }
+}
+
+/// `sim run`.
+pub fn run(name: &str, opts: &RunOpts) -> CmdResult {
+    let s = scenario(name)?;
+    let token = opts.seed.unwrap_or(sim::DEFAULT_SEED).to_string();
+    let trace = builder(s, opts)
+        .trace(s.body, &token)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}: one execution, token {token}, {} timing",
+        s.name, trace.timing
+    );
+    print_output(&trace);
+    print_failure_of(&trace);
+    Ok(if trace.failure.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn verdict(report: &Report) -> String {
+    match report.failure() {
+        None => "no failure".to_string(),
+        Some(f) => f.kind.to_string(),
+    }
+}
+
+/// `sim explore`.
+pub fn explore(
+    name: Option<&str>,
+    all: bool,
+    executions: Option<u64>,
+    opts: &RunOpts,
+) -> CmdResult {
+    if all {
+        return explore_all(executions, opts);
+    }
+    let s = scenario(name.expect("clap requires a scenario without --all"))?;
+    let mut b = builder(s, opts);
+    if let Some(n) = executions {
+        b = b.executions(n);
+    }
+    let report = b.explore(s.body);
+    let want = expected(s, opts.timing);
+    println!(
+        "{}: {} executions ({}), {}, {} distinct output(s)",
+        s.name,
+        report.executions,
+        report.strategy,
+        if report.complete {
+            "complete"
+        } else {
+            "not complete"
+        },
+        report.outputs.len()
+    );
+    for f in &report.failures {
+        println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
+        println!("replay: sim replay {} {}", s.name, f.token);
+    }
+    let ok = want.matches(&report);
+    println!(
+        "\nverdict: {} (expected {}): {}",
+        verdict(&report),
+        want,
+        if ok { "as expected" } else { "UNEXPECTED" }
+    );
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn explore_all(executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+    println!(
+        "{:<20} {:>10} {:<16} {:<16} result",
+        "scenario", "executions", "expected", "found"
+    );
+    let mut mismatches = 0;
+    for s in scenarios::all() {
+        let mut b = builder(s, opts);
+        if let Some(n) = executions {
+            b = b.executions(n);
+        }
+        let report = b.explore(s.body);
+        let want = expected(s, opts.timing);
+        let ok = want.matches(&report);
+        mismatches += usize::from(!ok);
+        println!(
+            "{:<20} {:>10} {:<16} {:<16} {}",
+            s.name,
+            report.executions,
+            want.to_string(),
+            verdict(&report),
+            if ok { "ok" } else { "MISMATCH" }
+        );
+    }
+    if mismatches > 0 {
+        println!("\n{mismatches} scenario(s) did not match their expected verdict");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "\nall {} scenarios match their expected verdicts",
+        scenarios::all().len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sim replay`.
+pub fn replay(name: &str, token: &str) -> CmdResult {
+    let s = scenario(name)?;
+    let trace = Builder::new()
+        .name(s.name)
+        .trace(s.body, token)
+        .map_err(|e| e.to_string())?;
+    println!("{}: replay of token {token}", s.name);
+    for e in &trace.events {
+        let obj = e.object.as_deref().unwrap_or("");
+        let result = e
+            .result
+            .as_deref()
+            .map(|r| format!(" -> {r}"))
+            .unwrap_or_default();
+        println!(
+            "{:>5} [{}] {:<12} {:<8} {:<10}{} at {}",
+            e.step,
+            format_time(e.time_ns),
+            trace.threads[e.thread],
+            e.op,
+            obj,
+            result,
+            e.location
+        );
+    }
+    println!("\noutput:");
+    print_output(&trace);
+    print_failure_of(&trace);
+    Ok(if trace.failure.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `sim outputs`.
+pub fn outputs(name: &str, executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+    let s = scenario(name)?;
+    let mut b = builder(s, opts).stop_on_first_failure(false);
+    if let Some(n) = executions {
+        b = b.executions(n);
+    }
+    let report = b.explore(s.body);
+    println!(
+        "{}: {} distinct output(s) over {} executions ({})",
+        s.name,
+        report.outputs.len(),
+        report.executions,
+        if report.complete {
+            "complete"
+        } else {
+            "sampled, not complete"
+        }
+    );
+    for (i, (text, count)) in report.outputs.iter().enumerate() {
+        println!("\n--- output {} ({} executions) ---", i + 1, count);
+        print!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

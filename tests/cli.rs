@@ -1,0 +1,124 @@
+//! The `sim` binary, run as a user would: every subcommand and the error cases.
+
+use std::process::{Command, Output};
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .output()
+        .expect("run sim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn list_shows_every_scenario_with_its_verdicts() {
+    let o = sim(&["list"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for s in scenarios::all() {
+        assert!(out.contains(s.name), "{} missing from\n{out}", s.name);
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("lock_order") && l.contains("Deadlock")),
+        "{out}"
+    );
+}
+
+#[test]
+fn explore_all_matches_every_verdict_and_exits_zero() {
+    let o = sim(&["explore", "--all"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert_eq!(
+        out.matches(" ok\n").count(),
+        scenarios::all().len(),
+        "{out}"
+    );
+    assert!(!out.contains("MISMATCH"));
+}
+
+#[test]
+fn explore_prints_a_replay_command_that_reproduces_the_failure() {
+    let o = sim(&["explore", "lock_order"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("replay: sim replay lock_order "))
+        .expect("replay line");
+    let args: Vec<&str> = line.trim_start_matches("replay: sim ").split(' ').collect();
+    let r = sim(&args);
+    let replayed = stdout(&r);
+    assert!(replayed.contains("failure at step"), "{replayed}");
+    assert!(replayed.contains("Deadlock"), "{replayed}");
+    assert!(replayed.contains("wait-for cycle"), "{replayed}");
+    // A replay exits non-zero because the execution fails.
+    assert_eq!(r.status.code(), Some(1));
+}
+
+#[test]
+fn run_prints_output_with_time_and_thread() {
+    let o = sim(&["run", "my_thread", "--seed", "3"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("[   0.000s] MainThread   | Exiting Main Thread"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[   5.000s] Thread-1     | Exiting Thread-1"),
+        "{out}"
+    );
+    assert!(out.contains("Thread-2: Tue Sep  4 16:44:58 2018"), "{out}");
+}
+
+#[test]
+fn outputs_lists_distinct_outputs_with_counts() {
+    let o = sim(&["outputs", "gil_counter_locked", "--executions", "50"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("1 distinct output(s) over 50 executions"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--- output 1 (50 executions) ---\ncount = 3"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unknown_scenario_is_a_one_line_error() {
+    let o = sim(&["explore", "no_such"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("sim: unknown scenario 'no_such'"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn bad_token_is_a_one_line_error() {
+    let o = sim(&["replay", "lock_order", "zz-top"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("malformed replay token \"zz-top\""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn bad_flag_is_an_error_not_a_panic() {
+    let o = sim(&["explore", "lock", "--executions", "many"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("invalid value 'many'"), "{err}");
+    assert!(!err.contains("panicked"));
+}
