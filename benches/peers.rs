@@ -1,0 +1,366 @@
+//! Side-by-side with the tools people already use: the same scenarios in
+//! `sim`, in `loom` 0.7 and in `shuttle` 0.9, in one process run.
+//!
+//! Run: `cargo bench -p sim-cli --bench peers` (release profile). Prints a
+//! Markdown table per measure, with the ratios. Every timing is measured in
+//! this run; nothing is a constant from elsewhere.
+
+use std::hint::black_box;
+use std::panic;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Executions of the current peer run (loom and shuttle run the closure once
+/// per execution, so the closure counts).
+static EXECUTIONS: AtomicUsize = AtomicUsize::new(0);
+
+fn count() {
+    EXECUTIONS.fetch_add(1, Ordering::Relaxed);
+}
+
+fn reset() {
+    EXECUTIONS.store(0, Ordering::Relaxed);
+}
+
+fn executions() -> usize {
+    EXECUTIONS.load(Ordering::Relaxed)
+}
+
+/// Runs `f` with panic output silenced (peers report failures by panicking).
+fn quietly<R>(f: impl FnOnce() -> R + panic::UnwindSafe) -> std::thread::Result<R> {
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let r = panic::catch_unwind(f);
+    panic::set_hook(hook);
+    r
+}
+
+mod ours {
+    use sim::sync::Lock;
+    use sim::Shared;
+
+    /// `threads` threads each take a Lock `times` times and increment.
+    pub fn lock_incr(threads: usize, times: usize) -> impl Fn() + Send + Sync + 'static {
+        move || {
+            let lock = Lock::new();
+            let x = Shared::new(0usize);
+            let hs: Vec<_> = (0..threads)
+                .map(|_| {
+                    let x = x.clone();
+                    sim::thread::spawn(move || {
+                        for _ in 0..times {
+                            let _g = lock.lock();
+                            x.set(x.get() + 1);
+                        }
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert_eq!(x.get(), threads * times);
+        }
+    }
+
+    /// Two threads do `x = x + 1` (read, then write) with no lock.
+    pub fn racy_counter() {
+        let x = Shared::new(0usize);
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let x = x.clone();
+                sim::thread::spawn(move || {
+                    let v = x.get();
+                    x.set(v + 1);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(x.get(), 2, "lost update");
+    }
+
+    /// Three philosophers, each takes the left fork then the right one.
+    pub fn philosophers() {
+        let forks: Vec<Lock> = (0..3).map(|_| Lock::new()).collect();
+        let hs: Vec<_> = (0..3)
+            .map(|i| {
+                let (l, r) = (forks[i], forks[(i + 1) % 3]);
+                sim::thread::spawn(move || {
+                    let _a = l.lock();
+                    let _b = r.lock();
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+}
+
+mod loom_side {
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::{Arc, Mutex};
+
+    pub fn lock_incr(threads: usize, times: usize) {
+        super::count();
+        let x = Arc::new(Mutex::new(0usize));
+        let hs: Vec<_> = (0..threads)
+            .map(|_| {
+                let x = x.clone();
+                loom::thread::spawn(move || {
+                    for _ in 0..times {
+                        *x.lock().unwrap() += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(*x.lock().unwrap(), threads * times);
+    }
+
+    pub fn racy_counter() {
+        super::count();
+        let x = Arc::new(AtomicUsize::new(0));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let x = x.clone();
+                loom::thread::spawn(move || {
+                    let v = x.load(Ordering::SeqCst);
+                    x.store(v + 1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
+    }
+
+    pub fn philosophers() {
+        super::count();
+        let forks: Vec<Arc<Mutex<()>>> = (0..3).map(|_| Arc::new(Mutex::new(()))).collect();
+        let hs: Vec<_> = (0..3)
+            .map(|i| {
+                let (l, r) = (forks[i].clone(), forks[(i + 1) % 3].clone());
+                loom::thread::spawn(move || {
+                    let _a = l.lock().unwrap();
+                    let _b = r.lock().unwrap();
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+}
+
+mod shuttle_side {
+    use shuttle::sync::atomic::{AtomicUsize, Ordering};
+    use shuttle::sync::{Arc, Mutex};
+
+    pub fn lock_incr(threads: usize, times: usize) {
+        super::count();
+        let x = Arc::new(Mutex::new(0usize));
+        let hs: Vec<_> = (0..threads)
+            .map(|_| {
+                let x = x.clone();
+                shuttle::thread::spawn(move || {
+                    for _ in 0..times {
+                        *x.lock().unwrap() += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(*x.lock().unwrap(), threads * times);
+    }
+
+    pub fn racy_counter() {
+        super::count();
+        let x = Arc::new(AtomicUsize::new(0));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let x = x.clone();
+                shuttle::thread::spawn(move || {
+                    let v = x.load(Ordering::SeqCst);
+                    x.store(v + 1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
+    }
+
+    pub fn philosophers() {
+        super::count();
+        let forks: Vec<Arc<Mutex<()>>> = (0..3).map(|_| Arc::new(Mutex::new(()))).collect();
+        let hs: Vec<_> = (0..3)
+            .map(|i| {
+                let (l, r) = (forks[i].clone(), forks[(i + 1) % 3].clone());
+                shuttle::thread::spawn(move || {
+                    let _a = l.lock().unwrap();
+                    let _b = r.lock().unwrap();
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+}
+
+/// Shuttle's configuration for these runs: failing schedules not printed.
+fn shuttle_config() -> shuttle::Config {
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    config
+}
+
+/// Executions per second of `n` random executions of ours and shuttle's.
+fn random_speed(name: &str, n: usize, ours: impl Fn() + Send + Sync + 'static, theirs: fn()) {
+    let t = Instant::now();
+    let report = sim::Builder::new().executions(n as u64).explore(ours);
+    let ours_s = t.elapsed();
+    assert!(report.failures.is_empty());
+    reset();
+    let t = Instant::now();
+    let runs = shuttle::Runner::new(
+        shuttle::scheduler::RandomScheduler::new_from_seed(1, n),
+        shuttle_config(),
+    )
+    .run(theirs);
+    let theirs_s = t.elapsed();
+    assert_eq!(runs, n);
+    let ours_eps = n as f64 / ours_s.as_secs_f64();
+    let theirs_eps = n as f64 / theirs_s.as_secs_f64();
+    println!(
+        "| {name} | {ours_eps:.0}/s | {theirs_eps:.0}/s | {:.2}x |",
+        ours_eps / theirs_eps
+    );
+}
+
+/// Mean executions until the first failure, over 20 seeds.
+fn first_bug(name: &str, ours: fn(), theirs: fn()) {
+    const SEEDS: u64 = 20;
+    let mut ours_total = 0;
+    let t = Instant::now();
+    for seed in 0..SEEDS {
+        let r = sim::Builder::new()
+            .executions(100_000)
+            .seed(seed)
+            .race_detection(false)
+            .explore(ours);
+        assert!(
+            !r.failures.is_empty(),
+            "{name}: ours found no bug with seed {seed}"
+        );
+        ours_total += r.executions;
+    }
+    let ours_t = t.elapsed();
+    let mut theirs_total = 0;
+    let t = Instant::now();
+    for seed in 0..SEEDS {
+        reset();
+        let r = quietly(|| {
+            shuttle::Runner::new(
+                shuttle::scheduler::RandomScheduler::new_from_seed(seed, 100_000),
+                shuttle_config(),
+            )
+            .run(theirs)
+        });
+        assert!(r.is_err(), "{name}: shuttle found no bug with seed {seed}");
+        theirs_total += executions() as u64;
+    }
+    let theirs_t = t.elapsed();
+    println!(
+        "| {name} | {:.1} execs, {:?} | {:.1} execs, {:?} | {:.2}x fewer executions, {:.2}x less time |",
+        ours_total as f64 / SEEDS as f64,
+        ours_t / SEEDS as u32,
+        theirs_total as f64 / SEEDS as f64,
+        theirs_t / SEEDS as u32,
+        theirs_total as f64 / ours_total as f64,
+        theirs_t.as_secs_f64() / ours_t.as_secs_f64()
+    );
+}
+
+/// Executions loom's DPOR and shuttle's DFS need to cover `threads` x `times`.
+fn exhaustive_counts(threads: usize, times: usize, shuttle_cap: Option<usize>) {
+    reset();
+    let t = Instant::now();
+    loom::model(move || loom_side::lock_incr(threads, times));
+    let loom_n = executions();
+    let loom_t = t.elapsed();
+    reset();
+    let t = Instant::now();
+    let shuttle_n = shuttle::Runner::new(
+        shuttle::scheduler::DfsScheduler::new(shuttle_cap, false),
+        shuttle_config(),
+    )
+    .run(move || shuttle_side::lock_incr(threads, times));
+    let shuttle_t = t.elapsed();
+    println!(
+        "| {threads} threads x {times} lock increments | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) |",
+        loom_n as f64 / loom_t.as_secs_f64(),
+        if shuttle_cap == Some(shuttle_n) { " (capped)" } else { "" },
+        shuttle_n as f64 / shuttle_t.as_secs_f64(),
+    );
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("peers bench: run with `cargo bench -p sim-cli --bench peers`");
+        return;
+    }
+    let quick = std::env::var("PEERS_QUICK").is_ok();
+    println!("## Random executions per second (same scenario, same count, this run)\n");
+    println!("| scenario | sim | shuttle | sim / shuttle |");
+    println!("|---|---|---|---|");
+    let n = if quick { 20_000 } else { 100_000 };
+    random_speed(
+        "2 threads x 3 lock increments",
+        n,
+        ours::lock_incr(2, 3),
+        || shuttle_side::lock_incr(2, 3),
+    );
+    random_speed(
+        "3 threads x 2 lock increments",
+        n,
+        ours::lock_incr(3, 2),
+        || shuttle_side::lock_incr(3, 2),
+    );
+    random_speed(
+        "8 threads x 1 lock increment",
+        n / 4,
+        ours::lock_incr(8, 1),
+        || shuttle_side::lock_incr(8, 1),
+    );
+
+    println!("\n## Executions until the first bug, Random, mean over 20 seeds\n");
+    println!("| scenario | sim | shuttle | ratio |");
+    println!("|---|---|---|---|");
+    first_bug(
+        "racy read-then-write counter (lost update)",
+        ours::racy_counter,
+        shuttle_side::racy_counter,
+    );
+    first_bug(
+        "3 philosophers (deadlock)",
+        ours::philosophers,
+        shuttle_side::philosophers,
+    );
+
+    println!("\n## Executions to cover the space exhaustively\n");
+    println!("| scenario | loom (DPOR) | shuttle (DFS, no reduction) |");
+    println!("|---|---|---|");
+    exhaustive_counts(2, 3, None);
+    exhaustive_counts(3, 2, if quick { Some(200_000) } else { None });
+    black_box(loom_side::racy_counter as fn());
+    black_box(loom_side::philosophers as fn());
+}
