@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::panic;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Executions of the current peer run (loom and shuttle run the closure once
 /// per execution, so the closure counts).
