@@ -27,7 +27,10 @@ fn two_by_three() {
 }
 
 fn main() {
-    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let n = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
     let report = Builder::new().executions(n).explore(two_by_three);
     assert!(report.failures.is_empty());
     println!("{} executions", report.executions);
