@@ -53,7 +53,10 @@ pub use explore::{
 pub use failure::{Failure, FailureKind};
 pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
-pub use trace::{Trace, TraceEvent, TraceFailure, TraceOutput, TRACE_FORMAT_VERSION};
+pub use trace::{
+    EdgeKind, HbGraph, Trace, TraceEdge, TraceError, TraceEvent, TraceFailure, TraceObject,
+    TraceOutput, TracePending, TRACE_FORMAT_VERSION,
+};
 
 #[doc(hidden)]
 pub use output::print_fmt as __print_fmt;

@@ -1,7 +1,10 @@
 //! The panicking entry points for tests: `check_random` and `replay`, and
-//! the environment variables they read.
+//! the environment variables they read (`SIM_SEED`, `SIM_REPLAY`,
+//! `SIM_PERSIST`, `SIM_TRACES_DIR`).
 
-use super::{Builder, Report, Strategy, DEFAULT_SEED};
+use std::sync::Arc;
+
+use super::{corpus, Builder, Report, Strategy, DEFAULT_SEED};
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -25,6 +28,16 @@ fn env_seed() -> u64 {
 /// [`DEFAULT_SEED`]. With `SIM_REPLAY=<token>` set, only that execution runs.
 ///
 /// The report ends with one line to paste: `SIM_REPLAY=<seed> cargo test <name>`.
+///
+/// **Regression corpus.** The failing trace is saved as
+/// `traces/<test name>/<token>.json`, with its happens-before graph as
+/// `<token>.dot` beside it, unless `SIM_PERSIST=off`. Before exploring,
+/// every trace saved under the test's name is replayed first, and the test
+/// fails at once if one still fails. `SIM_TRACES_DIR` overrides where
+/// `traces/` is (by default: the workspace's, found by walking up from the
+/// crate). With `SIM_REPLAY=<token>` and a saved trace of that token, the
+/// replay is also checked event for event against it (`Nondeterminism`
+/// if it diverges).
 ///
 /// ```
 /// use sim::sync::Lock;
@@ -57,13 +70,54 @@ where
         .strategy(Strategy::Random)
         .executions(executions)
         .seed(env_seed());
-    let report = match std::env::var("SIM_REPLAY") {
-        Ok(token) => builder
-            .replay(f, &token)
-            .unwrap_or_else(|e| panic!("sim: SIM_REPLAY is not usable: {e}")),
-        Err(_) => builder.explore(f),
+    let name = builder.scenario_name();
+    let f = Arc::new(f);
+    let scenario = move || {
+        let f = Arc::clone(&f);
+        move || f()
     };
-    panic_on_failure(&report);
+    let dir = corpus::traces_dir();
+    let saved = match &dir {
+        Some(dir) => corpus::saved(dir, &name)
+            .unwrap_or_else(|e| panic!("sim: the regression corpus has a bad file: {e}
+  fix or delete it")),
+        None => Vec::new(),
+    };
+    let report = match std::env::var("SIM_REPLAY") {
+        Ok(token) => {
+            let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
+            match recorded {
+                Some((_, trace)) => builder.replay_trace(scenario(), trace),
+                None => builder.replay(scenario(), &token),
+            }
+            .unwrap_or_else(|e| panic!("sim: SIM_REPLAY is not usable: {e}"))
+        }
+        Err(_) => {
+            for (path, trace) in &saved {
+                let report = builder
+                    .replay(scenario(), &trace.token)
+                    .unwrap_or_else(|e| panic!("sim: {}: {e}", path.display()));
+                if report.failure().is_some() {
+                    let note = format!("the saved trace {} still fails", path.display());
+                    panic_with(&report, Some(&note));
+                }
+            }
+            builder.explore(scenario())
+        }
+    };
+    let mut note = None;
+    if let (Some(failure), Some(dir)) = (report.failure(), &dir) {
+        if corpus::persist_enabled() && std::env::var("SIM_REPLAY").is_err() {
+            note = Some(match corpus::save(dir, &name, &failure.trace) {
+                Ok(path) => format!(
+                    "saved to {} (with its .dot); it is replayed first from now on (SIM_PERSIST=off to not save)",
+                    path.display()
+                ),
+                Err(e) => format!("could not save the trace: {e}"),
+            });
+        }
+    }
+    panic_with(&report, note.as_deref());
 }
 
 /// Re-runs the one execution that `token` (from a failure report) names,
@@ -92,13 +146,19 @@ where
 
 #[track_caller]
 fn panic_on_failure(report: &Report) {
+    panic_with(report, None);
+}
+
+#[track_caller]
+fn panic_with(report: &Report, note: Option<&str>) {
     if let Some(failure) = report.failure() {
+        let note = note.map(|n| format!("\n{n}")).unwrap_or_default();
         let test = std::thread::current()
             .name()
             .unwrap_or("<test name>")
             .to_string();
         panic!(
-            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n\n\
+            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n{note}\n\
              replay: SIM_REPLAY={} cargo test {}",
             failure.kind,
             failure.execution,

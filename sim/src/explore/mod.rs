@@ -6,6 +6,7 @@
 //! collects distinct outputs and failures, and builds traces for failures.
 
 mod check;
+mod corpus;
 mod random;
 mod token;
 
@@ -18,7 +19,10 @@ pub use token::TokenError;
 
 use crate::failure::{Failure, FailureKind};
 use crate::rt::{self, Exec, ExecConfig, ExecFailure, Scheduler};
-use crate::trace::{Trace, TraceEvent, TraceFailure, TraceOutput, TRACE_FORMAT_VERSION};
+use crate::trace::{
+    Trace, TraceEdge, TraceEvent, TraceFailure, TraceObject, TraceOutput, TracePending,
+    TRACE_FORMAT_VERSION,
+};
 use random::{execution_seed, RandomScheduler};
 use token::Token;
 
@@ -196,10 +200,18 @@ impl Builder {
             max_steps: self.max_steps,
             race_detection: self.race_detection,
             stack_size: self.stack_size,
+            record_clocks: false,
         }
     }
 
-    fn scenario_name(&self) -> String {
+    fn tracing_config(&self) -> ExecConfig {
+        ExecConfig {
+            record_clocks: true,
+            ..self.exec_config()
+        }
+    }
+
+    pub(crate) fn scenario_name(&self) -> String {
         self.name
             .clone()
             .or_else(|| std::thread::current().name().map(str::to_string))
@@ -233,14 +245,78 @@ impl Builder {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let mut run = Run::new(self);
-        let Token::Seed(seed) = token;
-        run.execute(
-            &main,
-            &self.exec_config(),
-            &mut RandomScheduler::new(seed),
-            token,
-        );
+        run.execute(&main, &self.exec_config(), &mut *token.scheduler(), token);
         Ok(run.finish(false))
+    }
+
+    /// Replays the execution that `recorded` (a saved trace) names and
+    /// checks that it happens again event for event. A replay that
+    /// diverges is a [`FailureKind::Nondeterminism`] failure naming the
+    /// first differing step (the operation expected and the one performed):
+    /// the scenario depends on something sim does not control (the real
+    /// clock, real threads, unseeded randomness, I/O). Otherwise the report
+    /// is the replay's own, with its trace.
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind};
+    /// use sim::sync::Lock;
+    ///
+    /// let scenario = || Lock::new().release();
+    /// let recorded = Builder::new().explore(scenario).failures[0].trace.clone();
+    /// let report = Builder::new().replay_trace(scenario, &recorded).unwrap();
+    /// assert_eq!(report.failures[0].kind, FailureKind::Misuse);
+    /// assert_eq!(report.failures[0].trace, recorded);
+    ///
+    /// // The same token with a program that does something else diverges.
+    /// let report = Builder::new().replay_trace(|| sim::println!("changed"), &recorded).unwrap();
+    /// assert_eq!(report.failures[0].kind, FailureKind::Nondeterminism);
+    /// assert!(report.failures[0].message.contains("at step 1: expected step 1: MainThread release"));
+    /// ```
+    pub fn replay_trace<F>(&self, f: F, recorded: &Trace) -> Result<Report, TokenError>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let token = Token::parse(&recorded.token)?;
+        let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
+        rt::run_execution(&main, &self.tracing_config(), &mut *token.scheduler());
+        let mut trace = rt::with_exec(|e| build_trace(self, e, &recorded.token, &recorded.scenario));
+        let mut failures = Vec::new();
+        if let Some(divergence) = recorded.first_divergence(&trace) {
+            let message = format!(
+                "nondeterminism: the replay of token {} diverged from the recorded trace {divergence}.
+                   The scenario depends on something sim does not control (the real clock, real                  threads, unseeded randomness, I/O, state kept between executions), or its                  program changed since the trace was recorded.",
+                recorded.token
+            );
+            trace.failure = Some(TraceFailure {
+                kind: FailureKind::Nondeterminism,
+                message: message.clone(),
+                step: trace.events.last().map_or(0, |e| e.step),
+                thread: None,
+            });
+            failures.push(Failure {
+                kind: FailureKind::Nondeterminism,
+                message,
+                token: recorded.token.clone(),
+                execution: 1,
+                trace: trace.clone(),
+            });
+        } else if let Some(f) = &trace.failure {
+            failures.push(Failure {
+                kind: f.kind,
+                message: f.message.clone(),
+                token: recorded.token.clone(),
+                execution: 1,
+                trace: trace.clone(),
+            });
+        }
+        Ok(Report {
+            executions: 1,
+            complete: false,
+            failures,
+            outputs: BTreeMap::from([(trace.output_text(), 1)]),
+            strategy: self.strategy,
+            seed: self.seed,
+        })
     }
 
     /// The trace of the one execution that `token` names, failing or not.
@@ -256,9 +332,10 @@ impl Builder {
     {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
-        let Token::Seed(seed) = token;
-        rt::run_execution(&main, &self.exec_config(), &mut RandomScheduler::new(seed));
-        Ok(rt::with_exec(|e| build_trace(self, e, &token.to_string())))
+        rt::run_execution(&main, &self.tracing_config(), &mut *token.scheduler());
+        Ok(rt::with_exec(|e| {
+            build_trace(self, e, &token.to_string(), &self.scenario_name())
+        }))
     }
 }
 
@@ -341,7 +418,10 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Runs one execution; returns whether it failed.
+    /// Runs one execution; returns whether it failed. A new distinct
+    /// failure is replayed once with vector clocks on to build its trace
+    /// (the hot path records none); if that replay diverges, the failure is
+    /// reported as `Nondeterminism`.
     fn execute(
         &mut self,
         main: &Arc<dyn Fn() + Send + Sync>,
@@ -351,7 +431,8 @@ impl<'a> Run<'a> {
     ) -> bool {
         rt::run_execution(main, cfg, sched);
         self.executions += 1;
-        rt::with_exec(|e| {
+        let name = self.builder.scenario_name();
+        let new_failure = rt::with_exec(|e| {
             self.output_buf.clear();
             for chunk in &e.output {
                 self.output_buf.push_str(&chunk.text);
@@ -362,24 +443,58 @@ impl<'a> Run<'a> {
                     self.outputs.insert(self.output_buf.clone(), 1);
                 }
             }
-            let Some(failure) = &e.failure else {
-                return false;
-            };
+            let failure = e.failure.as_ref()?;
             if self
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
             {
-                let token = token.to_string();
-                self.failures.push(Failure {
-                    kind: failure.kind,
-                    message: failure.message.clone(),
-                    execution: self.executions,
-                    trace: build_trace(self.builder, e, &token),
-                    token,
-                });
+                Some(Some(build_trace(self.builder, e, &token.to_string(), &name)))
+            } else {
+                Some(None)
             }
-            true
-        })
+        });
+        let Some(new_failure) = new_failure else {
+            return false;
+        };
+        if let Some(untimed) = new_failure {
+            let traced = ExecConfig {
+                record_clocks: true,
+                ..cfg.clone()
+            };
+            rt::run_execution(main, &traced, &mut *token.scheduler());
+            let mut trace = rt::with_exec(|e| build_trace(self.builder, e, &token.to_string(), &name));
+            let mut without_clocks = trace.clone();
+            for ev in &mut without_clocks.events {
+                ev.clock.clear();
+            }
+            let original = untimed.failure.clone().expect("a failing execution");
+            let (kind, message) = match untimed.first_divergence(&without_clocks) {
+                None => (original.kind, original.message),
+                Some(divergence) => {
+                    let message = format!(
+                        "nondeterminism: execution {} failed, but replaying its token {token} diverged                          from it {divergence}.
+  The scenario depends on something sim does not                          control (the real clock, real threads, unseeded randomness, I/O, state kept                          between executions), so its failures cannot be replayed. The failure was:
+{}: {}",
+                        self.executions, original.kind, original.message
+                    );
+                    trace = untimed;
+                    trace.failure = Some(TraceFailure {
+                        kind: FailureKind::Nondeterminism,
+                        message: message.clone(),
+                        ..original
+                    });
+                    (FailureKind::Nondeterminism, message)
+                }
+            };
+            self.failures.push(Failure {
+                kind,
+                message,
+                execution: self.executions,
+                trace,
+                token: token.to_string(),
+            });
+        }
+        true
     }
 
     fn finish(self, complete: bool) -> Report {
@@ -394,18 +509,21 @@ impl<'a> Run<'a> {
     }
 }
 
-fn build_trace(builder: &Builder, e: &Exec, token: &str) -> Trace {
+fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trace {
+    let object_name = |o: rt::op::ObjId| {
+        let obj = &e.objects[o.index()];
+        format!("{}#{}", obj.state.kind(), o.0)
+    };
     let events = e
         .events
         .iter()
-        .map(|ev| TraceEvent {
+        .enumerate()
+        .map(|(i, ev)| TraceEvent {
             step: ev.step,
             thread: ev.tid,
+            thread_name: e.thread_name(ev.tid),
             op: ev.op.name().to_string(),
-            object: ev.op.object().map(|o| {
-                let obj = &e.objects[o.index()];
-                format!("{}#{}", obj.state.kind(), o.0)
-            }),
+            object: ev.op.object().map(object_name),
             result: match ev.result {
                 rt::op::OpResult::Unit => None,
                 rt::op::OpResult::Bool(b) => Some(b.to_string()),
@@ -413,16 +531,53 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str) -> Trace {
             },
             time_ns: ev.time,
             location: ev.location.to_string(),
+            clock: e
+                .clocks
+                .get(i)
+                .map(|c| c.entries().to_vec())
+                .unwrap_or_default(),
         })
         .collect();
     Trace {
         format_version: TRACE_FORMAT_VERSION,
-        scenario: builder.scenario_name(),
+        scenario: scenario.to_string(),
         strategy: builder.strategy.to_string(),
         token: token.to_string(),
         timing: builder.timing.to_string(),
         threads: (0..e.threads.len()).map(|t| e.thread_name(t)).collect(),
+        objects: e
+            .objects
+            .iter()
+            .map(|o| TraceObject {
+                name: object_name(o.id),
+                kind: o.state.kind().to_string(),
+                created_at: o.created_at.to_string(),
+            })
+            .collect(),
         events,
+        edges: e
+            .edges
+            .iter()
+            .map(|s| TraceEdge {
+                kind: s.kind,
+                from: s.from,
+                to: s.to,
+                object: s.object.map(object_name),
+            })
+            .collect(),
+        pending: e
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t.life, rt::Life::Finished | rt::Life::NotStarted))
+            .map(|(tid, t)| TracePending {
+                thread: tid,
+                op: t.pending.name().to_string(),
+                object: t.pending.object().map(object_name),
+                held_by: e.waits_on(tid),
+                location: t.location.to_string(),
+            })
+            .collect(),
         output: e
             .output
             .iter()

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use super::random::RandomScheduler;
+use crate::rt::Scheduler;
+
 /// A parsed replay token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Token {
@@ -10,6 +13,13 @@ pub(crate) enum Token {
 }
 
 impl Token {
+    /// A fresh scheduler that makes the execution this token names.
+    pub(crate) fn scheduler(self) -> Box<dyn Scheduler> {
+        match self {
+            Token::Seed(seed) => Box::new(RandomScheduler::new(seed)),
+        }
+    }
+
     /// Parses a token as printed in failure reports.
     pub(crate) fn parse(text: &str) -> Result<Token, TokenError> {
         let t = text.trim();

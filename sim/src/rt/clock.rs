@@ -52,7 +52,6 @@ impl VectorClock {
     }
 
     /// The entries.
-    #[cfg(test)]
     pub(crate) fn entries(&self) -> &[u32] {
         &self.0
     }

@@ -31,6 +31,7 @@ use op::{Nanos, ObjId, Op, OpResult, Tid};
 use race::{Access, Race};
 
 use crate::failure::FailureKind;
+pub(crate) use crate::trace::EdgeKind;
 
 /// The question a strategy answers.
 pub(crate) trait Scheduler {
@@ -58,6 +59,9 @@ pub(crate) struct ExecConfig {
     pub(crate) max_steps: u64,
     pub(crate) race_detection: bool,
     pub(crate) stack_size: usize,
+    /// Record each event's vector clock in [`Exec::clocks`]. Off on the
+    /// exploration hot path (it allocates per step); on when a trace is built.
+    pub(crate) record_clocks: bool,
 }
 
 /// A thread's name, formatted only when needed.
@@ -105,6 +109,10 @@ pub(crate) struct ThreadState {
     pub(crate) panic: Option<String>,
     /// Text of a pending `print`.
     pub(crate) text: String,
+    /// Step of the `spawn` that created the thread (0 for `MainThread`).
+    pub(crate) spawned_at: u64,
+    /// Step of the thread's last event (0 before its first).
+    pub(crate) last_step: u64,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -116,6 +124,18 @@ pub(crate) struct Event {
     pub(crate) result: OpResult,
     pub(crate) time: Nanos,
     pub(crate) location: &'static Location<'static>,
+}
+
+/// A happens-before edge other than program order: event `from`
+/// synchronises with event `to` (or, for [`EdgeKind::Race`], the two are
+/// racing accesses). Edges are recorded in [`Exec::edges`] as operations
+/// complete: a cheap push of plain data, no formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncEdge {
+    pub(crate) from: u64,
+    pub(crate) to: u64,
+    pub(crate) kind: EdgeKind,
+    pub(crate) object: Option<ObjId>,
 }
 
 /// Text printed by a thread with `sim::print!`.
@@ -151,6 +171,13 @@ pub(crate) struct Exec {
     pub(crate) steps: u64,
     pub(crate) current: Tid,
     pub(crate) events: Vec<Event>,
+    /// Happens-before edges between events (spawn, join, release-acquire,
+    /// ...) and the race, if one was found. See [`Exec::sync_edge`].
+    pub(crate) edges: Vec<SyncEdge>,
+    /// Per event (same index as `events`), the thread's vector clock as the
+    /// operation saw it: after its joins, before its own tick. Only filled
+    /// when `cfg.record_clocks`.
+    pub(crate) clocks: Vec<VectorClock>,
     pub(crate) output: Vec<OutputChunk>,
     pub(crate) failure: Option<ExecFailure>,
     /// Set when the failure ends the execution at once.
@@ -182,6 +209,7 @@ impl Exec {
                 max_steps: 0,
                 race_detection: true,
                 stack_size: green::DEFAULT_STACK_SIZE,
+                record_clocks: false,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -190,6 +218,8 @@ impl Exec {
             steps: 0,
             current: 0,
             events: Vec::new(),
+            edges: Vec::new(),
+            clocks: Vec::new(),
             output: Vec::new(),
             failure: None,
             terminal: false,
@@ -211,6 +241,8 @@ impl Exec {
         self.steps = 0;
         self.current = 0;
         self.events.clear();
+        self.edges.clear();
+        self.clocks.clear();
         self.output.clear();
         self.failure = None;
         self.terminal = false;
@@ -220,7 +252,13 @@ impl Exec {
         self.enabled.clear();
     }
 
-    fn add_thread(&mut self, name: ThreadName, daemon: bool, clock: VectorClock) -> Tid {
+    fn add_thread(
+        &mut self,
+        name: ThreadName,
+        daemon: bool,
+        clock: VectorClock,
+        spawned_at: u64,
+    ) -> Tid {
         let tid = self.threads.len();
         let mut clock = clock;
         clock.tick(tid);
@@ -234,9 +272,22 @@ impl Exec {
             clock,
             panic: None,
             text: String::new(),
+            spawned_at,
+            last_step: 0,
         });
         self.unstarted.push(tid);
         tid
+    }
+
+    /// The thread that blocked thread `tid` waits for: the holder of the
+    /// lock it acquires, the thread it joins.
+    pub(crate) fn waits_on(&self, tid: Tid) -> Option<Tid> {
+        match self.threads[tid].pending {
+            Op::Join { target } => Some(target),
+            op => op
+                .object()
+                .and_then(|o| self.objects[o.index()].state.holder()),
+        }
     }
 
     /// The name of thread `tid`, for reports.
@@ -369,12 +420,27 @@ impl Exec {
         let Candidate { tid, op, timeout } = c;
         let location = self.threads[tid].location;
         self.steps += 1;
+        let own_before = self.threads[tid].clock.get(tid);
+        let thread = &mut self.threads[tid];
+        if thread.last_step == 0 && thread.spawned_at != 0 {
+            // The thread's first event: the spawn happens before it.
+            let from = thread.spawned_at;
+            self.sync_edge(from, EdgeKind::Spawn, None);
+        }
+        self.threads[tid].last_step = self.steps;
         let result = if timeout {
             OpResult::Bool(false)
         } else {
             self.complete(tid, op, location)
         };
         self.threads[tid].result = result;
+        if self.cfg.record_clocks {
+            // The clock the operation saw: its joins included, its own tick
+            // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).
+            let mut clock = self.threads[tid].clock.clone();
+            clock.set(tid, own_before);
+            self.clocks.push(clock);
+        }
         self.events.push(Event {
             step: self.steps,
             tid,
@@ -383,6 +449,22 @@ impl Exec {
             time: self.now,
             location,
         });
+    }
+
+    /// Records that the event being performed (step `self.steps`)
+    /// synchronises with the earlier event `from` (`0` means "none": nothing
+    /// is recorded). This is the one hook every primitive uses for its
+    /// happens-before edges: call it where the operation joins a clock that
+    /// an earlier event stored (a lock's, an event's, a queue item's...).
+    pub(crate) fn sync_edge(&mut self, from: u64, kind: EdgeKind, object: Option<ObjId>) {
+        if from != 0 {
+            self.edges.push(SyncEdge {
+                from,
+                to: self.steps,
+                kind,
+                object,
+            });
+        }
     }
 
     /// Completes `op` of thread `tid`: updates object state and clocks.
@@ -397,38 +479,47 @@ impl Exec {
                     ThreadName::Numbered(self.unnamed_threads)
                 };
                 let parent_clock = self.threads[tid].clock.clone();
-                let child = self.add_thread(name, daemon, parent_clock);
+                let child = self.add_thread(name, daemon, parent_clock, self.steps);
                 self.threads[tid].clock.tick(tid);
                 OpResult::Spawned(child)
             }
             Op::Join { target } => {
                 let (a, b) = two(&mut self.threads, tid, target);
                 a.clock.join(&b.clock);
+                let from = b.last_step;
+                self.sync_edge(from, EdgeKind::Join, None);
                 OpResult::Unit
             }
             Op::LockAcquire { lock, .. } => {
                 let thread = &mut self.threads[tid];
-                match &mut self.objects[lock.index()].state {
+                let object = &mut self.objects[lock.index()];
+                let acquired = match &mut object.state {
                     ObjState::Lock {
                         locked,
                         holder,
                         clock,
                     } => {
                         if *locked {
-                            OpResult::Bool(false)
+                            false
                         } else {
                             *locked = true;
                             *holder = Some(tid);
                             thread.clock.join(clock);
-                            OpResult::Bool(true)
+                            true
                         }
                     }
                     _ => unreachable!(),
+                };
+                if acquired {
+                    let from = object.released_at;
+                    self.sync_edge(from, EdgeKind::Lock, Some(lock));
                 }
+                OpResult::Bool(acquired)
             }
             Op::LockRelease { lock } => {
                 let thread = &mut self.threads[tid];
-                let was_locked = match &mut self.objects[lock.index()].state {
+                let object = &mut self.objects[lock.index()];
+                let was_locked = match &mut object.state {
                     ObjState::Lock {
                         locked,
                         holder,
@@ -445,6 +536,9 @@ impl Exec {
                     }
                     _ => unreachable!(),
                 };
+                if was_locked {
+                    object.released_at = self.steps;
+                }
                 if !was_locked {
                     let msg = format!(
                         "RuntimeError: release unlocked lock\n  {} released {} at {}, but it was not locked",
@@ -462,7 +556,8 @@ impl Exec {
             },
             Op::RLockAcquire { lock, .. } => {
                 let thread = &mut self.threads[tid];
-                match &mut self.objects[lock.index()].state {
+                let object = &mut self.objects[lock.index()];
+                let result = match &mut object.state {
                     ObjState::RLock {
                         owner,
                         count,
@@ -470,22 +565,28 @@ impl Exec {
                     } => match *owner {
                         Some(o) if o == tid => {
                             *count += 1;
-                            OpResult::Bool(true)
+                            return OpResult::Bool(true);
                         }
-                        Some(_) => OpResult::Bool(false),
+                        Some(_) => false,
                         None => {
                             *owner = Some(tid);
                             *count = 1;
                             thread.clock.join(clock);
-                            OpResult::Bool(true)
+                            true
                         }
                     },
                     _ => unreachable!(),
+                };
+                if result {
+                    let from = object.released_at;
+                    self.sync_edge(from, EdgeKind::Lock, Some(lock));
                 }
+                OpResult::Bool(result)
             }
             Op::RLockRelease { lock } => {
                 let thread = &mut self.threads[tid];
-                let wrong_owner = match &mut self.objects[lock.index()].state {
+                let object = &mut self.objects[lock.index()];
+                let wrong_owner = match &mut object.state {
                     ObjState::RLock {
                         owner,
                         count,
@@ -497,6 +598,7 @@ impl Exec {
                                 *owner = None;
                                 clock.copy_from(&thread.clock);
                                 thread.clock.tick(tid);
+                                object.released_at = self.steps;
                             }
                             None
                         } else {
@@ -535,6 +637,7 @@ impl Exec {
                         _ => unreachable!(),
                     };
                     if let Some(race) = race {
+                        self.sync_edge(race.earlier.step, EdgeKind::Race, Some(var));
                         let msg = self.race_message(var, race);
                         let key = format!(
                             "{} {}:{} {}:{}",
@@ -642,7 +745,7 @@ pub(crate) fn run_execution(
             "sim: an exploration was started from inside a running execution; nested explorations are not supported"
         );
         e.reset(cfg, serial);
-        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new());
+        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
     });
     let main = Arc::clone(main);
@@ -825,6 +928,7 @@ pub(crate) fn new_object(state: ObjState, created_at: &'static Location<'static>
             id,
             state,
             created_at,
+            released_at: 0,
         });
         (id, e.serial)
     })

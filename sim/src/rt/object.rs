@@ -88,6 +88,11 @@ pub(crate) struct Object {
     pub(crate) id: ObjId,
     pub(crate) state: ObjState,
     pub(crate) created_at: &'static Location<'static>,
+    /// Step of the last release-like event whose clock the object holds (a
+    /// Lock's or RLock's last full release), 0 if none: the source of the
+    /// happens-before edge to the next acquire. Primitives whose
+    /// synchronisation has one source per object use it the same way.
+    pub(crate) released_at: u64,
 }
 
 impl fmt::Display for Object {
