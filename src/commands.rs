@@ -1,5 +1,6 @@
 //! The subcommands of the `sim` tool.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -123,6 +124,7 @@ pub fn explore(
     name: Option<&str>,
     all: bool,
     executions: Option<u64>,
+    save: Option<&Path>,
     opts: &RunOpts,
 ) -> CmdResult {
     if all {
@@ -150,6 +152,19 @@ pub fn explore(
     for f in &report.failures {
         println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
         println!("replay: sim replay {} {}", s.name, f.token);
+        if let Some(dir) = save {
+            let base = dir.join(s.name).join(&f.token);
+            let json = base.with_extension("json");
+            if json.exists() {
+                println!("kept the existing {}", json.display());
+            } else {
+                f.trace.save(&json).map_err(|e| e.to_string())?;
+                let dot = base.with_extension("dot");
+                std::fs::write(&dot, f.trace.to_dot())
+                    .map_err(|e| format!("cannot write {}: {e}", dot.display()))?;
+                println!("saved {} and {}", json.display(), dot.display());
+            }
+        }
     }
     let ok = want.matches(&report);
     println!(
@@ -234,6 +249,34 @@ pub fn replay(name: &str, token: &str) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn traced(name: &str, token: &str) -> Result<Trace, String> {
+    let s = scenario(name)?;
+    Builder::new()
+        .name(s.name)
+        .trace(s.body, token)
+        .map_err(|e| e.to_string())
+}
+
+/// `sim dot`.
+pub fn dot(name: &str, token: &str, full: bool) -> CmdResult {
+    let trace = traced(name, token)?;
+    print!(
+        "{}",
+        if full {
+            trace.to_dot_full()
+        } else {
+            trace.to_dot()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sim timeline`.
+pub fn timeline(name: &str, token: &str) -> CmdResult {
+    println!("{}", traced(name, token)?.to_chrome_trace());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sim outputs`.

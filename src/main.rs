@@ -7,6 +7,8 @@
 //! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact]
 //! sim replay <scenario> <token>
 //! sim outputs <scenario> [--executions N]
+//! sim dot <scenario> <token> [--full]
+//! sim timeline <scenario> <token>
 //! ```
 
 mod commands;
@@ -64,11 +66,34 @@ enum Command {
         /// Executions per scenario (default: the scenario's own number).
         #[arg(long)]
         executions: Option<u64>,
+        /// Save each failing trace as DIR/<scenario>/<token>.json with its
+        /// .dot beside it (an existing file is kept), e.g. `--save traces`.
+        #[arg(long, value_name = "DIR")]
+        save: Option<std::path::PathBuf>,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Re-run one execution from a token and print its events and failure.
     Replay {
+        /// Scenario name.
+        scenario: String,
+        /// A token printed by `sim explore` (a seed).
+        token: String,
+    },
+    /// Print the happens-before graph of one execution in Graphviz DOT
+    /// (render with `dot -Tsvg`).
+    Dot {
+        /// Scenario name.
+        scenario: String,
+        /// A token printed by `sim explore` (a seed).
+        token: String,
+        /// Draw every synchronisation edge (no transitive reduction).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Print one execution as a Chrome trace-event timeline (open it in
+    /// Perfetto or chrome://tracing).
+    Timeline {
         /// Scenario name.
         scenario: String,
         /// A token printed by `sim explore` (a seed).
@@ -95,8 +120,15 @@ fn main() -> ExitCode {
             scenario,
             all,
             executions,
+            save,
             opts,
-        } => commands::explore(scenario.as_deref(), all, executions, &opts),
+        } => commands::explore(scenario.as_deref(), all, executions, save.as_deref(), &opts),
+        Command::Dot {
+            scenario,
+            token,
+            full,
+        } => commands::dot(&scenario, &token, full),
+        Command::Timeline { scenario, token } => commands::timeline(&scenario, &token),
         Command::Replay { scenario, token } => commands::replay(&scenario, &token),
         Command::Outputs {
             scenario,

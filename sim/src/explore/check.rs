@@ -78,9 +78,12 @@ where
     };
     let dir = corpus::traces_dir();
     let saved = match &dir {
-        Some(dir) => corpus::saved(dir, &name)
-            .unwrap_or_else(|e| panic!("sim: the regression corpus has a bad file: {e}
-  fix or delete it")),
+        Some(dir) => corpus::saved(dir, &name).unwrap_or_else(|e| {
+            panic!(
+                "sim: the regression corpus has a bad file: {e}
+  fix or delete it"
+            )
+        }),
         None => Vec::new(),
     };
     let report = match std::env::var("SIM_REPLAY") {

@@ -120,6 +120,10 @@ mod tests {
         let found = locate(here).expect("a corpus directory");
         assert!(found.ends_with("traces"), "{}", found.display());
         assert!(found.parent().unwrap().join("Cargo.toml").is_file());
-        assert_ne!(found.parent().unwrap(), here, "the workspace's, not the crate's");
+        assert_ne!(
+            found.parent().unwrap(),
+            here,
+            "the workspace's, not the crate's"
+        );
     }
 }

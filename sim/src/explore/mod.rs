@@ -279,7 +279,8 @@ impl Builder {
         let token = Token::parse(&recorded.token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         rt::run_execution(&main, &self.tracing_config(), &mut *token.scheduler());
-        let mut trace = rt::with_exec(|e| build_trace(self, e, &recorded.token, &recorded.scenario));
+        let mut trace =
+            rt::with_exec(|e| build_trace(self, e, &recorded.token, &recorded.scenario));
         let mut failures = Vec::new();
         if let Some(divergence) = recorded.first_divergence(&trace) {
             let message = format!(
@@ -448,7 +449,12 @@ impl<'a> Run<'a> {
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
             {
-                Some(Some(build_trace(self.builder, e, &token.to_string(), &name)))
+                Some(Some(build_trace(
+                    self.builder,
+                    e,
+                    &token.to_string(),
+                    &name,
+                )))
             } else {
                 Some(None)
             }
@@ -462,7 +468,8 @@ impl<'a> Run<'a> {
                 ..cfg.clone()
             };
             rt::run_execution(main, &traced, &mut *token.scheduler());
-            let mut trace = rt::with_exec(|e| build_trace(self.builder, e, &token.to_string(), &name));
+            let mut trace =
+                rt::with_exec(|e| build_trace(self.builder, e, &token.to_string(), &name));
             let mut without_clocks = trace.clone();
             for ev in &mut without_clocks.events {
                 ev.clock.clear();

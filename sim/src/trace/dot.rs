@@ -92,9 +92,8 @@ impl Trace {
                 .iter()
                 .rposition(|e| e.thread == t && e.step <= f.step)
         });
-        let blocked_is_failure = failure.is_some_and(|f| {
-            matches!(f.kind, FailureKind::Deadlock | FailureKind::StepLimit)
-        });
+        let blocked_is_failure = failure
+            .is_some_and(|f| matches!(f.kind, FailureKind::Deadlock | FailureKind::StepLimit));
 
         let mut out = String::new();
         let mut title = format!(
@@ -123,9 +122,8 @@ impl Trace {
             let pending: Vec<usize> = (0..self.pending.len())
                 .filter(|&i| self.pending[i].thread == tid)
                 .collect();
-            let panicked = failure.is_some_and(|f| {
-                f.kind == FailureKind::Panic && f.thread == Some(tid)
-            });
+            let panicked =
+                failure.is_some_and(|f| f.kind == FailureKind::Panic && f.thread == Some(tid));
             if events.is_empty() && pending.is_empty() && !panicked {
                 continue;
             }
@@ -158,8 +156,14 @@ impl Trace {
                 if let Some(o) = &pend.object {
                     let _ = write!(label, " {o}");
                 }
-                if let Some(h) = pend.held_by {
-                    let _ = write!(label, "\nheld by {}", self.threads[h]);
+                match (pend.held_by, &pend.object) {
+                    (Some(h), Some(_)) => {
+                        let _ = write!(label, "\nheld by {}", self.threads[h]);
+                    }
+                    (Some(h), None) => {
+                        let _ = write!(label, " {}", self.threads[h]);
+                    }
+                    _ => {}
                 }
                 let _ = write!(label, "\n{}", short_location(&pend.location));
                 let style = if blocked_is_failure {
@@ -202,6 +206,27 @@ impl Trace {
                 );
             }
             let _ = writeln!(out, "  }}");
+        }
+
+        // What each blocked thread waits for: the event by which the
+        // holder took the object (a deadlock's cycle shows as a loop).
+        for (p, pend) in self.pending.iter().enumerate() {
+            let (Some(h), Some(obj)) = (pend.held_by, &pend.object) else {
+                continue;
+            };
+            let taken = self
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.thread == h && e.object.as_ref() == Some(obj) && e.op == "acquire");
+            if let Some(ev) = taken {
+                let _ = writeln!(
+                    out,
+                    "  p{p} -> s{} [label=\"waits for {}\", color=\"red\", fontcolor=\"red\", style=\"dotted\", constraint=false];",
+                    ev.step,
+                    esc(obj)
+                );
+            }
         }
 
         // Edges between threads, in the order they were recorded.

@@ -468,7 +468,8 @@ impl Trace {
             action: "load",
             problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read it: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| error(format!("cannot read it: {e}")))?;
         Trace::from_json(&text).map_err(error)
     }
 
