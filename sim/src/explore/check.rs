@@ -70,6 +70,20 @@ where
         .strategy(Strategy::Random)
         .executions(executions)
         .seed(env_seed());
+    check_with_corpus(&builder, f);
+}
+
+/// Explores `f` with `builder` as a test does (`check_random`, and
+/// `model` when it lands): replays the traces saved under the test's name
+/// first and fails fast if one still fails; then explores (or, with
+/// `SIM_REPLAY`, replays that token, checked against its saved trace if
+/// there is one); saves a failing trace in the corpus unless
+/// `SIM_PERSIST=off`; panics with the report on failure.
+#[track_caller]
+pub(crate) fn check_with_corpus<F>(builder: &Builder, f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
     let name = builder.scenario_name();
     let f = Arc::new(f);
     let scenario = move || {
@@ -79,10 +93,7 @@ where
     let dir = corpus::traces_dir();
     let saved = match &dir {
         Some(dir) => corpus::saved(dir, &name).unwrap_or_else(|e| {
-            panic!(
-                "sim: the regression corpus has a bad file: {e}
-  fix or delete it"
-            )
+            panic!("sim: the regression corpus has a bad file: {e}\n  fix or delete it")
         }),
         None => Vec::new(),
     };
@@ -113,7 +124,8 @@ where
         if corpus::persist_enabled() && std::env::var("SIM_REPLAY").is_err() {
             note = Some(match corpus::save(dir, &name, &failure.trace) {
                 Ok(path) => format!(
-                    "saved to {} (with its .dot); it is replayed first from now on (SIM_PERSIST=off to not save)",
+                    "saved to {} (with its .dot); it is replayed first from now on \
+                     (SIM_PERSIST=off to not save)",
                     path.display()
                 ),
                 Err(e) => format!("could not save the trace: {e}"),
