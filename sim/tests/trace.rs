@@ -462,3 +462,32 @@ fn chrome_timeline_has_a_track_per_thread_and_blocked_slices_in_virtual_time() {
     // Deterministic: the same trace, the same bytes.
     assert_eq!(trace.to_chrome_trace(), trace.clone().to_chrome_trace());
 }
+
+#[test]
+fn a_panic_is_drawn_at_the_end_of_its_thread_and_same_thread_lock_edges_are_reduced() {
+    let report = Builder::new().executions(1).explore(|| {
+        let lock = Lock::new();
+        drop(lock.lock());
+        drop(lock.lock()); // release -> acquire within MainThread
+        let t = sim::thread::spawn(|| panic!("boom"));
+        let _ = t.join();
+    });
+    let failure = report.failure().unwrap();
+    assert_eq!(failure.kind, FailureKind::Panic);
+    let trace = &failure.trace;
+    assert!(trace.edges.iter().any(|e| e.kind == EdgeKind::Lock));
+    assert!(!trace
+        .happens_before_reduced()
+        .edge_weights()
+        .any(|k| *k == EdgeKind::Lock));
+    let dot = trace.to_dot();
+    let panic_node = dot
+        .lines()
+        .find(|l| l.contains("panic1 ["))
+        .expect("panic node");
+    assert!(
+        panic_node.contains("boom") && panic_node.contains("octagon"),
+        "{panic_node}"
+    );
+    render_with_graphviz(&dot, "panic");
+}

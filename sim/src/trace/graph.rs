@@ -61,7 +61,9 @@ impl Trace {
     /// The happens-before graph with the synchronisation edges that other
     /// paths imply removed (`petgraph`'s transitive reduction), which keeps
     /// a many-thread trace readable. Program-order edges are all kept (they
-    /// draw each thread as a chain) and so are race edges; reachability is
+    /// draw each thread as a chain) and so are race edges; a synchronisation
+    /// edge within one thread (a lock released and re-taken by the same
+    /// thread) is implied by program order and dropped; reachability is
     /// that of [`Trace::happens_before`]. Traces of more than 20,000 events
     /// are returned unreduced.
     ///
@@ -111,8 +113,11 @@ impl Trace {
             let keep = match kind {
                 EdgeKind::ProgramOrder | EdgeKind::Race => true,
                 _ => {
+                    // An edge within one thread is implied by program order.
+                    let same_thread =
+                        self.events[a.index()].thread == self.events[b.index()].thread;
                     let (ra, rb) = (revmap[a.index()], revmap[b.index()]);
-                    a < b && tred.find_edge(ra, rb).is_some()
+                    !same_thread && a < b && tred.find_edge(ra, rb).is_some()
                 }
             };
             if keep {

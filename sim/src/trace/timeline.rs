@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{EdgeKind, Trace};
+use super::Trace;
 
 /// Virtual nanoseconds as trace-event microseconds.
 fn us(ns: u64) -> f64 {
@@ -47,19 +47,19 @@ impl Trace {
             }));
         }
         // When each thread announced its next operation: the time of its
-        // previous event, or of the spawn that created it.
+        // previous event, or of the spawn that created it (thread k was
+        // created by the k-th spawn: ids are given in creation order).
         let mut announced: Vec<Option<u64>> = vec![None; self.threads.len()];
         announced[0] = Some(0);
+        for (k, ev) in self.events.iter().filter(|e| e.op == "spawn").enumerate() {
+            if let Some(slot) = announced.get_mut(k + 1) {
+                *slot = Some(ev.time_ns);
+            }
+        }
         let mut outputs = self.output.iter();
         let end = self.events.last().map_or(0, |e| e.time_ns);
         for ev in &self.events {
-            let since = announced[ev.thread].or_else(|| {
-                self.edges
-                    .iter()
-                    .find(|e| e.kind == EdgeKind::Spawn && e.to == ev.step)
-                    .and_then(|e| self.event_index(e.from))
-                    .map(|j| self.events[j].time_ns)
-            });
+            let since = announced[ev.thread];
             let mut name = ev.op.clone();
             if let Some(o) = &ev.object {
                 name.push(' ');
