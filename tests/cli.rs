@@ -122,3 +122,22 @@ fn bad_flag_is_an_error_not_a_panic() {
     assert!(err.contains("invalid value 'many'"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn dot_and_timeline_print_one_execution() {
+    let o = sim(&["dot", "lock_order", "14306537291838674799"]);
+    let dot = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The committed corpus trace of this token draws the same graph.
+    let saved = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("traces/lock_order/14306537291838674799.dot"),
+    )
+    .unwrap();
+    assert_eq!(dot, saved);
+    let o = sim(&["timeline", "lock_order", "14306537291838674799"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("\"traceEvents\""), "{out}");
+    assert!(out.contains("blocked forever: acquire Lock#1"), "{out}");
+}
