@@ -71,7 +71,15 @@ impl Builder {
         F: FnOnce() -> T + 'static,
         T: 'static,
     {
-        let location = Location::caller();
+        self.spawn_at(Location::caller(), f)
+    }
+
+    /// `spawn`, recorded at `location`.
+    pub(crate) fn spawn_at<F, T>(self, location: &'static Location<'static>, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + 'static,
+        T: 'static,
+    {
         let op = Op::Spawn {
             daemon: self.daemon,
             named: self.name.is_some(),
@@ -172,11 +180,16 @@ impl<T> JoinHandle<T> {
     /// returns its result, or the panic that ended it.
     #[track_caller]
     pub fn join(self) -> Result<T, JoinError> {
+        self.join_at(Location::caller())
+    }
+
+    /// `join`, recorded at `location`.
+    pub(crate) fn join_at(self, location: &'static Location<'static>) -> Result<T, JoinError> {
         rt::op(
             Op::Join {
                 target: self.thread.tid,
             },
-            Location::caller(),
+            location,
         );
         if let Some(panic) = rt::with_current(|e| e.threads[self.thread.tid].panic.clone()) {
             return Err(JoinError {
@@ -186,6 +199,32 @@ impl<T> JoinHandle<T> {
         }
         let value = self.slot.borrow_mut().take();
         Ok(value.expect("sim: internal error: joined thread left no result"))
+    }
+
+    /// Waits at most `timeout` of virtual time for the thread to finish;
+    /// returns whether it has (Python's `join(timeout)` followed by
+    /// `not is_alive()`). Then [`join`](JoinHandle::join) gets the result
+    /// without blocking.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// sim::check_random(|| {
+    ///     let h = sim::thread::spawn(|| sim::time::sleep(Duration::from_secs(3)));
+    ///     assert!(!h.join_timeout(Duration::from_secs(1)));
+    ///     assert_eq!(sim::time::now(), Duration::from_secs(1));
+    ///     assert!(h.thread().is_alive());
+    ///     assert!(h.join_timeout(Duration::from_secs(5)));
+    ///     assert_eq!(sim::time::now(), Duration::from_secs(3));
+    ///     h.join().unwrap();
+    /// }, 10);
+    /// ```
+    #[track_caller]
+    pub fn join_timeout(&self, timeout: std::time::Duration) -> bool {
+        let op = Op::JoinTimeout {
+            target: self.thread.tid,
+            deadline: crate::sync::deadline_after(timeout),
+        };
+        rt::op(op, Location::caller()).as_bool()
     }
 
     /// The thread this handle joins.

@@ -67,12 +67,29 @@ pub enum Timing {
     /// instant is a scheduling choice.
     #[default]
     Exact,
+    /// Time gives no ordering: a sleep is only a yield plus a lower bound on
+    /// the clock, and a timed wait may time out at any scheduling point
+    /// while it waits. Finds the bugs that sleeps hide.
+    ///
+    /// ```
+    /// use sim::{Builder, Timing};
+    /// // Under Exact timing the sleep orders the two prints; here it does not.
+    /// let report = Builder::new().timing(Timing::Adversarial).executions(200).explore(|| {
+    ///     let t = sim::thread::spawn(|| sim::println!("child"));
+    ///     sim::time::sleep(std::time::Duration::from_secs(1));
+    ///     sim::println!("main");
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.outputs.len(), 2);
+    /// ```
+    Adversarial,
 }
 
 impl fmt::Display for Timing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Timing::Exact => f.write_str("exact"),
+            Timing::Adversarial => f.write_str("adversarial"),
         }
     }
 }
@@ -113,6 +130,7 @@ pub struct Builder {
     stop_on_first_failure: bool,
     stack_size: usize,
     timing: Timing,
+    spurious_wakeups: bool,
     name: Option<String>,
 }
 
@@ -136,6 +154,7 @@ impl Builder {
             stop_on_first_failure: true,
             stack_size: rt::green::DEFAULT_STACK_SIZE,
             timing: Timing::Exact,
+            spurious_wakeups: false,
             name: None,
         }
     }
@@ -189,6 +208,28 @@ impl Builder {
         self
     }
 
+    /// Whether `Condition` waits may wake up without a notify (default
+    /// off: CPython has no spurious wake-ups). Turn it on to test code
+    /// written for Rust-style condition variables, which must re-check.
+    ///
+    /// ```
+    /// use sim::sync::Condition;
+    /// // A bare wait with nobody to notify: a deadlock, unless wake-ups
+    /// // may be spurious.
+    /// let body = || {
+    ///     let cv = Condition::new();
+    ///     let _g = cv.lock();
+    ///     cv.wait();
+    /// };
+    /// assert!(!sim::Builder::new().executions(1).explore(body).failures.is_empty());
+    /// let report = sim::Builder::new().spurious_wakeups(true).executions(1).explore(body);
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn spurious_wakeups(mut self, on: bool) -> Self {
+        self.spurious_wakeups = on;
+        self
+    }
+
     /// The scenario's name, recorded in traces (default: the test's name).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -201,6 +242,8 @@ impl Builder {
             race_detection: self.race_detection,
             stack_size: self.stack_size,
             record_clocks: false,
+            adversarial: self.timing == Timing::Adversarial,
+            spurious_wakeups: self.spurious_wakeups,
         }
     }
 
@@ -535,6 +578,7 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trac
                 rt::op::OpResult::Unit => None,
                 rt::op::OpResult::Bool(b) => Some(b.to_string()),
                 rt::op::OpResult::Spawned(t) => Some(e.thread_name(t)),
+                rt::op::OpResult::Value(v) => Some(v.to_string()),
             },
             time_ns: ev.time,
             location: ev.location.to_string(),

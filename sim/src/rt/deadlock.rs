@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::object::{BarrierPhase, ObjState};
 use super::op::{Op, Tid};
 use super::{Exec, Life};
 
@@ -10,7 +11,7 @@ use super::{Exec, Life};
 fn waits_for(exec: &Exec, tid: Tid) -> (String, Option<Tid>) {
     let op = exec.threads[tid].pending;
     match op {
-        Op::Join { target } => {
+        Op::Join { target } | Op::JoinTimeout { target, .. } => {
             let t = &exec.threads[target];
             (format!("join of {}", t.name), Some(target))
         }
@@ -57,6 +58,13 @@ pub(super) fn report(exec: &Exec) -> String {
         }
         msg.push('\n');
     }
+    for &tid in &blocked {
+        if let Some(line) = lost_wakeup(exec, tid) {
+            msg.push_str(&line);
+            msg.push('\n');
+        }
+    }
+    barrier_summaries(exec, &blocked, &mut msg);
     if let Some(cycle) = find_cycle(&edges, &blocked) {
         let names: Vec<String> = cycle.iter().map(|&t| exec.thread_name(t)).collect();
         let _ = write!(
@@ -71,6 +79,94 @@ pub(super) fn report(exec: &Exec) -> String {
         );
     }
     msg
+}
+
+/// `"<thread>@<location>"` of event `step` (1-based).
+fn event_at(exec: &Exec, step: u64, tid: Tid) -> String {
+    let at = exec
+        .events
+        .get((step as usize).wrapping_sub(1))
+        .map(|e| format!(" at {}", e.location))
+        .unwrap_or_default();
+    format!("step {step} by {}{at}", exec.threads[tid].name)
+}
+
+/// The lost wake-up diagnosis for blocked thread `tid`: it waits on a
+/// Condition that was notified while nobody waited, or on an Event that was
+/// set and cleared again before it looked.
+fn lost_wakeup(exec: &Exec, tid: Tid) -> Option<String> {
+    let name = &exec.threads[tid].name;
+    match exec.threads[tid].pending {
+        Op::CondBlock { cond, .. } => match &exec.objects[cond.index()].state {
+            ObjState::Condition {
+                last_notify: Some((step, by)),
+                waiters,
+                ..
+            } if waiters
+                .iter()
+                .any(|w| w.tid == tid && w.since > *step && w.notified_at == 0) =>
+            {
+                Some(format!(
+                    "  lost wake-up: {name} waits on {} forever, but it was notified earlier \
+                     ({}), before {name} began to wait: that wake-up was lost",
+                    exec.objects[cond.index()],
+                    event_at(exec, *step, *by)
+                ))
+            }
+            _ => None,
+        },
+        Op::EventWait { event, .. } => match exec.objects[event.index()].state {
+            ObjState::Event {
+                last_set: Some((set, set_by)),
+                last_clear,
+                ..
+            } => {
+                let cleared = last_clear
+                    .map(|(step, by)| format!(" and cleared ({})", event_at(exec, step, by)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "  lost wake-up: {name} waits on {} forever, but it was set earlier ({}){cleared}                      before {name} waited",
+                    exec.objects[event.index()],
+                    event_at(exec, set, set_by)
+                ))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// One line per barrier that blocked threads wait at: how many of its
+/// parties arrived, and who.
+fn barrier_summaries(exec: &Exec, blocked: &[Tid], msg: &mut String) {
+    for object in &exec.objects {
+        let ObjState::Barrier {
+            parties,
+            count,
+            phase: BarrierPhase::Filling,
+            ..
+        } = object.state
+        else {
+            continue;
+        };
+        let waiters: Vec<String> = blocked
+            .iter()
+            .filter(|&&t| {
+                matches!(exec.threads[t].pending,
+                    Op::BarrierBlock { barrier, .. } if barrier == object.id)
+            })
+            .map(|&t| exec.thread_name(t))
+            .collect();
+        if waiters.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            msg,
+            "  {object} has {count} of {parties} parties waiting ({}); {} more never arrive",
+            waiters.join(", "),
+            parties - count
+        );
+    }
 }
 
 /// Follows the wait-for edges (each thread waits on at most one other) from

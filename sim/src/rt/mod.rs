@@ -18,6 +18,7 @@ mod deadlock;
 pub(crate) mod green;
 pub(crate) mod object;
 pub(crate) mod op;
+mod prims;
 pub(crate) mod race;
 
 use std::cell::{Cell, RefCell};
@@ -62,6 +63,11 @@ pub(crate) struct ExecConfig {
     /// Record each event's vector clock in [`Exec::clocks`]. Off on the
     /// exploration hot path (it allocates per step); on when a trace is built.
     pub(crate) record_clocks: bool,
+    /// `Timing::Adversarial`: a sleep is a yield plus a lower bound on the
+    /// clock, a timed wait may time out at any scheduling point.
+    pub(crate) adversarial: bool,
+    /// Whether a condition wait may wake up without a notify.
+    pub(crate) spurious_wakeups: bool,
 }
 
 /// A thread's name, formatted only when needed.
@@ -210,6 +216,8 @@ impl Exec {
                 race_detection: true,
                 stack_size: green::DEFAULT_STACK_SIZE,
                 record_clocks: false,
+                adversarial: false,
+                spurious_wakeups: false,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -323,7 +331,7 @@ impl Exec {
     /// Whether `op` of thread `tid` can complete now (ignoring deadlines).
     fn can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
-            Op::Sleep { until } => self.now >= until,
+            Op::Sleep { until } => self.cfg.adversarial || self.now >= until,
             Op::Join { target } => self.threads[target].life == Life::Finished,
             Op::LockAcquire { lock, .. } => match self.objects[lock.index()].state {
                 ObjState::Lock { locked, .. } => !locked,
@@ -333,20 +341,35 @@ impl Exec {
                 ObjState::RLock { owner, .. } => owner.is_none() || owner == Some(tid),
                 _ => unreachable!("RLockAcquire on a non-RLock"),
             },
-            _ => true,
+            op => self.prim_can_complete(tid, op),
         }
     }
 
     /// Pushes the candidates of thread `tid` (none if it is blocked).
+    ///
+    /// Under `Timing::Exact` a timed operation times out only once its
+    /// deadline has passed and it cannot complete. Under
+    /// `Timing::Adversarial` it may also time out before its deadline, even
+    /// when it could complete: both candidates are pushed. With spurious
+    /// wake-ups on, a condition waiter may always wake.
     fn push_candidates(&mut self, tid: Tid) {
         let op = self.threads[tid].pending;
-        if self.can_complete(tid, op) {
+        let can = self.can_complete(tid, op);
+        if can {
             self.enabled.push(Candidate {
                 tid,
                 op,
                 timeout: false,
             });
-        } else if op.deadline().is_some_and(|d| self.now >= d) {
+        }
+        let times_out = match op.deadline() {
+            Some(_) if matches!(op, Op::Sleep { .. }) => false,
+            Some(d) if self.cfg.adversarial => (!can || d > self.now) && self.can_time_out(op),
+            Some(d) => !can && self.now >= d && self.can_time_out(op),
+            None => false,
+        };
+        let spurious = self.cfg.spurious_wakeups && !can && matches!(op, Op::CondBlock { .. });
+        if times_out || spurious {
             self.enabled.push(Candidate {
                 tid,
                 op,
@@ -371,7 +394,11 @@ impl Exec {
                 let before = self.enabled.len();
                 self.push_candidates(tid);
                 if self.enabled.len() == before {
-                    if let Some(d) = self.threads[tid].pending.deadline() {
+                    if let Some(d) = self.threads[tid]
+                        .pending
+                        .deadline()
+                        .filter(|&d| d > self.now)
+                    {
                         next_deadline = Some(next_deadline.map_or(d, |n: Nanos| n.min(d)));
                     }
                 }
@@ -429,7 +456,7 @@ impl Exec {
         }
         self.threads[tid].last_step = self.steps;
         let result = if timeout {
-            OpResult::Bool(false)
+            self.time_out(op)
         } else {
             self.complete(tid, op, location)
         };
@@ -470,7 +497,13 @@ impl Exec {
     /// Completes `op` of thread `tid`: updates object state and clocks.
     fn complete(&mut self, tid: Tid, op: Op, location: &'static Location<'static>) -> OpResult {
         match op {
-            Op::Start | Op::Yield | Op::Sleep { .. } => OpResult::Unit,
+            Op::Start | Op::Yield => OpResult::Unit,
+            Op::Sleep { until } => {
+                // Under adversarial timing a sleep may run early: the clock
+                // only moves up to its deadline, as a lower bound.
+                self.now = self.now.max(until);
+                OpResult::Unit
+            }
             Op::Spawn { daemon, named } => {
                 let name = if named {
                     ThreadName::Custom(String::new())
@@ -661,6 +694,7 @@ impl Exec {
                 });
                 OpResult::Unit
             }
+            op => self.prim_complete(tid, op, location),
         }
     }
 
@@ -943,6 +977,15 @@ pub(crate) fn check_serial(serial: u64, kind: &str) {
             "sim: a {kind} created in one execution was used outside it (in another execution or outside \
              any); create primitives inside the closure given to sim"
         );
+    })
+}
+
+/// Takes the next `Thread-N` number, as Python's `Thread.__init__` does for
+/// a `Timer` when it is created (not when it starts).
+pub(crate) fn reserve_thread_number() -> u32 {
+    with_current(|e| {
+        e.unnamed_threads += 1;
+        e.unnamed_threads
     })
 }
 

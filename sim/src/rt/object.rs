@@ -31,6 +31,82 @@ pub(crate) enum ObjState {
     /// A `Shared` variable: only its access history (the value lives in the
     /// `Shared` handle itself).
     Shared { history: AccessHistory },
+    /// Python's `Condition` over the Lock or RLock `lock`.
+    Condition {
+        lock: ObjId,
+        /// Waiters in arrival order (Python's `_waiters` deque). A waiter
+        /// stays here until it has re-acquired the lock, even after a
+        /// timeout, so a notify can still pick it (as in CPython).
+        waiters: Vec<CondWaiter>,
+        /// Joined by every notify; joined by every notified waiter.
+        clock: VectorClock,
+        /// The last notify: (step, thread), for the lost wake-up diagnosis
+        /// (a waiter that began waiting after it missed it).
+        last_notify: Option<(u64, Tid)>,
+    },
+    /// `Semaphore` (`bound: None`) or `BoundedSemaphore`.
+    Semaphore {
+        value: u32,
+        bound: Option<u32>,
+        /// Joined by every release; joined by every acquire.
+        clock: VectorClock,
+    },
+    /// Python's `Event`.
+    Event {
+        flag: bool,
+        /// Joined by every set; joined by every wait that returns true.
+        clock: VectorClock,
+        /// The last set and clear: (step, thread), for the lost wake-up
+        /// diagnosis.
+        last_set: Option<(u64, Tid)>,
+        last_clear: Option<(u64, Tid)>,
+    },
+    /// Python's `Barrier`, state for state (`threading.Barrier`'s `_state`
+    /// and `_count`).
+    Barrier {
+        parties: u32,
+        /// Threads inside `wait` (arrived, not yet left).
+        count: u32,
+        phase: BarrierPhase,
+        /// Joined by every arrival; joined by every departure.
+        clock: VectorClock,
+    },
+    /// `queue.Queue`: counts only; the items live in the handle.
+    Queue {
+        maxsize: u32,
+        /// The clock of each item's `put`, oldest first.
+        items: std::collections::VecDeque<VectorClock>,
+        unfinished: u32,
+        /// Joined by every `task_done`; joined by `join`.
+        done_clock: VectorClock,
+    },
+}
+
+/// One thread inside `Condition::wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CondWaiter {
+    pub(crate) tid: Tid,
+    /// Step at which it began to wait.
+    pub(crate) since: u64,
+    /// Step of the notify that woke it (0: not notified).
+    pub(crate) notified_at: u64,
+    /// RLock levels released by `wait`, restored by the re-acquire.
+    pub(crate) levels: u32,
+}
+
+/// Python's `Barrier._state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BarrierPhase {
+    /// Threads arrive (`0`).
+    Filling,
+    /// The last arrival is running the action, holding the barrier's lock.
+    Action,
+    /// Released: waiters leave (`1`); arrivals wait until all have left.
+    Draining,
+    /// Reset: waiters leave with `BrokenBarrierError` (`-1`).
+    Resetting,
+    /// Broken: every wait fails until `reset` (`-2`).
+    Broken,
 }
 
 impl ObjState {
@@ -65,6 +141,12 @@ impl ObjState {
             ObjState::Lock { .. } => "Lock",
             ObjState::RLock { .. } => "RLock",
             ObjState::Shared { .. } => "Shared",
+            ObjState::Condition { .. } => "Condition",
+            ObjState::Semaphore { bound: None, .. } => "Semaphore",
+            ObjState::Semaphore { .. } => "BoundedSemaphore",
+            ObjState::Event { .. } => "Event",
+            ObjState::Barrier { .. } => "Barrier",
+            ObjState::Queue { .. } => "Queue",
         }
     }
 

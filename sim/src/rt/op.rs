@@ -59,6 +59,75 @@ pub(crate) enum Op {
     Write { var: ObjId },
     /// `sim::print!`: the text is in the thread's output buffer.
     Print,
+    /// `JoinHandle::join_timeout`: like `Join`, or times out at `deadline`.
+    JoinTimeout { target: Tid, deadline: Nanos },
+    /// First step of `Condition::wait`: checks ownership, enqueues the
+    /// thread as a waiter and releases `lock` fully (all RLock levels).
+    /// Never blocks.
+    CondWait { cond: ObjId, lock: ObjId },
+    /// Second step of `Condition::wait`: blocks until notified, or times
+    /// out at `deadline` (or wakes spuriously, when enabled).
+    CondBlock {
+        cond: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// Third step of `Condition::wait`: re-acquires `lock` (the condition's
+    /// Lock or RLock, restoring every level), blocking like an acquire.
+    /// Touches `lock`; `cond` only names the waiter entry to drop.
+    CondReacquire { lock: ObjId, cond: ObjId },
+    /// `Condition::notify(n)` (`n == u32::MAX`: `notify_all`).
+    CondNotify { cond: ObjId, n: u32 },
+    /// `Semaphore::acquire` and friends (same `deadline` convention as
+    /// `LockAcquire`).
+    SemAcquire { sem: ObjId, deadline: Option<Nanos> },
+    /// `Semaphore::release_n(n)`.
+    SemRelease { sem: ObjId, n: u32 },
+    /// `Event::set`.
+    EventSet { event: ObjId },
+    /// `Event::clear`.
+    EventClear { event: ObjId },
+    /// `Event::is_set`.
+    EventIsSet { event: ObjId },
+    /// `Event::wait`: enabled once the flag is set.
+    EventWait {
+        event: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// First step of `Barrier::wait`: arrives (blocks while the barrier
+    /// drains or resets, as Python's `_enter`). Gives the arrival index, or
+    /// `false` if the barrier is broken.
+    BarrierArrive { barrier: ObjId },
+    /// Second step of `Barrier::wait` for all but the last arrival: blocks
+    /// until the barrier releases, breaks or resets, or times out.
+    BarrierBlock {
+        barrier: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// The last arrival releases the barrier (after the action ran), or
+    /// breaks it (`ok == false`: the action panicked).
+    BarrierRelease { barrier: ObjId, ok: bool },
+    /// `Barrier::abort`.
+    BarrierAbort { barrier: ObjId },
+    /// `Barrier::reset`.
+    BarrierReset { barrier: ObjId },
+    /// `Barrier::n_waiting` and `Barrier::broken` (a read).
+    BarrierRead { barrier: ObjId },
+    /// `Queue::put` and friends: enabled while the queue has room.
+    QueuePut {
+        queue: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// `Queue::get` and friends: enabled while the queue has an item.
+    QueueGet {
+        queue: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// `Queue::task_done`.
+    QueueTaskDone { queue: ObjId },
+    /// `Queue::join`: enabled once every item put has been marked done.
+    QueueJoin { queue: ObjId },
+    /// `Queue::qsize`, `empty`, `full` (a read).
+    QueueSize { queue: ObjId },
 }
 
 impl Op {
@@ -71,6 +140,45 @@ impl Op {
             | Op::RLockAcquire { lock, .. }
             | Op::RLockRelease { lock } => Some(lock),
             Op::Read { var } | Op::Write { var } => Some(var),
+            Op::CondWait { cond, .. }
+            | Op::CondBlock { cond, .. }
+            | Op::CondNotify { cond, .. } => Some(cond),
+            // The re-acquire is an acquire of the condition's lock.
+            Op::CondReacquire { lock, .. } => Some(lock),
+            Op::SemAcquire { sem, .. } | Op::SemRelease { sem, .. } => Some(sem),
+            Op::EventSet { event }
+            | Op::EventClear { event }
+            | Op::EventIsSet { event }
+            | Op::EventWait { event, .. } => Some(event),
+            Op::BarrierArrive { barrier }
+            | Op::BarrierBlock { barrier, .. }
+            | Op::BarrierRelease { barrier, .. }
+            | Op::BarrierAbort { barrier }
+            | Op::BarrierReset { barrier }
+            | Op::BarrierRead { barrier } => Some(barrier),
+            Op::QueuePut { queue, .. }
+            | Op::QueueGet { queue, .. }
+            | Op::QueueTaskDone { queue }
+            | Op::QueueJoin { queue }
+            | Op::QueueSize { queue } => Some(queue),
+            Op::Start
+            | Op::Yield
+            | Op::Sleep { .. }
+            | Op::Spawn { .. }
+            | Op::Join { .. }
+            | Op::JoinTimeout { .. }
+            | Op::Print => None,
+        }
+    }
+
+    /// A second object the operation touches, besides [`Op::object`]: the
+    /// lock that `CondWait` releases, the condition whose waiter queue
+    /// `CondReacquire` leaves. A dependence relation must count it.
+    #[allow(dead_code)] // the dependence relation of exhaustive exploration
+    pub(crate) fn also_touches(self) -> Option<ObjId> {
+        match self {
+            Op::CondWait { lock, .. } => Some(lock),
+            Op::CondReacquire { cond, .. } => Some(cond),
             _ => None,
         }
     }
@@ -79,9 +187,31 @@ impl Op {
     pub(crate) fn deadline(self) -> Option<Nanos> {
         match self {
             Op::Sleep { until } => Some(until),
-            Op::LockAcquire { deadline, .. } | Op::RLockAcquire { deadline, .. } => deadline,
+            Op::JoinTimeout { deadline, .. } => Some(deadline),
+            Op::LockAcquire { deadline, .. }
+            | Op::RLockAcquire { deadline, .. }
+            | Op::CondBlock { deadline, .. }
+            | Op::SemAcquire { deadline, .. }
+            | Op::EventWait { deadline, .. }
+            | Op::BarrierBlock { deadline, .. }
+            | Op::QueuePut { deadline, .. }
+            | Op::QueueGet { deadline, .. } => deadline,
             _ => None,
         }
+    }
+
+    /// Whether the operation only observes its object (two reads of one
+    /// object commute).
+    #[allow(dead_code)] // the dependence relation of exhaustive exploration
+    pub(crate) fn is_read(self) -> bool {
+        matches!(
+            self,
+            Op::Read { .. }
+                | Op::LockLocked { .. }
+                | Op::EventIsSet { .. }
+                | Op::BarrierRead { .. }
+                | Op::QueueSize { .. }
+        )
     }
 
     /// Short name of the operation, as it appears in traces.
@@ -100,6 +230,29 @@ impl Op {
             Op::Read { .. } => "read",
             Op::Write { .. } => "write",
             Op::Print => "print",
+            Op::JoinTimeout { .. } => "join",
+            Op::CondWait { .. } => "wait",
+            Op::CondBlock { .. } => "wait",
+            Op::CondReacquire { .. } => "reacquire",
+            Op::CondNotify { n: u32::MAX, .. } => "notify_all",
+            Op::CondNotify { .. } => "notify",
+            Op::SemAcquire { .. } => "acquire",
+            Op::SemRelease { .. } => "release",
+            Op::EventSet { .. } => "set",
+            Op::EventClear { .. } => "clear",
+            Op::EventIsSet { .. } => "is_set",
+            Op::EventWait { .. } => "wait",
+            Op::BarrierArrive { .. } => "wait",
+            Op::BarrierBlock { .. } => "wait",
+            Op::BarrierRelease { .. } => "release",
+            Op::BarrierAbort { .. } => "abort",
+            Op::BarrierReset { .. } => "reset",
+            Op::BarrierRead { .. } => "read",
+            Op::QueuePut { .. } => "put",
+            Op::QueueGet { .. } => "get",
+            Op::QueueTaskDone { .. } => "task_done",
+            Op::QueueJoin { .. } => "join",
+            Op::QueueSize { .. } => "qsize",
         }
     }
 }
@@ -109,6 +262,11 @@ impl fmt::Display for Op {
         match *self {
             Op::Sleep { until } => write!(f, "sleep until {}", crate::time::format_nanos(until)),
             Op::Join { target } => write!(f, "join thread {target}"),
+            Op::JoinTimeout { target, deadline } => write!(
+                f,
+                "join thread {target} (timeout at {})",
+                crate::time::format_nanos(deadline)
+            ),
             Op::LockAcquire {
                 deadline: Some(d), ..
             }
@@ -132,10 +290,28 @@ pub(crate) enum OpResult {
     Bool(bool),
     /// The id of a newly spawned thread.
     Spawned(Tid),
+    /// A number: a barrier's arrival index, a queue's size...
+    Value(u64),
 }
 
 impl OpResult {
     pub(crate) fn as_bool(self) -> bool {
         matches!(self, OpResult::Bool(true))
+    }
+
+    /// The number, if the result is one.
+    pub(crate) fn as_value(self) -> Option<u64> {
+        match self {
+            OpResult::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn op_stays_small() {
+        assert!(std::mem::size_of::<super::Op>() <= 24);
     }
 }

@@ -45,6 +45,11 @@ impl Lock {
         Lock { id, serial }
     }
 
+    /// The runtime object of this lock.
+    pub(crate) fn id(&self) -> ObjId {
+        self.id
+    }
+
     fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
         rt::check_serial(self.serial, "Lock");
         rt::op(

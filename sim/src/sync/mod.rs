@@ -3,11 +3,23 @@
 //! Every primitive is a small `Copy` handle; its state lives in the runtime's
 //! object table. Create primitives inside the closure you give to `sim`.
 
+mod barrier;
+mod condition;
+mod event;
 mod lock;
+mod queue;
 mod rlock;
+mod semaphore;
+mod timer;
 
+pub use barrier::{Barrier, BrokenBarrierError};
+pub use condition::{Condition, ConditionGuard};
+pub use event::Event;
 pub use lock::{Lock, LockGuard};
+pub use queue::{Empty, Full, Queue};
 pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, Semaphore};
+pub use timer::Timer;
 
 use std::time::Duration;
 

@@ -39,6 +39,11 @@ impl RLock {
         RLock { id, serial }
     }
 
+    /// The runtime object of this lock.
+    pub(crate) fn id(&self) -> ObjId {
+        self.id
+    }
+
     fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
         rt::check_serial(self.serial, "RLock");
         rt::op(

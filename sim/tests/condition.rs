@@ -1,0 +1,354 @@
+//! `Condition`: Python's documented behaviour, the notebook's program under
+//! both timing models, lost wake-ups, misuse and spurious wake-ups.
+
+use std::time::Duration;
+
+use sim::sync::{Condition, Lock, RLock};
+use sim::{Builder, FailureKind, Shared, Timing};
+
+/// The notebook's Condition cell: two consumers wait, a producer notifies
+/// all; `time.sleep(2)` between the starts.
+fn notebook_condition() {
+    let condition = Condition::new();
+    let consumer = move || {
+        sim::println!("Consumer thread started ...");
+        let _with = condition.lock();
+        sim::println!("Consumer waiting ...");
+        condition.wait();
+        sim::println!("Consumer consumed the resource");
+    };
+    let producer = move || {
+        sim::println!("Producer thread started ...");
+        let _with = condition.lock();
+        sim::println!("Making resource available");
+        sim::println!("Notifying to all consumers");
+        condition.notify_all();
+    };
+    let thread = |name: &str| sim::thread::Builder::new().name(name);
+    thread("consumer1").spawn(consumer);
+    sim::time::sleep(Duration::from_secs(2));
+    thread("consumer2").spawn(consumer);
+    sim::time::sleep(Duration::from_secs(2));
+    thread("producer").spawn(producer);
+}
+
+#[test]
+fn notebook_condition_is_bug_free_under_exact_timing() {
+    let report = Builder::new().executions(2000).explore(notebook_condition);
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.executions, 2000);
+    // The notebook's output (minus its unrelated Thread-2 line), always.
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["Consumer thread started ...\nConsumer waiting ...\n\
+          Consumer thread started ...\nConsumer waiting ...\n\
+          Producer thread started ...\nMaking resource available\nNotifying to all consumers\n\
+          Consumer consumed the resource\nConsumer consumed the resource\n"]
+    );
+}
+
+#[test]
+fn notebook_condition_deadlocks_under_adversarial_timing_with_the_lost_wakeup_named() {
+    let report = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(2000)
+        .explore(notebook_condition);
+    let failure = report.failure().expect("a lost wake-up deadlock");
+    assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
+    let m = &failure.message;
+    assert!(m.contains("lost wake-up: consumer"), "{m}");
+    assert!(m.contains("is blocked in wait of Condition#"), "{m}");
+    assert!(
+        m.contains("notified earlier (step ") && m.contains("by producer at "),
+        "{m}"
+    );
+    assert!(m.contains("before consumer"), "{m}");
+    assert!(m.contains("tests/condition.rs:"), "{m}");
+    // The named step is the producer's notify_all in the trace.
+    let step: u64 = m
+        .split("notified earlier (step ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let event = &failure.trace.events[step as usize - 1];
+    assert_eq!(event.op, "notify_all");
+    assert_eq!(failure.trace.threads[event.thread], "producer");
+    assert_eq!(failure.trace.timing, "adversarial");
+}
+
+#[test]
+fn wait_timeout_returns_false_exactly_at_the_virtual_deadline() {
+    let report = Builder::new().executions(50).explore(|| {
+        let cv = Condition::new();
+        let _g = cv.lock();
+        let woken = cv.wait_timeout(Duration::from_millis(1500));
+        assert!(!woken);
+        assert_eq!(sim::time::now(), Duration::from_millis(1500));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn wait_timeout_returns_true_when_notified_before_the_deadline() {
+    let report = Builder::new().executions(200).explore(|| {
+        let cv = Condition::new();
+        let waiting = Shared::new(false);
+        let w = waiting.clone();
+        let t = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            w.set(true);
+            let woken = cv.wait_timeout(Duration::from_secs(10));
+            (woken, sim::time::now())
+        });
+        sim::time::sleep(Duration::from_secs(1));
+        {
+            let _g = cv.lock();
+            assert!(waiting.get());
+            cv.notify(1);
+        }
+        assert_eq!(t.join().unwrap(), (true, Duration::from_secs(1)));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn wait_releases_every_rlock_level_and_restores_them() {
+    let report = Builder::new().executions(300).explore(|| {
+        let r = RLock::new();
+        let cv = Condition::with_rlock(r);
+        let ready = Shared::new(false);
+        let rd = ready.clone();
+        let waiter = sim::thread::spawn(move || {
+            r.acquire();
+            r.acquire();
+            r.acquire();
+            cv.wait_for(|| rd.get());
+            // Still three levels: releasing three times is fine...
+            r.release();
+            r.release();
+            r.release();
+        });
+        {
+            // ...and the notifier could take the lock while the waiter,
+            // three levels deep, waited.
+            let _g = cv.lock();
+            ready.set(true);
+            cv.notify_all();
+        }
+        waiter.join().unwrap();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn releasing_one_level_too_many_after_wait_is_misuse() {
+    // Counter-check of the previous test: the levels really are restored
+    // (two acquires, three releases fails).
+    let report = Builder::new().executions(1).explore(|| {
+        let r = RLock::new();
+        let cv = Condition::with_rlock(r);
+        r.acquire();
+        r.acquire();
+        cv.wait_timeout(Duration::from_secs(1));
+        r.release();
+        r.release();
+        r.release();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(f
+        .message
+        .starts_with("RuntimeError: cannot release un-acquired lock"));
+}
+
+#[test]
+fn notify_wakes_waiters_in_fifo_order_and_only_n_of_them() {
+    let report = Builder::new().executions(300).explore(|| {
+        let cv = Condition::with_lock(Lock::new());
+        let order = Shared::new(Vec::new());
+        let waiting = Shared::new(0);
+        let mut hs = Vec::new();
+        for i in 0..3 {
+            let (o, w) = (order.clone(), waiting.clone());
+            hs.push(sim::thread::spawn(move || {
+                let _g = cv.lock();
+                w.with_mut(|w| *w += 1);
+                cv.wait();
+                o.with_mut(|o| o.push(i));
+            }));
+            // Each waits before the next starts: a known FIFO order.
+            while {
+                let _g = cv.lock();
+                waiting.get()
+            } <= i
+            {
+                sim::thread::yield_now();
+            }
+        }
+        {
+            let _g = cv.lock();
+            cv.notify(2);
+        }
+        sim::time::sleep(Duration::from_secs(1));
+        assert_eq!(
+            {
+                let _g = cv.lock();
+                order.get().len()
+            },
+            2
+        );
+        {
+            let _g = cv.lock();
+            cv.notify(1);
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+        let mut o = order.get();
+        let first_two = &mut o[..2];
+        first_two.sort();
+        assert_eq!(o, [0, 1, 2]);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn wait_without_the_lock_is_misuse_with_pythons_message() {
+    let report = Builder::new().executions(1).explore(|| {
+        Condition::new().wait();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message
+            .starts_with("RuntimeError: cannot wait on un-acquired lock"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("MainThread called wait on Condition#"));
+}
+
+#[test]
+fn wait_while_another_thread_holds_the_rlock_is_misuse() {
+    let report = Builder::new().executions(20).explore(|| {
+        let cv = Condition::new();
+        cv.acquire();
+        sim::thread::spawn(move || cv.wait_timeout(Duration::from_secs(1)))
+            .join()
+            .unwrap();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message.contains("Thread-1 called wait on"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn notify_without_the_lock_is_misuse_with_pythons_message() {
+    let report = Builder::new().executions(1).explore(|| {
+        Condition::new().notify_all();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message
+            .starts_with("RuntimeError: cannot notify on un-acquired lock"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn notify_happens_before_the_wakeup_it_caused() {
+    // The data is written before the notify and read after the wait, with
+    // the lock held around both: no race. (The lock alone orders them too;
+    // the next test removes the lock from the reader's side.)
+    let report = Builder::new().executions(500).explore(|| {
+        let cv = Condition::new();
+        let data = Shared::new(0);
+        let ready = Shared::new(false);
+        let (d, r) = (data.clone(), ready.clone());
+        let t = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            cv.wait_for(|| r.get());
+            d.get()
+        });
+        {
+            let _g = cv.lock();
+            data.set(42);
+            ready.set(true);
+            cv.notify(1);
+        }
+        assert_eq!(t.join().unwrap(), 42);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn a_timed_out_waiter_still_consumes_a_notify_as_in_cpython() {
+    // Waiter A times out at 1s but cannot re-acquire while the notifier
+    // holds the lock (until 2s); the notifier's notify(1) picks A (still
+    // queued, as in CPython) and B is never woken: B times out too.
+    let report = Builder::new().executions(200).explore(|| {
+        let cv = Condition::new();
+        let a = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            cv.wait_timeout(Duration::from_secs(1))
+        });
+        sim::time::sleep(Duration::from_millis(100)); // A waits first
+        let b = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            cv.wait_timeout(Duration::from_secs(5))
+        });
+        sim::time::sleep(Duration::from_millis(400));
+        {
+            let _g = cv.lock();
+            sim::time::sleep(Duration::from_secs(2));
+            cv.notify(1);
+        }
+        let (a, b) = (a.join().unwrap(), b.join().unwrap());
+        sim::println!("{a} {b}");
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["false false\n"]);
+}
+
+#[test]
+fn spurious_wakeups_are_off_by_default_and_found_when_on() {
+    // `if !ready { wait }` instead of `while`: wrong only with spurious
+    // wake-ups.
+    let body = || {
+        let cv = Condition::new();
+        let ready = Shared::new(false);
+        let r = ready.clone();
+        let t = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            if !r.get() {
+                cv.wait();
+            }
+            assert!(r.get(), "woke up without the flag");
+        });
+        {
+            let _g = cv.lock();
+            ready.set(true);
+            cv.notify_all();
+        }
+        t.join().unwrap();
+    };
+    let off = Builder::new().executions(500).explore(body);
+    assert!(off.failures.is_empty(), "{off}");
+    let on = Builder::new()
+        .spurious_wakeups(true)
+        .executions(500)
+        .explore(body);
+    let f = on.failure().expect("a spurious wake-up breaks the if");
+    assert_eq!(f.kind, FailureKind::Panic);
+    assert!(f.message.contains("woke up without the flag"));
+}

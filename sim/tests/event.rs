@@ -1,0 +1,170 @@
+//! `Event`: Python's documented behaviour, the notebook's program, and the
+//! lost wake-up of a set that was cleared before the waiter looked.
+
+use std::time::Duration;
+
+use sim::sync::Event;
+use sim::{Builder, FailureKind, Shared, Timing};
+
+/// The notebook's Event cell (its `foo` and `bar`, names kept).
+#[allow(clippy::disallowed_names)]
+fn notebook_event() {
+    let print_event = Event::new();
+    let foo = move || {
+        sim::print!("Foo");
+        print_event.set();
+    };
+    let bar = move || {
+        while !print_event.is_set() {
+            sim::println!("Waiting ...");
+            print_event.wait_timeout(Duration::from_secs(1));
+        }
+        sim::println!("Bar");
+    };
+    let thread = |name: &str| sim::thread::Builder::new().name(name);
+    thread("bar").spawn(bar);
+    sim::time::sleep(Duration::from_secs(3));
+    thread("foo").spawn(foo);
+}
+
+#[test]
+fn notebook_event_prints_the_notebook_output_among_its_outcomes() {
+    for timing in [Timing::Exact, Timing::Adversarial] {
+        let report = Builder::new()
+            .timing(timing)
+            .executions(1000)
+            .explore(notebook_event);
+        assert!(report.failures.is_empty(), "{report}");
+        for output in report.outputs.keys() {
+            assert!(
+                output.ends_with("Bar\n") && output.contains("Foo"),
+                "{output:?}"
+            );
+        }
+        if timing == Timing::Exact {
+            // At 3s bar's timeout and foo's start are simultaneous: either
+            // may come first, so a fourth "Waiting" is possible, not more.
+            assert!(report
+                .outputs
+                .contains_key("Waiting ...\nWaiting ...\nWaiting ...\nFooBar\n"));
+            assert!(report
+                .outputs
+                .keys()
+                .all(|o| o.matches("Waiting").count() <= 4));
+        }
+    }
+}
+
+#[test]
+fn wait_timeout_returns_false_exactly_at_the_virtual_deadline() {
+    let report = Builder::new().executions(20).explore(|| {
+        let ev = Event::new();
+        assert!(!ev.wait_timeout(Duration::from_millis(2500)));
+        assert_eq!(sim::time::now(), Duration::from_millis(2500));
+        assert!(!ev.is_set());
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn set_releases_every_waiter_and_later_waits_return_at_once() {
+    let report = Builder::new().executions(300).explore(|| {
+        let ev = Event::new();
+        let hs: Vec<_> = (0..3)
+            .map(|_| {
+                sim::thread::spawn(move || {
+                    ev.wait();
+                    sim::time::now()
+                })
+            })
+            .collect();
+        sim::time::sleep(Duration::from_secs(2));
+        ev.set();
+        for h in hs {
+            assert_eq!(h.join().unwrap(), Duration::from_secs(2));
+        }
+        assert!(ev.wait_timeout(Duration::from_secs(9)));
+        ev.wait();
+        assert_eq!(sim::time::now(), Duration::from_secs(2));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn clear_resets_the_flag() {
+    let report = Builder::new().executions(1).explore(|| {
+        let ev = Event::new();
+        assert!(!ev.is_set());
+        ev.set();
+        ev.set();
+        assert!(ev.is_set());
+        ev.clear();
+        assert!(!ev.is_set());
+        assert!(!ev.wait_timeout(Duration::from_secs(1)));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn set_happens_before_the_wait_it_released() {
+    let report = Builder::new().executions(300).explore(|| {
+        let ev = Event::new();
+        let data = Shared::new(String::new());
+        let d = data.clone();
+        let t = sim::thread::spawn(move || {
+            ev.wait();
+            d.get()
+        });
+        data.set("ready".to_string());
+        ev.set();
+        assert_eq!(t.join().unwrap(), "ready");
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn a_timed_out_wait_does_not_order_anything() {
+    let report = Builder::new().executions(300).explore(|| {
+        let ev = Event::new();
+        let data = Shared::new(0);
+        let d = data.clone();
+        let t = sim::thread::spawn(move || {
+            ev.wait_timeout(Duration::from_secs(1));
+            d.get()
+        });
+        sim::time::sleep(Duration::from_secs(2));
+        data.set(1);
+        ev.set();
+        t.join().unwrap();
+    });
+    let f = report.failure().expect("the read races with the write");
+    assert_eq!(f.kind, FailureKind::DataRace);
+}
+
+#[test]
+fn a_set_cleared_before_the_waiter_looked_is_a_lost_wakeup() {
+    let report = Builder::new().executions(200).explore(|| {
+        let ev = Event::new();
+        let t = sim::thread::Builder::new().name("waiter").spawn(move || {
+            sim::time::sleep(Duration::from_secs(1));
+            ev.wait();
+        });
+        ev.set();
+        ev.clear();
+        t.join().unwrap();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert!(
+        f.message.contains("waiter is blocked in wait of Event#"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("lost wake-up: waiter waits on Event#")
+            && f.message.contains("it was set earlier (step ")
+            && f.message.contains("and cleared (step "),
+        "{}",
+        f.message
+    );
+}

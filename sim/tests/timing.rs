@@ -1,0 +1,134 @@
+//! The two timing models: `Timing::Exact` (sleeps and timeouts fire on
+//! time) and `Timing::Adversarial` (time gives no ordering).
+
+use std::time::Duration;
+
+use sim::sync::{Event, Lock};
+use sim::{Builder, FailureKind, Timing};
+
+fn two_sleepers() {
+    let a = sim::thread::spawn(|| {
+        sim::time::sleep(Duration::from_secs(1));
+        sim::println!("a");
+    });
+    let b = sim::thread::spawn(|| {
+        sim::time::sleep(Duration::from_secs(3));
+        sim::println!("b");
+    });
+    a.join().unwrap();
+    b.join().unwrap();
+}
+
+#[test]
+fn exact_is_the_default_and_orders_sleeps_by_deadline() {
+    let report = Builder::new().executions(200).explore(two_sleepers);
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["a\nb\n"]);
+    assert_eq!(report.failures.len(), 0);
+}
+
+#[test]
+fn adversarial_sleeps_are_yields_so_both_orders_happen() {
+    let report = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(200)
+        .explore(two_sleepers);
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["a\nb\n", "b\na\n"]
+    );
+}
+
+#[test]
+fn an_adversarial_sleep_is_a_lower_bound_on_the_clock() {
+    let report = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(300)
+        .explore(|| {
+            let t = sim::thread::spawn(|| {
+                let before = sim::time::now();
+                sim::time::sleep(Duration::from_secs(1));
+                let after = sim::time::now();
+                assert!(after >= before + Duration::from_secs(1));
+                after
+            });
+            sim::time::sleep(Duration::from_secs(5));
+            assert!(sim::time::now() >= Duration::from_secs(5));
+            let child = t.join().unwrap();
+            // The child's sleep came first (1s) or after main's (5s).
+            assert!(child == Duration::from_secs(1) || child == Duration::from_secs(5));
+            sim::println!("{child:?}");
+        });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["1s\n", "5s\n"]);
+}
+
+#[test]
+fn an_adversarial_timed_wait_may_time_out_even_when_it_could_complete() {
+    let body = || {
+        let lock = Lock::new();
+        let got = lock.acquire_timeout(Duration::from_secs(1));
+        sim::println!("{got} at {:?}", sim::time::now());
+    };
+    let exact = Builder::new().executions(100).explore(body);
+    assert_eq!(exact.outputs.keys().collect::<Vec<_>>(), ["true at 0ns\n"]);
+    let adversarial = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(100)
+        .explore(body);
+    // A timeout moves the clock up to its deadline.
+    assert_eq!(
+        adversarial.outputs.keys().collect::<Vec<_>>(),
+        ["false at 1s\n", "true at 0ns\n"]
+    );
+}
+
+#[test]
+fn non_blocking_attempts_never_fail_spuriously_under_adversarial_timing() {
+    let report = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(100)
+        .explore(|| {
+            let lock = Lock::new();
+            assert!(lock.try_acquire());
+            lock.release();
+        });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn an_adversarial_timed_wait_may_time_out_while_waiting_before_the_deadline() {
+    // Exact: the set at 1s always beats the 10s timeout. Adversarial: not.
+    let body = || {
+        let ev = Event::new();
+        let t = sim::thread::spawn(move || ev.wait_timeout(Duration::from_secs(10)));
+        sim::time::sleep(Duration::from_secs(1));
+        ev.set();
+        sim::println!("{}", t.join().unwrap());
+    };
+    let exact = Builder::new().executions(100).explore(body);
+    assert_eq!(exact.outputs.keys().collect::<Vec<_>>(), ["true\n"]);
+    let adversarial = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(100)
+        .explore(body);
+    assert_eq!(
+        adversarial.outputs.keys().collect::<Vec<_>>(),
+        ["false\n", "true\n"]
+    );
+}
+
+#[test]
+fn deadlocks_are_still_found_under_adversarial_timing() {
+    let report = Builder::new()
+        .timing(Timing::Adversarial)
+        .executions(10)
+        .explore(|| {
+            let lock = Lock::new();
+            lock.acquire();
+            sim::time::sleep(Duration::from_secs(1));
+            lock.acquire();
+        });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert_eq!(f.trace.timing, "adversarial");
+}
