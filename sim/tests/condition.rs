@@ -352,3 +352,39 @@ fn spurious_wakeups_are_off_by_default_and_found_when_on() {
     assert_eq!(f.kind, FailureKind::Panic);
     assert!(f.message.contains("woke up without the flag"));
 }
+
+#[test]
+fn the_traced_graph_has_notify_and_lock_edges_that_agree_with_the_clocks() {
+    let body = || {
+        let cv = Condition::new();
+        let ready = Shared::new(false);
+        let r = ready.clone();
+        let t = sim::thread::spawn(move || {
+            let _g = cv.lock();
+            cv.wait_for(|| r.get());
+        });
+        sim::time::sleep(Duration::from_secs(1));
+        let _g = cv.lock();
+        ready.set(true);
+        cv.notify(1);
+        drop(_g);
+        t.join().unwrap();
+    };
+    let trace = Builder::new().trace(body, "1").unwrap();
+    assert!(trace.failure.is_none());
+    let kinds: Vec<_> = trace.edges.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&sim::EdgeKind::Notify), "{kinds:?}");
+    for e in &trace.edges {
+        let from = &trace.events[trace.event_index(e.from).unwrap()];
+        let to = &trace.events[trace.event_index(e.to).unwrap()];
+        if e.kind == sim::EdgeKind::Notify {
+            assert_eq!((from.op.as_str(), to.op.as_str()), ("notify", "wait"));
+        }
+        if e.kind == sim::EdgeKind::Lock && to.op == "reacquire" {
+            assert!(from.op == "release" || from.op == "wait", "{}", from.op);
+        }
+        for (t, &v) in from.clock.iter().enumerate() {
+            assert!(v <= to.clock.get(t).copied().unwrap_or(0), "{e:?}");
+        }
+    }
+}

@@ -70,12 +70,14 @@ pub(crate) enum ObjState {
         phase: BarrierPhase,
         /// Joined by every arrival; joined by every departure.
         clock: VectorClock,
+        /// Steps of this round's arrivals (for happens-before edges).
+        arrivals: Vec<u64>,
     },
     /// `queue.Queue`: counts only; the items live in the handle.
     Queue {
         maxsize: u32,
-        /// The clock of each item's `put`, oldest first.
-        items: std::collections::VecDeque<VectorClock>,
+        /// The step and clock of each item's `put`, oldest first.
+        items: std::collections::VecDeque<(u64, VectorClock)>,
         unfinished: u32,
         /// Joined by every `task_done`; joined by `join`.
         done_clock: VectorClock,

@@ -15,7 +15,7 @@ use std::panic::Location;
 
 use super::object::{BarrierPhase, CondWaiter, ObjState};
 use super::op::{ObjId, Op, OpResult, Tid};
-use super::{Exec, Life};
+use super::{EdgeKind, Exec, Life};
 use crate::failure::FailureKind;
 
 impl Exec {
@@ -130,15 +130,24 @@ impl Exec {
             Op::JoinTimeout { target, .. } => {
                 let child = self.threads[target].clock.clone();
                 self.threads[tid].clock.join(&child);
+                let from = self.threads[target].last_step;
+                self.sync_edge(from, EdgeKind::Join, None);
                 OpResult::Bool(true)
             }
             Op::CondWait { cond, .. } => self.cond_wait(tid, cond, location),
             Op::CondBlock { cond, .. } => {
                 let thread = &mut self.threads[tid];
-                match &self.objects[cond.index()].state {
-                    ObjState::Condition { clock, .. } => thread.clock.join(clock),
+                let notified_at = match &self.objects[cond.index()].state {
+                    ObjState::Condition { clock, waiters, .. } => {
+                        thread.clock.join(clock);
+                        waiters
+                            .iter()
+                            .find(|w| w.tid == tid)
+                            .map_or(0, |w| w.notified_at)
+                    }
                     _ => unreachable!(),
-                }
+                };
+                self.sync_edge(notified_at, EdgeKind::Notify, Some(cond));
                 OpResult::Bool(true)
             }
             Op::CondReacquire { lock, cond } => {
@@ -173,6 +182,8 @@ impl Exec {
                     }
                     _ => unreachable!(),
                 }
+                let from = self.objects[lock.index()].released_at;
+                self.sync_edge(from, EdgeKind::Lock, Some(lock));
                 OpResult::Unit
             }
             Op::CondNotify { cond, n } => {
@@ -222,6 +233,8 @@ impl Exec {
                     }
                     _ => unreachable!(),
                 }
+                let from = self.objects[sem.index()].released_at;
+                self.sync_edge(from, EdgeKind::Semaphore, Some(sem));
                 OpResult::Bool(true)
             }
             Op::SemRelease { sem, n } => self.sem_release(tid, sem, n, location),
@@ -239,6 +252,7 @@ impl Exec {
                     clock.join(&thread.clock);
                     thread.clock.tick(tid);
                 }
+                self.objects[event.index()].released_at = step;
                 OpResult::Unit
             }
             Op::EventClear { event } => {
@@ -253,29 +267,40 @@ impl Exec {
             }
             Op::EventIsSet { event } | Op::EventWait { event, .. } => {
                 let thread = &mut self.threads[tid];
-                match &self.objects[event.index()].state {
+                let flag = match &self.objects[event.index()].state {
                     ObjState::Event { flag, clock, .. } => {
                         if *flag {
                             thread.clock.join(clock);
                         }
-                        OpResult::Bool(*flag)
+                        *flag
                     }
                     _ => unreachable!(),
+                };
+                if flag {
+                    let from = self.objects[event.index()].released_at;
+                    self.sync_edge(from, EdgeKind::Event, Some(event));
                 }
+                OpResult::Bool(flag)
             }
             Op::BarrierArrive { barrier } => {
                 let thread = &mut self.threads[tid];
-                match &mut self.objects[barrier.index()].state {
+                let mut last = false;
+                let result = match &mut self.objects[barrier.index()].state {
                     ObjState::Barrier {
                         parties,
                         count,
                         phase,
                         clock,
+                        arrivals,
                     } => {
                         if *phase == BarrierPhase::Broken {
                             return OpResult::Bool(false);
                         }
                         let index = *count;
+                        if index == 0 {
+                            arrivals.clear();
+                        }
+                        arrivals.push(step);
                         *count += 1;
                         clock.join(&thread.clock);
                         if index + 1 == *parties {
@@ -283,16 +308,34 @@ impl Exec {
                             // other arrival.
                             thread.clock.join(clock);
                             *phase = BarrierPhase::Action;
+                            last = true;
                         }
                         thread.clock.tick(tid);
                         OpResult::Value(u64::from(index))
                     }
                     _ => unreachable!(),
+                };
+                if last {
+                    let n = match &self.objects[barrier.index()].state {
+                        ObjState::Barrier { arrivals, .. } => arrivals.len() - 1,
+                        _ => 0,
+                    };
+                    for i in 0..n {
+                        let from = match &self.objects[barrier.index()].state {
+                            ObjState::Barrier { arrivals, .. } => arrivals[i],
+                            _ => 0,
+                        };
+                        self.sync_edge(from, EdgeKind::Barrier, Some(barrier));
+                    }
                 }
+                result
             }
             Op::BarrierBlock { barrier, .. } | Op::BarrierRelease { barrier, .. } => {
                 let thread = &mut self.threads[tid];
-                match &mut self.objects[barrier.index()].state {
+                let mut released = false;
+                let object = &mut self.objects[barrier.index()];
+                let from = object.released_at;
+                let result = match &mut object.state {
                     ObjState::Barrier {
                         count,
                         phase,
@@ -313,6 +356,9 @@ impl Exec {
                         if passed {
                             thread.clock.join(clock);
                         }
+                        if matches!(op, Op::BarrierRelease { .. }) {
+                            released = true;
+                        }
                         // Python's `_exit`.
                         *count -= 1;
                         if *count == 0
@@ -320,10 +366,16 @@ impl Exec {
                         {
                             *phase = BarrierPhase::Filling;
                         }
-                        OpResult::Bool(passed)
+                        passed
                     }
                     _ => unreachable!(),
+                };
+                if released {
+                    object.released_at = step;
+                } else if result {
+                    self.sync_edge(from, EdgeKind::Barrier, Some(barrier));
                 }
+                OpResult::Bool(result)
             }
             Op::BarrierAbort { barrier } | Op::BarrierReset { barrier } => {
                 if let ObjState::Barrier { count, phase, .. } =
@@ -357,7 +409,7 @@ impl Exec {
                     ObjState::Queue {
                         items, unfinished, ..
                     } => {
-                        items.push_back(thread.clock.clone());
+                        items.push_back((step, thread.clock.clone()));
                         *unfinished += 1;
                         thread.clock.tick(tid);
                     }
@@ -367,13 +419,15 @@ impl Exec {
             }
             Op::QueueGet { queue, .. } => {
                 let thread = &mut self.threads[tid];
-                match &mut self.objects[queue.index()].state {
+                let put_at = match &mut self.objects[queue.index()].state {
                     ObjState::Queue { items, .. } => {
-                        let put = items.pop_front().expect("get of an empty queue");
+                        let (put_at, put) = items.pop_front().expect("get of an empty queue");
                         thread.clock.join(&put);
+                        put_at
                     }
                     _ => unreachable!(),
-                }
+                };
+                self.sync_edge(put_at, EdgeKind::Queue, Some(queue));
                 OpResult::Bool(true)
             }
             Op::QueueTaskDone { queue } => {
@@ -395,6 +449,9 @@ impl Exec {
                     }
                     _ => unreachable!(),
                 };
+                if !too_many {
+                    self.objects[queue.index()].released_at = step;
+                }
                 if too_many {
                     let msg = format!(
                         "ValueError: task_done() called too many times\n  {} called task_done on {} at {}, \
@@ -412,6 +469,8 @@ impl Exec {
                 if let ObjState::Queue { done_clock, .. } = &self.objects[queue.index()].state {
                     thread.clock.join(done_clock);
                 }
+                let from = self.objects[queue.index()].released_at;
+                self.sync_edge(from, EdgeKind::Queue, Some(queue));
                 OpResult::Unit
             }
             Op::QueueSize { queue } => match &self.objects[queue.index()].state {
@@ -485,6 +544,7 @@ impl Exec {
             _ => unreachable!(),
         };
         thread.clock.tick(tid);
+        self.objects[lock.index()].released_at = self.steps;
         match &mut self.objects[cond.index()].state {
             ObjState::Condition { waiters, .. } => waiters.push(CondWaiter {
                 tid,
@@ -524,6 +584,7 @@ impl Exec {
                     *value = value.saturating_add(n);
                     clock.join(&thread.clock);
                     thread.clock.tick(tid);
+                    self.objects[sem.index()].released_at = self.steps;
                     None
                 }
             }

@@ -97,6 +97,7 @@ impl Barrier {
                 count: 0,
                 phase: BarrierPhase::Filling,
                 clock: Default::default(),
+                arrivals: Vec::new(),
             },
             Location::caller(),
         );
