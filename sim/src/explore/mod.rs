@@ -321,9 +321,17 @@ impl Builder {
     {
         let token = Token::parse(&recorded.token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
-        rt::run_execution(&main, &self.tracing_config(), &mut *token.scheduler());
+        // Replay under the timing model the trace was recorded with.
+        let mut builder = self.clone();
+        match recorded.timing.as_str() {
+            "exact" => builder.timing = Timing::Exact,
+            "adversarial" => builder.timing = Timing::Adversarial,
+            _ => {}
+        }
+        let this = &builder;
+        rt::run_execution(&main, &this.tracing_config(), &mut *token.scheduler());
         let mut trace =
-            rt::with_exec(|e| build_trace(self, e, &recorded.token, &recorded.scenario));
+            rt::with_exec(|e| build_trace(this, e, &recorded.token, &recorded.scenario));
         let mut failures = Vec::new();
         if let Some(divergence) = recorded.first_divergence(&trace) {
             let message = format!(
