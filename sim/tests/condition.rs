@@ -388,3 +388,41 @@ fn the_traced_graph_has_notify_and_lock_edges_that_agree_with_the_clocks() {
         }
     }
 }
+
+#[test]
+fn a_notify_before_the_wait_is_named_as_a_lost_wakeup_and_no_notify_is_not() {
+    let report = Builder::new().executions(1).explore(|| {
+        let cv = Condition::new();
+        {
+            let _g = cv.lock();
+            cv.notify(1); // nobody waits yet
+        }
+        let _g = cv.lock();
+        cv.wait();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert!(
+        f.message
+            .contains("lost wake-up: MainThread waits on Condition#1")
+            && f.message
+                .contains("notified earlier (step 2 by MainThread at sim/tests/condition.rs:"),
+        "{}",
+        f.message
+    );
+
+    let report = Builder::new().executions(1).explore(|| {
+        let cv = Condition::new();
+        let _g = cv.lock();
+        cv.wait();
+    });
+    let f = report.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert!(!f.message.contains("lost wake-up"), "{}", f.message);
+    assert!(
+        f.message
+            .contains("MainThread is blocked in wait of Condition#1"),
+        "{}",
+        f.message
+    );
+}

@@ -98,19 +98,16 @@ fn lost_wakeup(exec: &Exec, tid: Tid) -> Option<String> {
     let name = &exec.threads[tid].name;
     match exec.threads[tid].pending {
         Op::CondBlock { cond, .. } => match &exec.objects[cond.index()].state {
-            ObjState::Condition {
-                last_notify: Some((step, by)),
-                waiters,
-                ..
-            } if waiters
-                .iter()
-                .any(|w| w.tid == tid && w.since > *step && w.notified_at == 0) =>
-            {
+            ObjState::Condition { waiters, .. } => {
+                let waiter = waiters
+                    .iter()
+                    .find(|w| w.tid == tid && w.notified_at == 0)?;
+                let (step, by) = waiter.missed?;
                 Some(format!(
                     "  lost wake-up: {name} waits on {} forever, but it was notified earlier \
                      ({}), before {name} began to wait: that wake-up was lost",
                     exec.objects[cond.index()],
-                    event_at(exec, *step, *by)
+                    event_at(exec, step, by)
                 ))
             }
             _ => None,

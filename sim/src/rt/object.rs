@@ -88,8 +88,10 @@ pub(crate) enum ObjState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CondWaiter {
     pub(crate) tid: Tid,
-    /// Step at which it began to wait.
-    pub(crate) since: u64,
+    /// The condition's last notify before this thread began to wait
+    /// (step, thread): the wake-up it missed, for the lost wake-up
+    /// diagnosis.
+    pub(crate) missed: Option<(u64, Tid)>,
     /// Step of the notify that woke it (0: not notified).
     pub(crate) notified_at: u64,
     /// RLock levels released by `wait`, restored by the re-acquire.

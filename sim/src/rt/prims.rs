@@ -546,9 +546,13 @@ impl Exec {
         thread.clock.tick(tid);
         self.objects[lock.index()].released_at = self.steps;
         match &mut self.objects[cond.index()].state {
-            ObjState::Condition { waiters, .. } => waiters.push(CondWaiter {
+            ObjState::Condition {
+                waiters,
+                last_notify,
+                ..
+            } => waiters.push(CondWaiter {
                 tid,
-                since: self.steps,
+                missed: *last_notify,
                 notified_at: 0,
                 levels,
             }),

@@ -26,7 +26,8 @@ enum CondLock {
 /// un-acquired lock`, `RuntimeError: cannot notify on un-acquired lock`).
 /// Notified waiters wake in the order they waited. A notify reaches only
 /// the threads waiting at that moment: if a thread that began waiting later
-/// waits forever, the deadlock report names that notify as a lost wake-up. There are no spurious wake-ups unless
+/// waits forever, the deadlock report names the last notify it missed as a
+/// lost wake-up. There are no spurious wake-ups unless
 /// [`Builder::spurious_wakeups`](crate::Builder::spurious_wakeups) is on.
 ///
 /// `Condition` is a `Copy` handle.
