@@ -28,6 +28,7 @@ fn scenario(name: &str) -> Result<&'static Scenario, String> {
 fn timing(arg: TimingArg) -> Timing {
     match arg {
         TimingArg::Exact => Timing::Exact,
+        TimingArg::Adversarial => Timing::Adversarial,
     }
 }
 
@@ -45,6 +46,8 @@ fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
 fn expected(s: &Scenario, t: TimingArg) -> Expected {
     match t {
         TimingArg::Exact => s.exact,
+        // Unstated: a sleep-free program's verdict does not depend on time.
+        TimingArg::Adversarial => s.adversarial.unwrap_or(s.exact),
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! sim list
-//! sim run <scenario> [--seed S] [--timing exact]
-//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact]
+//! sim run <scenario> [--seed S] [--timing exact|adversarial]
+//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial]
 //! sim replay <scenario> <token>
 //! sim outputs <scenario> [--executions N]
 //! sim dot <scenario> <token> [--full]
@@ -41,6 +41,9 @@ struct RunOpts {
 enum TimingArg {
     /// Sleeps and timeouts fire exactly on the virtual clock.
     Exact,
+    /// Time orders nothing: sleeps are yields, timed waits may time out at
+    /// any point.
+    Adversarial,
 }
 
 #[derive(Debug, Subcommand)]

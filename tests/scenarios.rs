@@ -127,3 +127,22 @@ fn lock_reentry_deadlocks_on_itself() {
         f.message
     );
 }
+
+#[test]
+fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
+    for s in scenarios::all() {
+        let want = s.adversarial.unwrap_or(s.exact);
+        let report = Builder::new()
+            .name(s.name)
+            .timing(sim::Timing::Adversarial)
+            .executions(s.executions)
+            .explore(s.body);
+        assert!(
+            want.matches(&report),
+            "{}: expected {} under adversarial timing, found {}",
+            s.name,
+            want,
+            report
+        );
+    }
+}
