@@ -115,6 +115,10 @@ pub(crate) struct ThreadState {
     pub(crate) panic: Option<String>,
     /// Text of a pending `print`.
     pub(crate) text: String,
+    /// Whether the pending operation has been blocked at some scheduling
+    /// point since it was announced: only then may a timed wait time out
+    /// early under adversarial timing.
+    pub(crate) waited: bool,
     /// Step of the `spawn` that created the thread (0 for `MainThread`).
     pub(crate) spawned_at: u64,
     /// Step of the thread's last event (0 before its first).
@@ -280,6 +284,7 @@ impl Exec {
             clock,
             panic: None,
             text: String::new(),
+            waited: false,
             spawned_at,
             last_step: 0,
         });
@@ -349,12 +354,19 @@ impl Exec {
     ///
     /// Under `Timing::Exact` a timed operation times out only once its
     /// deadline has passed and it cannot complete. Under
-    /// `Timing::Adversarial` it may also time out before its deadline, even
-    /// when it could complete: both candidates are pushed. With spurious
-    /// wake-ups on, a condition waiter may always wake.
+    /// `Timing::Adversarial` it may time out before its deadline while it
+    /// waits, and, once it has waited, even when it could now complete (the
+    /// release came too late): both candidates are pushed. An operation that
+    /// never had to wait (a timed acquire of a free lock) just completes, as
+    /// in Python. With spurious wake-ups on, a condition waiter may always
+    /// wake.
     fn push_candidates(&mut self, tid: Tid) {
         let op = self.threads[tid].pending;
         let can = self.can_complete(tid, op);
+        if !can {
+            self.threads[tid].waited = true;
+        }
+        let waited = self.threads[tid].waited;
         if can {
             self.enabled.push(Candidate {
                 tid,
@@ -364,7 +376,9 @@ impl Exec {
         }
         let times_out = match op.deadline() {
             Some(_) if matches!(op, Op::Sleep { .. }) => false,
-            Some(d) if self.cfg.adversarial => (!can || d > self.now) && self.can_time_out(op),
+            Some(d) if self.cfg.adversarial => {
+                (!can || (waited && d > self.now)) && self.can_time_out(op)
+            }
             Some(d) => !can && self.now >= d && self.can_time_out(op),
             None => false,
         };
@@ -917,6 +931,7 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
         let tid = e.current;
         let t = &mut e.threads[tid];
         t.pending = op;
+        t.waited = false;
         t.location = location;
         t.life = Life::Waiting;
         Some(tid)
