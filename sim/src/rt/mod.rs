@@ -346,6 +346,15 @@ impl Exec {
                 ObjState::RLock { owner, .. } => owner.is_none() || owner == Some(tid),
                 _ => unreachable!("RLockAcquire on a non-RLock"),
             },
+            Op::Start
+            | Op::Yield
+            | Op::Spawn { .. }
+            | Op::LockRelease { .. }
+            | Op::LockLocked { .. }
+            | Op::RLockRelease { .. }
+            | Op::Read { .. }
+            | Op::Write { .. }
+            | Op::Print => true,
             op => self.prim_can_complete(tid, op),
         }
     }
@@ -363,17 +372,21 @@ impl Exec {
     fn push_candidates(&mut self, tid: Tid) {
         let op = self.threads[tid].pending;
         let can = self.can_complete(tid, op);
-        if !can {
-            self.threads[tid].waited = true;
-        }
-        let waited = self.threads[tid].waited;
         if can {
             self.enabled.push(Candidate {
                 tid,
                 op,
                 timeout: false,
             });
+            // The hot path: only an adversarial wait that has waited may
+            // also time out.
+            if !(self.cfg.adversarial && self.threads[tid].waited) {
+                return;
+            }
+        } else {
+            self.threads[tid].waited = true;
         }
+        let waited = self.threads[tid].waited;
         let times_out = match op.deadline() {
             Some(_) if matches!(op, Op::Sleep { .. }) => false,
             Some(d) if self.cfg.adversarial => {

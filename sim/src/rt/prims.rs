@@ -20,6 +20,7 @@ use crate::failure::FailureKind;
 
 impl Exec {
     /// `can_complete` for the operations of this module (true for others).
+    #[inline(never)]
     pub(super) fn prim_can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
             Op::JoinTimeout { target, .. } => self.threads[target].life == Life::Finished,
@@ -118,7 +119,9 @@ impl Exec {
         OpResult::Bool(false)
     }
 
-    /// Completes an operation of this module.
+    /// Completes an operation of this module (kept out of line: the core's
+    /// `complete` stays small on the hot path).
+    #[inline(never)]
     pub(super) fn prim_complete(
         &mut self,
         tid: Tid,
