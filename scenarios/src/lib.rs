@@ -12,12 +12,17 @@
 //! assert!(s.exact.matches(&report));
 //! ```
 
+mod barrier;
+mod condition;
+mod event;
 mod gil;
 mod lock;
 mod lock_order;
 mod print_time;
 mod registry;
 mod rlock;
+mod semaphore;
+mod timer;
 
 pub use registry::{all, find, strip_ctime, Expected, Scenario};
 

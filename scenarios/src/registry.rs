@@ -119,7 +119,9 @@ fn is_ctime(s: &str) -> bool {
         && b[20..].iter().all(u8::is_ascii_digit)
 }
 
-use crate::{gil, lock, lock_order, print_time, rlock};
+use crate::{
+    barrier, condition, event, gil, lock, lock_order, print_time, rlock, semaphore, timer,
+};
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -178,6 +180,77 @@ const SCENARIOS: &[Scenario] = &[
         description: "the same recursion with a plain Lock: the thread deadlocks on itself",
         cell: "variant of the RLock paragraph",
         body: rlock::lock_reentry,
+        exact: Expected::Failure(FailureKind::Deadlock),
+        adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        executions: 100,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "condition",
+        description:
+            "two consumers wait on a Condition, a producer notifies all; sleep(2) between starts",
+        cell: "In [5]",
+        body: condition::condition,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        executions: 2000,
+        notebook_output: Some(condition::NOTEBOOK_5),
+    },
+    Scenario {
+        name: "semaphore",
+        description: "a writer and a reader hand words over a list with two Semaphores",
+        cell: "In [6]",
+        body: semaphore::semaphore,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(semaphore::NOTEBOOK_6),
+    },
+    Scenario {
+        name: "event",
+        description: "foo sets an Event, bar polls it with wait(1): 3 or 4 'Waiting ...' lines",
+        cell: "In [7]",
+        body: event::event,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 2000,
+        notebook_output: Some(event::NOTEBOOK_7),
+    },
+    Scenario {
+        name: "timer",
+        description: "Timer(5, hello) started; prints 'hello, world' at 5 s",
+        cell: "In [23]",
+        body: timer::timer,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 200,
+        notebook_output: Some(timer::NOTEBOOK_23),
+    },
+    Scenario {
+        name: "timer_cancel",
+        description: "Timer(5, hello) cancelled at 5 s: fires or not, both outcomes possible",
+        cell: "variant of In [23]",
+        body: timer::timer_cancel,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 500,
+        notebook_output: None,
+    },
+    Scenario {
+        name: "barrier",
+        description: "7 runners meet at a Barrier(7), a commentator prints n_waiting every second",
+        cell: "In [22]",
+        body: barrier::barrier,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 1000,
+        notebook_output: Some(barrier::NOTEBOOK_22),
+    },
+    Scenario {
+        name: "barrier_short",
+        description: "Barrier(7) with only 6 runners: they wait forever",
+        cell: "variant of In [22]",
+        body: barrier::barrier_short,
         exact: Expected::Failure(FailureKind::Deadlock),
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
         executions: 100,

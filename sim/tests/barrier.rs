@@ -6,40 +6,6 @@ use std::time::Duration;
 use sim::sync::{Barrier, BrokenBarrierError};
 use sim::{Builder, FailureKind, Shared};
 
-/// The notebook's Barrier cell: a commentator prints `n_waiting` every
-/// second while seven runners arrive one second apart.
-fn notebook_barrier() {
-    let b = Barrier::new(7);
-    let bc = b.clone();
-    sim::thread::spawn(move || {
-        for _ in 0..10 {
-            sim::println!("Ready: {}", bc.n_waiting());
-            sim::time::sleep(Duration::from_secs(1));
-        }
-    });
-    for _ in 0..7 {
-        let b = b.clone();
-        sim::thread::spawn(move || {
-            b.wait().unwrap();
-            sim::println!("Run");
-        });
-        sim::time::sleep(Duration::from_secs(1));
-    }
-}
-
-#[test]
-fn notebook_barrier_counts_up_then_runs_all_seven() {
-    let report = Builder::new().executions(1000).explore(notebook_barrier);
-    assert!(report.failures.is_empty(), "{report}");
-    let notebook = "Ready: 0\nReady: 1\nReady: 2\nReady: 3\nReady: 4\nReady: 5\nReady: 6\n\
-                    Run\nRun\nRun\nRun\nRun\nRun\nRun\nReady: 0\nReady: 0\nReady: 0\n";
-    assert!(report.outputs.contains_key(notebook), "{report:?}");
-    for output in report.outputs.keys() {
-        assert_eq!(output.matches("Run\n").count(), 7, "{output}");
-        assert_eq!(output.matches("Ready: ").count(), 10, "{output}");
-    }
-}
-
 #[test]
 fn indices_are_0_to_n_minus_1_in_arrival_order_and_n_waiting_counts() {
     let report = Builder::new().executions(300).explore(|| {

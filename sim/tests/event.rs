@@ -4,56 +4,7 @@
 use std::time::Duration;
 
 use sim::sync::Event;
-use sim::{Builder, FailureKind, Shared, Timing};
-
-/// The notebook's Event cell (its `foo` and `bar`, names kept).
-#[allow(clippy::disallowed_names)]
-fn notebook_event() {
-    let print_event = Event::new();
-    let foo = move || {
-        sim::print!("Foo");
-        print_event.set();
-    };
-    let bar = move || {
-        while !print_event.is_set() {
-            sim::println!("Waiting ...");
-            print_event.wait_timeout(Duration::from_secs(1));
-        }
-        sim::println!("Bar");
-    };
-    let thread = |name: &str| sim::thread::Builder::new().name(name);
-    thread("bar").spawn(bar);
-    sim::time::sleep(Duration::from_secs(3));
-    thread("foo").spawn(foo);
-}
-
-#[test]
-fn notebook_event_prints_the_notebook_output_among_its_outcomes() {
-    for timing in [Timing::Exact, Timing::Adversarial] {
-        let report = Builder::new()
-            .timing(timing)
-            .executions(1000)
-            .explore(notebook_event);
-        assert!(report.failures.is_empty(), "{report}");
-        for output in report.outputs.keys() {
-            assert!(
-                output.ends_with("Bar\n") && output.contains("Foo"),
-                "{output:?}"
-            );
-        }
-        if timing == Timing::Exact {
-            // At 3s bar's timeout and foo's start are simultaneous: either
-            // may come first, so a fourth "Waiting" is possible, not more.
-            assert!(report
-                .outputs
-                .contains_key("Waiting ...\nWaiting ...\nWaiting ...\nFooBar\n"));
-            assert!(report
-                .outputs
-                .keys()
-                .all(|o| o.matches("Waiting").count() <= 4));
-        }
-    }
-}
+use sim::{Builder, FailureKind, Shared};
 
 #[test]
 fn wait_timeout_returns_false_exactly_at_the_virtual_deadline() {
