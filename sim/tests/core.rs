@@ -470,3 +470,24 @@ fn primitives_outside_a_simulation_are_a_clear_error() {
         .unwrap()
         .contains("created outside a simulation"));
 }
+
+#[test]
+fn a_guard_release_is_recorded_at_the_line_that_took_the_guard() {
+    let trace = Builder::new()
+        .trace(
+            || {
+                let lock = Lock::new();
+                let _g = lock.lock();
+            },
+            "1",
+        )
+        .unwrap();
+    let acquire = trace.events.iter().find(|e| e.op == "acquire").unwrap();
+    let release = trace.events.iter().find(|e| e.op == "release").unwrap();
+    assert!(
+        acquire.location.contains("tests/core.rs:"),
+        "{}",
+        acquire.location
+    );
+    assert_eq!(release.location, acquire.location);
+}

@@ -132,9 +132,13 @@ impl Condition {
     /// Releases the underlying lock (one level of an RLock).
     #[track_caller]
     pub fn release(&self) {
+        self.release_at(Location::caller());
+    }
+
+    fn release_at(&self, location: &'static Location<'static>) {
         match self.lock {
-            CondLock::Lock(l) => l.release(),
-            CondLock::RLock(r) => r.release(),
+            CondLock::Lock(l) => l.release_at(location),
+            CondLock::RLock(r) => r.release_at(location),
         }
     }
 
@@ -143,7 +147,10 @@ impl Condition {
     #[track_caller]
     pub fn lock(&self) -> ConditionGuard<'_> {
         self.acquire();
-        ConditionGuard { cond: self }
+        ConditionGuard {
+            cond: self,
+            location: Location::caller(),
+        }
     }
 
     fn wait_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
@@ -261,11 +268,12 @@ impl Condition {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
     cond: &'a Condition,
+    /// Where the guard was taken: its release is recorded there.
+    location: &'static Location<'static>,
 }
 
 impl Drop for ConditionGuard<'_> {
-    #[track_caller]
     fn drop(&mut self) {
-        self.cond.release();
+        self.cond.release_at(self.location);
     }
 }

@@ -85,8 +85,14 @@ impl Lock {
     /// `Misuse` failure.
     #[track_caller]
     pub fn release(&self) {
+        self.release_at(Location::caller());
+    }
+
+    /// Releases, recording `location` as the call site (guards pass the
+    /// line that took them: `#[track_caller]` does not reach `Drop`).
+    pub(crate) fn release_at(&self, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "Lock");
-        rt::op(Op::LockRelease { lock: self.id }, Location::caller());
+        rt::op(Op::LockRelease { lock: self.id }, location);
     }
 
     /// Whether the lock is locked (a scheduling point: it observes state).
@@ -101,7 +107,10 @@ impl Lock {
     #[track_caller]
     pub fn lock(&self) -> LockGuard<'_> {
         self.acquire_op(None, Location::caller());
-        LockGuard { lock: self }
+        LockGuard {
+            lock: self,
+            location: Location::caller(),
+        }
     }
 }
 
@@ -120,11 +129,12 @@ impl Lock {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a> {
     lock: &'a Lock,
+    /// Where the guard was taken: its release is recorded there.
+    location: &'static Location<'static>,
 }
 
 impl Drop for LockGuard<'_> {
-    #[track_caller]
     fn drop(&mut self) {
-        self.lock.release();
+        self.lock.release_at(self.location);
     }
 }

@@ -77,15 +77,24 @@ impl RLock {
     /// Gives back one level; the lock is free when the level reaches zero.
     #[track_caller]
     pub fn release(&self) {
+        self.release_at(Location::caller());
+    }
+
+    /// Releases, recording `location` as the call site (guards pass the
+    /// line that took them: `#[track_caller]` does not reach `Drop`).
+    pub(crate) fn release_at(&self, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "RLock");
-        rt::op(Op::RLockRelease { lock: self.id }, Location::caller());
+        rt::op(Op::RLockRelease { lock: self.id }, location);
     }
 
     /// Acquires one level and returns a guard that releases it on drop.
     #[track_caller]
     pub fn lock(&self) -> RLockGuard<'_> {
         self.acquire_op(None, Location::caller());
-        RLockGuard { lock: self }
+        RLockGuard {
+            lock: self,
+            location: Location::caller(),
+        }
     }
 }
 
@@ -103,11 +112,12 @@ impl RLock {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RLockGuard<'a> {
     lock: &'a RLock,
+    /// Where the guard was taken: its release is recorded there.
+    location: &'static Location<'static>,
 }
 
 impl Drop for RLockGuard<'_> {
-    #[track_caller]
     fn drop(&mut self) {
-        self.lock.release();
+        self.lock.release_at(self.location);
     }
 }
