@@ -154,7 +154,12 @@ pub fn explore(
     );
     for f in &report.failures {
         println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
-        println!("replay: sim replay {} {}", s.name, f.token);
+        println!(
+            "replay: sim replay {} {}{}",
+            s.name,
+            f.token,
+            timing_flag(opts.timing)
+        );
         if let Some(dir) = save {
             let base = dir.join(s.name).join(&f.token);
             let json = base.with_extension("json");
@@ -219,12 +224,9 @@ fn explore_all(executions: Option<u64>, opts: &RunOpts) -> CmdResult {
 }
 
 /// `sim replay`.
-pub fn replay(name: &str, token: &str) -> CmdResult {
+pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
     let s = scenario(name)?;
-    let trace = Builder::new()
-        .name(s.name)
-        .trace(s.body, token)
-        .map_err(|e| e.to_string())?;
+    let trace = traced(name, token, timing_arg)?;
     println!("{}: replay of token {token}", s.name);
     for e in &trace.events {
         let obj = e.object.as_deref().unwrap_or("");
@@ -254,17 +256,27 @@ pub fn replay(name: &str, token: &str) -> CmdResult {
     })
 }
 
-fn traced(name: &str, token: &str) -> Result<Trace, String> {
+/// The trace of the execution `token` names, under `timing_arg`.
+fn traced(name: &str, token: &str, timing_arg: TimingArg) -> Result<Trace, String> {
     let s = scenario(name)?;
     Builder::new()
         .name(s.name)
+        .timing(timing(timing_arg))
         .trace(s.body, token)
         .map_err(|e| e.to_string())
 }
 
+/// The `--timing` flag to repeat in a printed command (none for the default).
+fn timing_flag(t: TimingArg) -> &'static str {
+    match t {
+        TimingArg::Exact => "",
+        TimingArg::Adversarial => " --timing adversarial",
+    }
+}
+
 /// `sim dot`.
-pub fn dot(name: &str, token: &str, full: bool) -> CmdResult {
-    let trace = traced(name, token)?;
+pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdResult {
+    let trace = traced(name, token, timing_arg)?;
     print!(
         "{}",
         if full {
@@ -277,8 +289,8 @@ pub fn dot(name: &str, token: &str, full: bool) -> CmdResult {
 }
 
 /// `sim timeline`.
-pub fn timeline(name: &str, token: &str) -> CmdResult {
-    println!("{}", traced(name, token)?.to_chrome_trace());
+pub fn timeline(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+    println!("{}", traced(name, token, timing_arg)?.to_chrome_trace());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -82,6 +82,9 @@ enum Command {
         scenario: String,
         /// A token printed by `sim explore` (a seed).
         token: String,
+        /// The timing model the token was found under.
+        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
+        timing: TimingArg,
     },
     /// Print the happens-before graph of one execution in Graphviz DOT
     /// (render with `dot -Tsvg`).
@@ -93,6 +96,9 @@ enum Command {
         /// Draw every synchronisation edge (no transitive reduction).
         #[arg(long)]
         full: bool,
+        /// The timing model the token was found under.
+        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
+        timing: TimingArg,
     },
     /// Print one execution as a Chrome trace-event timeline (open it in
     /// Perfetto or chrome://tracing).
@@ -101,6 +107,9 @@ enum Command {
         scenario: String,
         /// A token printed by `sim explore` (a seed).
         token: String,
+        /// The timing model the token was found under.
+        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
+        timing: TimingArg,
     },
     /// Every distinct output a scenario printed, with how many executions printed it.
     Outputs {
@@ -130,9 +139,18 @@ fn main() -> ExitCode {
             scenario,
             token,
             full,
-        } => commands::dot(&scenario, &token, full),
-        Command::Timeline { scenario, token } => commands::timeline(&scenario, &token),
-        Command::Replay { scenario, token } => commands::replay(&scenario, &token),
+            timing,
+        } => commands::dot(&scenario, &token, full, timing),
+        Command::Timeline {
+            scenario,
+            token,
+            timing,
+        } => commands::timeline(&scenario, &token, timing),
+        Command::Replay {
+            scenario,
+            token,
+            timing,
+        } => commands::replay(&scenario, &token, timing),
         Command::Outputs {
             scenario,
             executions,

@@ -141,3 +141,22 @@ fn dot_and_timeline_print_one_execution() {
     assert!(out.contains("\"traceEvents\""), "{out}");
     assert!(out.contains("blocked forever: acquire Lock#1"), "{out}");
 }
+
+#[test]
+fn the_condition_deadlocks_replay_command_pasted_as_is_reproduces_it() {
+    let o = sim(&["explore", "condition", "--timing", "adversarial"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("lost wake-up"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("replay: sim replay condition "))
+        .expect("replay line");
+    let args: Vec<&str> = line.trim_start_matches("replay: sim ").split(' ').collect();
+    assert!(args.ends_with(&["--timing", "adversarial"]), "{line}");
+    let r = sim(&args);
+    let replayed = stdout(&r);
+    assert_eq!(r.status.code(), Some(1), "{replayed}");
+    assert!(replayed.contains("Deadlock"), "{replayed}");
+    assert!(replayed.contains("lost wake-up: consumer"), "{replayed}");
+}
