@@ -32,10 +32,25 @@ fn timing(arg: TimingArg) -> Timing {
     }
 }
 
+/// The `--kill K` in effect for `s`: the flag, else the scenario's own.
+fn kills(s: &Scenario, flag: Option<u32>) -> u32 {
+    flag.unwrap_or(s.kills)
+}
+
+/// The `--kill` flag to repeat in a printed command (none when it is the
+/// scenario's own number).
+fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
+    match flag {
+        Some(k) if k != s.kills => format!(" --kill {k}"),
+        _ => String::new(),
+    }
+}
+
 fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
     let b = Builder::new()
         .name(s.name)
         .timing(timing(opts.timing))
+        .faults(scenarios::faults(kills(s, opts.kill)))
         .executions(s.executions);
     match opts.seed {
         Some(seed) => b.seed(seed),
@@ -59,8 +74,13 @@ pub fn list() -> CmdResult {
     );
     for s in scenarios::all() {
         let adv = s.adversarial.map_or("-".to_string(), |e| e.to_string());
+        let kills = if s.kills > 0 {
+            format!(" (explored with --kill {})", s.kills)
+        } else {
+            String::new()
+        };
         println!(
-            "{:<20} {:<16} {:<16} {} [{}]",
+            "{:<20} {:<16} {:<16} {} [{}]{kills}",
             s.name,
             s.exact.to_string(),
             adv,
@@ -155,10 +175,11 @@ pub fn explore(
     for f in &report.failures {
         println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
         println!(
-            "replay: sim replay {} {}{}",
+            "replay: sim replay {} {}{}{}",
             s.name,
             f.token,
-            timing_flag(opts.timing)
+            timing_flag(opts.timing),
+            kill_flag(s, opts.kill)
         );
         if let Some(dir) = save {
             let base = dir.join(s.name).join(&f.token);
@@ -175,8 +196,13 @@ pub fn explore(
         }
     }
     let ok = want.matches(&report);
+    let note = if kills(s, opts.kill) != s.kills {
+        format!(", which is stated for --kill {}", s.kills)
+    } else {
+        String::new()
+    };
     println!(
-        "\nverdict: {} (expected {}): {}",
+        "\nverdict: {} (expected {}{note}): {}",
         verdict(&report),
         want,
         if ok { "as expected" } else { "UNEXPECTED" }
@@ -224,7 +250,7 @@ fn explore_all(executions: Option<u64>, opts: &RunOpts) -> CmdResult {
 }
 
 /// `sim replay`.
-pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn replay(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let s = scenario(name)?;
     let trace = traced(name, token, timing_arg)?;
     println!("{}: replay of token {token}", s.name);
@@ -256,12 +282,18 @@ pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
     })
 }
 
-/// The trace of the execution `token` names, under `timing_arg`.
-fn traced(name: &str, token: &str, timing_arg: TimingArg) -> Result<Trace, String> {
+/// The trace of the execution `token` names, under `timing_arg` (the
+/// timing model and the `--kill` flag).
+fn traced(
+    name: &str,
+    token: &str,
+    (timing_arg, kill): (TimingArg, Option<u32>),
+) -> Result<Trace, String> {
     let s = scenario(name)?;
     Builder::new()
         .name(s.name)
         .timing(timing(timing_arg))
+        .faults(scenarios::faults(kills(s, kill)))
         .trace(s.body, token)
         .map_err(|e| e.to_string())
 }
@@ -275,7 +307,7 @@ fn timing_flag(t: TimingArg) -> &'static str {
 }
 
 /// `sim dot`.
-pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdResult {
+pub fn dot(name: &str, token: &str, full: bool, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let trace = traced(name, token, timing_arg)?;
     print!(
         "{}",
@@ -289,7 +321,7 @@ pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdRes
 }
 
 /// `sim timeline`.
-pub fn timeline(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn timeline(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     println!("{}", traced(name, token, timing_arg)?.to_chrome_trace());
     Ok(ExitCode::SUCCESS)
 }

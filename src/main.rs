@@ -4,8 +4,8 @@
 //! ```text
 //! sim list
 //! sim run <scenario> [--seed S] [--timing exact|adversarial]
-//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial]
-//! sim replay <scenario> <token>
+//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial] [--kill K]
+//! sim replay <scenario> <token> [--kill K]
 //! sim outputs <scenario> [--executions N]
 //! sim dot <scenario> <token> [--full]
 //! sim timeline <scenario> <token>
@@ -35,6 +35,10 @@ struct RunOpts {
     /// The timing model.
     #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
     timing: TimingArg,
+    /// Let the explorer kill up to K processes per execution, at any
+    /// scheduling point (default: the scenario's own number, see `sim list`).
+    #[arg(long, value_name = "K")]
+    kill: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +89,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print the happens-before graph of one execution in Graphviz DOT
     /// (render with `dot -Tsvg`).
@@ -99,6 +106,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print one execution as a Chrome trace-event timeline (open it in
     /// Perfetto or chrome://tracing).
@@ -110,6 +120,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Every distinct output a scenario printed, with how many executions printed it.
     Outputs {
@@ -140,17 +153,20 @@ fn main() -> ExitCode {
             token,
             full,
             timing,
-        } => commands::dot(&scenario, &token, full, timing),
+            kill,
+        } => commands::dot(&scenario, &token, full, (timing, kill)),
         Command::Timeline {
             scenario,
             token,
             timing,
-        } => commands::timeline(&scenario, &token, timing),
+            kill,
+        } => commands::timeline(&scenario, &token, (timing, kill)),
         Command::Replay {
             scenario,
             token,
             timing,
-        } => commands::replay(&scenario, &token, timing),
+            kill,
+        } => commands::replay(&scenario, &token, (timing, kill)),
         Command::Outputs {
             scenario,
             executions,
