@@ -582,3 +582,30 @@ fn ipc_latency_costs_the_sender_virtual_time() {
         });
     assert!(report.failures.is_empty(), "{report}");
 }
+
+#[test]
+fn readme_example() {
+    let report = Builder::new().executions(1000).explore(|| {
+        let counter = Shared::new(0); // a "global"
+        let results = Queue::new(0); // multiprocessing.Queue
+        let workers: Vec<_> = (0..2)
+            .map(|i| {
+                let (counter, results) = (counter.clone(), results.clone());
+                process::spawn(move || {
+                    counter.set(counter.get() + 1); // the child's own copy
+                    results.put(i * 10);
+                })
+            })
+            .collect();
+        let sum: i32 = (0..2).map(|_| results.get()).sum();
+        for p in &workers {
+            p.join();
+            assert_eq!(p.exitcode(), Some(0));
+        }
+        sim::println!("sum {sum}, counter {}", counter.get()); // counter is still 0
+    });
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["sum 10, counter 0\n"]
+    );
+}
