@@ -609,3 +609,69 @@ fn readme_example() {
         ["sum 10, counter 0\n"]
     );
 }
+
+#[test]
+fn a_child_cannot_join_its_parents_thread() {
+    let report = explore(10, || {
+        let t = sim::thread::spawn(|| {});
+        let p = process::spawn(move || {
+            let _ = t.join();
+        });
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message
+            .contains("Process-1 of Process-1 joins Thread-1 of MainProcess"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_condition_cannot_synchronise_processes() {
+    let report = explore(10, || {
+        let cv = sim::sync::Condition::new();
+        let p = process::spawn(move || {
+            let _g = cv.lock();
+            cv.notify_all();
+        });
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message.contains("processes do not share memory"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_process_may_terminate_itself() {
+    let report = explore(50, || {
+        let p = process::spawn(|| {
+            sim::println!("before");
+            process::current().terminate();
+            sim::println!("never printed");
+        });
+        p.join();
+        assert_eq!(p.exitcode(), Some(-15));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["before\n"]);
+}
+
+#[test]
+fn a_join_timeout_on_a_process_moves_the_clock() {
+    let report = explore(20, || {
+        let p = process::spawn(|| sim::time::sleep(Duration::from_secs(5)));
+        assert!(!p.join_timeout(Duration::from_secs(2)));
+        assert_eq!(sim::time::now(), Duration::from_secs(2));
+        assert!(p.is_alive());
+        assert!(p.join_timeout(Duration::from_secs(10)));
+        assert_eq!(sim::time::now(), Duration::from_secs(5));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}

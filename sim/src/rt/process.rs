@@ -202,9 +202,27 @@ impl Exec {
         op: Op,
         location: &'static Location<'static>,
     ) {
+        let user = self.threads[tid].process;
+        if let Op::Join { target } | Op::JoinTimeout { target, .. } = op {
+            let owner = self.threads[target].process;
+            if owner != user {
+                let msg = format!(
+                    "{} of {} joins {} of {} at {}: a process has only its own threads (a fork \
+                     copies the calling thread alone); processes do not share memory; use a \
+                     Queue, Pipe, Value or Manager (sim::process::Queue, Pipe, Value, Lock), or \
+                     join the Process",
+                    self.threads[tid].name,
+                    self.process_name(user),
+                    self.threads[target].name,
+                    self.process_name(owner),
+                    location
+                );
+                self.fail(FailureKind::Misuse, msg, Some(tid), true);
+            }
+            return;
+        }
         let Some(obj) = op.object() else { return };
         let owner = self.objects[obj.index()].process;
-        let user = self.threads[tid].process;
         if owner == CROSS_PROCESS || owner == user {
             return;
         }
