@@ -675,3 +675,40 @@ fn a_join_timeout_on_a_process_moves_the_clock() {
     });
     assert!(report.failures.is_empty(), "{report}");
 }
+
+/// Reads a `Shared` when dropped.
+struct ReadsOnDrop(Shared<u32>);
+
+impl Drop for ReadsOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.get();
+    }
+}
+
+#[test]
+fn destructors_of_killed_processes_run_quietly_at_teardown() {
+    let report = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(300)
+        .stop_on_first_failure(false)
+        .explore(|| {
+            let x = Shared::new(0);
+            let q: Queue<u8> = Queue::new(0);
+            let (x2, q2) = (x.clone(), q.clone());
+            let p = process::spawn(move || {
+                // Its own Shared: at teardown the running thread is not its.
+                let _guard = ReadsOnDrop(Shared::new(7));
+                let _guard2 = ReadsOnDrop(x2.clone());
+                q2.close();
+                x2.set(1);
+                loop {
+                    sim::thread::yield_now()
+                }
+            });
+            sim::thread::yield_now();
+            p.terminate();
+            p.join();
+            drop(ReadsOnDrop(x));
+        });
+    assert!(report.failures.is_empty(), "{report}");
+}

@@ -6,7 +6,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::rt::process::{current_process, mark_cross_process, misuse};
+use crate::rt::process::{current_process, mark_cross_process, misuse, tearing_down};
 use crate::sync::{self, Empty, Full};
 
 /// Python's `multiprocessing.Queue(maxsize)`: a FIFO every process may
@@ -64,7 +64,7 @@ impl<T> Queue<T> {
     #[track_caller]
     fn before_put(&self) {
         let pid = current_process();
-        if self.closed.borrow().contains(&pid) {
+        if self.closed.borrow().contains(&pid) && !tearing_down() {
             misuse(
                 format!(
                     "ValueError: Queue is closed: put at {} after this process closed the queue",

@@ -437,7 +437,7 @@ impl Exec {
                 if t.life == Life::Finished {
                     continue;
                 }
-                live |= !t.daemon && !self.procs[t.process as usize].daemon;
+                live |= !t.daemon && (t.process == 0 || !self.procs[t.process as usize].daemon);
                 let before = self.enabled.len();
                 self.push_candidates(tid);
                 if self.enabled.len() == before {
@@ -860,7 +860,9 @@ pub(crate) fn run_execution(
                 None
             } else {
                 // A killed thread (its process was killed) never runs again.
-                Some((tid, e.threads[tid].life != Life::Finished))
+                let stopped = matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
+                    && e.threads[tid].life == Life::Finished;
+                Some((tid, !stopped))
             }
         });
         let Some((tid, runs)) = next else { break };
@@ -874,8 +876,12 @@ pub(crate) fn run_execution(
 
 /// Runs every thread created since the last step up to its first operation.
 fn start_new_threads() {
-    while let Some(tid) = EXEC.with(|e| e.borrow_mut().unstarted.pop()) {
-        if EXEC.with(|e| e.borrow().threads[tid].life != Life::Finished) {
+    while let Some((tid, killed)) = EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        let tid = e.unstarted.pop()?;
+        Some((tid, e.threads[tid].life == Life::Finished))
+    }) {
+        if !killed {
             resume(tid);
         }
     }

@@ -260,7 +260,16 @@ impl Exec {
 
 /// The process of the running thread (0 outside processes).
 pub(crate) fn current_process() -> u32 {
-    super::with_current(|e| e.threads[e.current].process)
+    super::EXEC.with(|e| {
+        let e = e.borrow();
+        e.threads.get(e.current).map_or(0, |t| t.process)
+    })
+}
+
+/// Whether the execution is being torn down (operations are no-ops; the
+/// running-thread bookkeeping is stale): handles must not report misuse.
+pub(crate) fn tearing_down() -> bool {
+    super::EXEC.with(|e| e.borrow().tearing_down) || std::thread::panicking()
 }
 
 /// Marks object `id` as shared between processes (a `process::` primitive).
