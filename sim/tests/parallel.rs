@@ -14,7 +14,7 @@ fn rare_order() {
     let lock = sim::sync::Lock::new();
     let handles: Vec<_> = (0..4)
         .map(|i| {
-            let (order, lock) = (order.clone(), lock.clone());
+            let order = order.clone();
             sim::thread::spawn(move || {
                 let _g = lock.lock();
                 sim::println!("{i}");
