@@ -1,13 +1,14 @@
 //! The subcommands of the `sim` tool.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use scenarios::{Expected, Scenario};
-use sim::{Builder, Report, Timing, Trace};
+use serde::{Deserialize, Serialize};
+use sim::{Builder, Report, Shard, Timing, Trace};
 
-use crate::{RunOpts, TimingArg};
+use crate::{progress, ExploreOpts, RunOpts, TimingArg};
 
 type CmdResult = Result<ExitCode, String>;
 
@@ -122,29 +123,75 @@ fn verdict(report: &Report) -> String {
     }
 }
 
-/// `sim explore`.
+/// A scenario's builder for an exploration with `explore`'s options.
+fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {
+    let mut b = builder(s, opts).jobs(explore.jobs);
+    if let Some(n) = explore.executions {
+        b = b.executions(n);
+    }
+    b
+}
+
+/// What `sim explore --report` writes and `sim merge` reads.
+#[derive(Serialize, Deserialize)]
+struct ReportFile {
+    scenario: String,
+    timing: String,
+    report: Report,
+}
+
+/// Explores `s` with a progress display.
+fn explore_with_progress(s: &Scenario, b: Builder, planned: u64) -> Report {
+    let (b, display) = progress::attach(b, s.name, Some(planned));
+    let report = b.explore(s.body);
+    display.finish();
+    report
+}
+
+/// `sim explore <scenario>`.
 pub fn explore(
-    name: Option<&str>,
-    all: bool,
-    executions: Option<u64>,
+    name: &str,
+    explore: &ExploreOpts,
+    shard: Option<Shard>,
+    report_file: Option<&Path>,
     save: Option<&Path>,
     opts: &RunOpts,
 ) -> CmdResult {
-    if all {
-        return explore_all(executions, opts);
+    let s = scenario(name)?;
+    let mut b = explorer(s, explore, opts);
+    let mut planned = explore.executions.unwrap_or(s.executions);
+    if let Some(shard) = shard {
+        b = b.shard(shard);
+        planned = shard.range(planned).count() as u64;
     }
-    let s = scenario(name.expect("clap requires a scenario without --all"))?;
-    let mut b = builder(s, opts);
-    if let Some(n) = executions {
-        b = b.executions(n);
+    let report = explore_with_progress(s, b, planned);
+    if let Some(path) = report_file {
+        let file = ReportFile {
+            scenario: s.name.to_string(),
+            timing: timing(opts.timing).to_string(),
+            report: report.clone(),
+        };
+        let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
+        std::fs::write(path, json)
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+        println!("wrote the report to {}", path.display());
     }
-    let report = b.explore(s.body);
-    let want = expected(s, opts.timing);
+    summarize(s, &report, opts.timing, save)
+}
+
+/// Prints an exploration's summary, its failures with their replay
+/// commands, and its verdict against the expected one.
+fn summarize(s: &Scenario, report: &Report, t: TimingArg, save: Option<&Path>) -> CmdResult {
+    let want = expected(s, t);
     println!(
-        "{}: {} executions ({}), {}, {} distinct output(s)",
+        "{}: {} executions ({}{}), {}, {} distinct output(s)",
         s.name,
         report.executions,
         report.strategy,
+        report
+            .shard
+            .map(|sh| format!(", shard {sh}"))
+            .unwrap_or_default(),
         if report.complete {
             "complete"
         } else {
@@ -158,7 +205,7 @@ pub fn explore(
             "replay: sim replay {} {}{}",
             s.name,
             f.token,
-            timing_flag(opts.timing)
+            timing_flag(t)
         );
         if let Some(dir) = save {
             let base = dir.join(s.name).join(&f.token);
@@ -174,10 +221,15 @@ pub fn explore(
             }
         }
     }
-    let ok = want.matches(&report);
+    let ok = want.matches(report);
+    let part = if report.shard.is_some() {
+        " (of this shard only)"
+    } else {
+        ""
+    };
     println!(
-        "\nverdict: {} (expected {}): {}",
-        verdict(&report),
+        "\nverdict{part}: {} (expected {}): {}",
+        verdict(report),
         want,
         if ok { "as expected" } else { "UNEXPECTED" }
     );
@@ -188,18 +240,55 @@ pub fn explore(
     })
 }
 
-fn explore_all(executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+/// `sim merge`.
+pub fn merge(paths: &[PathBuf]) -> CmdResult {
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file: ReportFile = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a report written by `sim explore --report`: {e}",
+                path.display()
+            )
+        })?;
+        files.push(file);
+    }
+    let (name, timing_name) = (files[0].scenario.clone(), files[0].timing.clone());
+    if let Some(other) = files
+        .iter()
+        .find(|f| f.scenario != name || f.timing != timing_name)
+    {
+        return Err(format!(
+            "the reports are of different explorations: {name} ({timing_name} timing) and {} ({} timing)",
+            other.scenario, other.timing
+        ));
+    }
+    let s = scenario(&name)?;
+    let t = match timing_name.as_str() {
+        "adversarial" => TimingArg::Adversarial,
+        _ => TimingArg::Exact,
+    };
+    let report = Report::merge(files.into_iter().map(|f| f.report)).map_err(|e| e.to_string())?;
+    println!("merged {} report(s)", paths.len());
+    summarize(s, &report, t, None)
+}
+
+/// `sim explore --all`.
+pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) -> CmdResult {
     println!(
         "{:<20} {:>10} {:<16} {:<16} result",
         "scenario", "executions", "expected", "found"
     );
     let mut mismatches = 0;
     for s in scenarios::all() {
-        let mut b = builder(s, opts);
-        if let Some(n) = executions {
-            b = b.executions(n);
+        let mut b = explorer(s, explore, opts);
+        let mut planned = explore.executions.unwrap_or(s.executions);
+        if let Some(shard) = shard {
+            b = b.shard(shard);
+            planned = shard.range(planned).count() as u64;
         }
-        let report = b.explore(s.body);
+        let report = explore_with_progress(s, b, planned);
         let want = expected(s, opts.timing);
         let ok = want.matches(&report);
         mismatches += usize::from(!ok);
@@ -295,13 +384,10 @@ pub fn timeline(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
 }
 
 /// `sim outputs`.
-pub fn outputs(name: &str, executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+pub fn outputs(name: &str, explore: &ExploreOpts, opts: &RunOpts) -> CmdResult {
     let s = scenario(name)?;
-    let mut b = builder(s, opts).stop_on_first_failure(false);
-    if let Some(n) = executions {
-        b = b.executions(n);
-    }
-    let report = b.explore(s.body);
+    let b = explorer(s, explore, opts).stop_on_first_failure(false);
+    let report = explore_with_progress(s, b, explore.executions.unwrap_or(s.executions));
     println!(
         "{}: {} distinct output(s) over {} executions ({})",
         s.name,
