@@ -35,9 +35,17 @@ struct RunOpts {
     /// The run's seed (decimal u64); each execution derives its own.
     #[arg(long)]
     seed: Option<u64>,
-    /// The timing model.
-    #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
-    timing: TimingArg,
+    /// The timing model (default exact; `explore --all` without it checks
+    /// both).
+    #[arg(long, value_enum)]
+    timing: Option<TimingArg>,
+}
+
+impl RunOpts {
+    /// The timing model asked for, exact by default.
+    fn timing(&self) -> TimingArg {
+        self.timing.unwrap_or(TimingArg::Exact)
+    }
 }
 
 /// Options of the commands that explore many executions.

@@ -37,12 +37,38 @@ fn explore_all_matches_every_verdict_and_exits_zero() {
     let o = sim(&["explore", "--all"]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
+    // One row per scenario and timing model, each matching.
+    for s in scenarios::all() {
+        for timing in ["exact", "adversarial"] {
+            assert!(
+                out.lines().any(|l| {
+                    let cols: Vec<&str> = l.split_whitespace().collect();
+                    cols.first() == Some(&s.name)
+                        && cols.get(1) == Some(&timing)
+                        && cols.last() == Some(&"ok")
+                }),
+                "no ok row for {} under {timing}:\n{out}",
+                s.name
+            );
+        }
+    }
     assert_eq!(
         out.matches(" ok\n").count(),
-        scenarios::all().len(),
+        2 * scenarios::all().len(),
         "{out}"
     );
     assert!(!out.contains("MISMATCH"));
+    // The condition's lost wake-up is found under adversarial timing.
+    assert!(
+        out.lines().any(|l| l.starts_with("condition")
+            && l.contains("adversarial")
+            && l.contains("Deadlock")),
+        "{out}"
+    );
+    // With --timing, only that model.
+    let o = sim(&["explore", "--all", "--timing", "exact"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).matches(" ok\n").count(), scenarios::all().len());
 }
 
 #[test]
