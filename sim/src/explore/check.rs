@@ -1,10 +1,28 @@
 //! The panicking entry points for tests: `check_random` and `replay`, and
 //! the environment variables they read (`SIM_SEED`, `SIM_REPLAY`,
-//! `SIM_PERSIST`, `SIM_TRACES_DIR`).
+//! `SIM_PERSIST`, `SIM_TRACES_DIR`, `SIM_JOBS`, `SIM_SHARD`).
 
 use std::sync::Arc;
 
-use super::{corpus, Builder, Report, Strategy, DEFAULT_SEED};
+use super::{corpus, Builder, Report, Shard, Strategy, DEFAULT_SEED};
+
+/// Applies `SIM_JOBS=<n>` (worker threads; 0 = one per core) and
+/// `SIM_SHARD=<i>/<n>` (run only that shard of the executions) to `builder`.
+pub(crate) fn with_env_parallelism(mut builder: Builder) -> Builder {
+    if let Ok(text) = std::env::var("SIM_JOBS") {
+        let jobs = text.trim().parse::<usize>().unwrap_or_else(|_| {
+            panic!("sim: SIM_JOBS={text:?} is not a number of worker threads (0 = one per core)")
+        });
+        builder = builder.jobs(jobs);
+    }
+    if let Ok(text) = std::env::var("SIM_SHARD") {
+        let shard = text
+            .parse::<Shard>()
+            .unwrap_or_else(|e| panic!("sim: SIM_SHARD: {e}"));
+        builder = builder.shard(shard);
+    }
+    builder
+}
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -28,6 +46,8 @@ fn env_seed() -> u64 {
 /// [`DEFAULT_SEED`]. With `SIM_REPLAY=<token>` set, only that execution runs.
 ///
 /// The report ends with one line to paste: `SIM_REPLAY=<seed> cargo test <name>`.
+/// `SIM_JOBS=<n>` runs the executions on `n` threads (same report);
+/// `SIM_SHARD=<i>/<n>` runs only shard `i` of `n` (for CI matrices).
 ///
 /// **Regression corpus.** The failing trace is saved as
 /// `traces/<test name>/<token>.json`, with its happens-before graph as
@@ -66,10 +86,12 @@ pub fn check_random<F>(f: F, executions: u64)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
-        .strategy(Strategy::Random)
-        .executions(executions)
-        .seed(env_seed());
+    let builder = with_env_parallelism(
+        Builder::new()
+            .strategy(Strategy::Random)
+            .executions(executions)
+            .seed(env_seed()),
+    );
     check_with_corpus(&builder, f);
 }
 

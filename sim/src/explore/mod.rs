@@ -7,7 +7,10 @@
 
 mod check;
 mod corpus;
+mod parallel;
+mod progress;
 mod random;
+mod shard;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +18,8 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use check::{check_random, replay};
+pub use progress::{Progress, PROGRESS_EVERY};
+pub use shard::{Shard, ShardError};
 pub use token::TokenError;
 
 use crate::failure::{Failure, FailureKind};
@@ -33,7 +38,8 @@ use token::Token;
 /// let report = Builder::new().strategy(Strategy::Random).executions(5).explore(|| {});
 /// assert_eq!(report.executions, 5);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Strategy {
     /// Uniformly at random among the enabled threads, ChaCha8-seeded; each
@@ -134,6 +140,9 @@ pub struct Builder {
     name: Option<String>,
     faults: crate::Faults,
     ipc_latency: std::time::Duration,
+    jobs: usize,
+    shard: Option<Shard>,
+    progress: Option<progress::ProgressHook>,
 }
 
 impl Default for Builder {
@@ -160,6 +169,9 @@ impl Builder {
             name: None,
             faults: crate::Faults::None,
             ipc_latency: std::time::Duration::ZERO,
+            jobs: 1,
+            shard: None,
+            progress: None,
         }
     }
 
@@ -283,6 +295,64 @@ impl Builder {
         self
     }
 
+    /// How many OS threads run executions (default 1). Each has its own
+    /// runtime and stack pool; the report is the one `jobs(1)` gives for the
+    /// same seed (same failures, tokens, execution counts and outputs),
+    /// whatever the number of jobs. `0` means one per available core.
+    ///
+    /// ```
+    /// use sim::Builder;
+    /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
+    /// let one = Builder::new().executions(2000).explore(body);
+    /// let two = Builder::new().executions(2000).jobs(2).explore(body);
+    /// assert_eq!(one, two);
+    /// ```
+    pub fn jobs(mut self, n: usize) -> Self {
+        self.jobs = if n == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            n
+        };
+        self
+    }
+
+    /// Runs only one shard of the exploration: a disjoint, deterministic
+    /// slice of the execution indices (see [`Shard::range`]), for
+    /// spreading one exploration over machines; [`Report::merge`] combines
+    /// the shards' reports. Failures keep their run-wide execution numbers
+    /// and tokens.
+    ///
+    /// ```
+    /// use sim::{Builder, Shard};
+    /// let report = Builder::new().executions(10).shard(Shard { index: 2, count: 3 }).explore(|| {});
+    /// assert_eq!(report.executions, 4); // indices 6..10
+    /// assert_eq!(report.shard, Some(Shard { index: 2, count: 3 }));
+    /// ```
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// Calls `hook` every [`PROGRESS_EVERY`] executions and once at the end,
+    /// from whichever thread ran them (see [`Progress`]). The CLI draws its
+    /// progress bar with it.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// let last = Arc::new(AtomicU64::new(0));
+    /// let seen = Arc::clone(&last);
+    /// sim::Builder::new()
+    ///     .executions(300)
+    ///     .on_progress(move |p| seen.store(p.executions, Ordering::Relaxed))
+    ///     .explore(|| {});
+    /// assert_eq!(last.load(Ordering::Relaxed), 300);
+    /// ```
+    pub fn on_progress(mut self, hook: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(progress::ProgressHook(Arc::new(hook)));
+        self
+    }
+
     fn exec_config(&self) -> ExecConfig {
         ExecConfig {
             max_steps: self.max_steps,
@@ -317,16 +387,16 @@ impl Builder {
     {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let cfg = self.exec_config();
-        let mut run = Run::new(self);
-        for index in 0..self.executions {
+        let range = match self.shard {
+            Some(shard) => shard.range(self.executions),
+            None => 0..self.executions,
+        };
+        let mut report = parallel::run_indexed(self, &main, &cfg, range, |index| {
             let seed = execution_seed(self.seed, index);
-            let mut sched = RandomScheduler::new(seed);
-            if run.execute(&main, &cfg, &mut sched, Token::Seed(seed)) && self.stop_on_first_failure
-            {
-                break;
-            }
-        }
-        run.finish(false)
+            (RandomScheduler::new(seed), Token::Seed(seed))
+        });
+        report.shard = self.shard;
+        report
     }
 
     /// Re-runs the one execution that `token` names.
@@ -379,8 +449,13 @@ impl Builder {
         }
         let this = &builder;
         rt::run_execution(&main, &this.tracing_config(), &mut *token.scheduler());
-        let mut trace =
-            rt::with_exec(|e| build_trace(this, e, &recorded.token, &recorded.scenario));
+        let (mut trace, key) = rt::with_exec(|e| {
+            let key = e.failure.as_ref().map(|f| f.key.clone());
+            (
+                build_trace(this, e, &recorded.token, &recorded.scenario),
+                key,
+            )
+        });
         let mut failures = Vec::new();
         if let Some(divergence) = recorded.first_divergence(&trace) {
             let message = format!(
@@ -400,6 +475,7 @@ impl Builder {
                 token: recorded.token.clone(),
                 execution: 1,
                 trace: trace.clone(),
+                key: "nondeterminism".to_string(),
             });
         } else if let Some(f) = &trace.failure {
             failures.push(Failure {
@@ -408,6 +484,7 @@ impl Builder {
                 token: recorded.token.clone(),
                 execution: 1,
                 trace: trace.clone(),
+                key: key.unwrap_or_default(),
             });
         }
         Ok(Report {
@@ -417,6 +494,7 @@ impl Builder {
             outputs: BTreeMap::from([(trace.output_text(), 1)]),
             strategy: self.strategy,
             seed: self.seed,
+            shard: None,
         })
     }
 
@@ -448,7 +526,9 @@ impl Builder {
 /// assert_eq!(report.outputs.get("same\n"), Some(&3));
 /// assert!(report.failures.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+/// Reports serialise with serde (the CLI's `explore --report` writes one as
+/// JSON for `sim merge`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Executions run (with the default stop-at-first-failure, the 1-based
     /// index of the failing one).
@@ -465,6 +545,8 @@ pub struct Report {
     pub strategy: Strategy,
     /// The run's seed.
     pub seed: u64,
+    /// The shard this report covers, if the exploration was sharded.
+    pub shard: Option<Shard>,
 }
 
 impl Report {
@@ -478,10 +560,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} executions ({}, seed {}), {}, {} distinct output(s), {} failure(s)",
+            "{} executions ({}, seed {}{}), {}, {} distinct output(s), {} failure(s)",
             self.executions,
             self.strategy,
             self.seed,
+            self.shard
+                .map(|s| format!(", shard {s}"))
+                .unwrap_or_default(),
             if self.complete {
                 "complete"
             } else {
@@ -497,9 +582,12 @@ impl fmt::Display for Report {
     }
 }
 
-/// The state of one exploration in progress.
+/// The state of one exploration (or one chunk of one) in progress.
 struct Run<'a> {
     builder: &'a Builder,
+    /// Executions before this run's first one (a chunk or shard starts
+    /// partway through the run): failures are numbered run-wide.
+    base: u64,
     executions: u64,
     failures: Vec<Failure>,
     failure_keys: BTreeSet<(FailureKind, String)>,
@@ -509,8 +597,13 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(builder: &'a Builder) -> Self {
+        Run::starting_at(builder, 0)
+    }
+
+    fn starting_at(builder: &'a Builder, base: u64) -> Self {
         Run {
             builder,
+            base,
             executions: 0,
             failures: Vec::new(),
             failure_keys: BTreeSet::new(),
@@ -549,11 +642,9 @@ impl<'a> Run<'a> {
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
             {
-                Some(Some(build_trace(
-                    self.builder,
-                    e,
-                    &token.to_string(),
-                    &name,
+                Some(Some((
+                    build_trace(self.builder, e, &token.to_string(), &name),
+                    failure.key.clone(),
                 )))
             } else {
                 Some(None)
@@ -562,7 +653,7 @@ impl<'a> Run<'a> {
         let Some(new_failure) = new_failure else {
             return false;
         };
-        if let Some(untimed) = new_failure {
+        if let Some((untimed, key)) = new_failure {
             let traced = ExecConfig {
                 record_clocks: true,
                 ..cfg.clone()
@@ -582,7 +673,7 @@ impl<'a> Run<'a> {
                         "nondeterminism: execution {} failed, but replaying its token {token} diverged                          from it {divergence}.
   The scenario depends on something sim does not                          control (the real clock, real threads, unseeded randomness, I/O, state kept                          between executions), so its failures cannot be replayed. The failure was:
 {}: {}",
-                        self.executions, original.kind, original.message
+                        self.base + self.executions, original.kind, original.message
                     );
                     trace = untimed;
                     trace.failure = Some(TraceFailure {
@@ -596,9 +687,10 @@ impl<'a> Run<'a> {
             self.failures.push(Failure {
                 kind,
                 message,
-                execution: self.executions,
+                execution: self.base + self.executions,
                 trace,
                 token: token.to_string(),
+                key,
             });
         }
         true
@@ -612,6 +704,7 @@ impl<'a> Run<'a> {
             outputs: self.outputs,
             strategy: self.builder.strategy,
             seed: self.builder.seed,
+            shard: None,
         }
     }
 }
