@@ -712,3 +712,18 @@ fn destructors_of_killed_processes_run_quietly_at_teardown() {
         });
     assert!(report.failures.is_empty(), "{report}");
 }
+
+#[test]
+fn kill_faults_give_the_same_report_on_any_number_of_jobs() {
+    let base = || {
+        Builder::new()
+            .faults(Faults::Kill { max: 1 })
+            .executions(600)
+            .seed(11)
+            .stop_on_first_failure(false)
+    };
+    let one = base().jobs(1).explore(kill_while_holding);
+    let two = base().jobs(2).explore(kill_while_holding);
+    assert!(!one.failures.is_empty());
+    assert_eq!(one, two);
+}
