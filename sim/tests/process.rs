@@ -727,3 +727,79 @@ fn kill_faults_give_the_same_report_on_any_number_of_jobs() {
     assert!(!one.failures.is_empty());
     assert_eq!(one, two);
 }
+
+/// A child puts a result and says so; the parent waits a second for it.
+fn put_then_wait() {
+    let q = Queue::new(0);
+    let q2 = q.clone();
+    let p = process::spawn(move || {
+        q2.put(42);
+        sim::println!("child: sent");
+    });
+    let got = q.get_timeout(Duration::from_secs(1));
+    sim::println!("parent: {got:?}");
+    p.join();
+}
+
+#[test]
+fn a_put_not_yet_flushed_by_the_feeder_is_lost_when_the_child_is_killed() {
+    let off = explore(1000, put_then_wait);
+    assert!(off.failures.is_empty(), "{off}");
+    for out in off.outputs.keys() {
+        assert!(out.contains("parent: Ok(42)"), "{out}");
+    }
+    let on = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(2000)
+        .explore(put_then_wait);
+    assert!(on.failures.is_empty(), "{on}");
+    // put returned, the child said so, and the item never arrived.
+    assert!(
+        on.outputs.contains_key("child: sent\nparent: Err(Empty)\n"),
+        "{:?}",
+        on.outputs
+    );
+    assert!(on.outputs.contains_key("parent: Err(Empty)\n"));
+    assert!(on.outputs.contains_key("child: sent\nparent: Ok(42)\n"));
+}
+
+#[test]
+fn a_process_that_exits_flushes_its_feeder_first() {
+    let report = explore(500, || {
+        let q = Queue::new(0);
+        let q2 = q.clone();
+        let p = process::spawn(move || {
+            for i in 0..3 {
+                q2.put(i);
+            }
+        });
+        p.join();
+        // Joined: everything it put has been sent.
+        assert_eq!(q.qsize(), 3);
+        assert_eq!((q.get(), q.get(), q.get()), (0, 1, 2));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn a_bounded_queue_blocks_the_putter() {
+    let report = explore(300, || {
+        let q = Queue::new(1);
+        let q2 = q.clone();
+        let p = process::spawn(move || {
+            q2.put(1);
+            sim::println!("put 1");
+            q2.put(2);
+            sim::println!("put 2 at {:?}", sim::time::now());
+        });
+        sim::time::sleep(Duration::from_secs(1));
+        sim::println!("get {}", q.get());
+        sim::println!("get {}", q.get());
+        p.join();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    for out in report.outputs.keys() {
+        // The second put waits for the first get, at 1 s.
+        assert!(out.contains("put 2 at 1s"), "{out}");
+    }
+}

@@ -1,4 +1,5 @@
-//! `process::Queue<T>`: Python's `multiprocessing.Queue`.
+//! `process::Queue<T>`: Python's `multiprocessing.Queue`, feeder threads
+//! included.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -6,11 +7,24 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::rt;
+use crate::rt::op::Op;
 use crate::rt::process::{current_process, mark_cross_process, misuse, tearing_down};
 use crate::sync::{self, Empty, Full};
 
 /// Python's `multiprocessing.Queue(maxsize)`: a FIFO every process may
-/// use. `put` of an item happens before the `get` that takes it; with
+/// use (`maxsize == 0`: unbounded).
+///
+/// As in CPython, `put` does not write to the shared pipe itself: it
+/// appends the item to a buffer of the putting process, and a feeder
+/// thread of that process (`QueueFeederThread`, started by the first put)
+/// moves it across. A process that exits normally waits for its feeders
+/// to flush; a process that is killed or terminated first loses what its
+/// feeder had not sent yet, although its `put` returned. A bounded queue
+/// counts items with a semaphore, as CPython's does: `put` blocks while
+/// `maxsize` items are buffered or queued, `get` frees a slot.
+///
+/// The `put` of an item happens before the `get` that takes it. With
 /// [`Builder::ipc_latency`](crate::Builder::ipc_latency) each `put` costs
 /// its sender that much virtual time. After [`close`](Queue::close) a
 /// process may not put any more (`Misuse`: `ValueError: Queue is closed`).
@@ -27,16 +41,25 @@ use crate::sync::{self, Empty, Full};
 /// }, 100);
 /// ```
 pub struct Queue<T> {
-    queue: sync::Queue<T>,
+    inner: Rc<Inner<T>>,
+}
+
+struct Inner<T> {
+    /// The pipe: what the feeders have sent.
+    pipe: sync::Queue<T>,
+    /// Free slots of a bounded queue (CPython's `_sem`).
+    slots: Option<sync::Semaphore>,
+    maxsize: usize,
     /// Processes that closed their end.
-    closed: Rc<RefCell<Vec<u32>>>,
+    closed: RefCell<Vec<u32>>,
+    /// Per process: its buffer, drained by its feeder thread.
+    buffers: RefCell<Vec<(u32, sync::Queue<T>)>>,
 }
 
 impl<T> Clone for Queue<T> {
     fn clone(&self) -> Self {
         Queue {
-            queue: self.queue.clone(),
-            closed: Rc::clone(&self.closed),
+            inner: Rc::clone(&self.inner),
         }
     }
 }
@@ -44,7 +67,8 @@ impl<T> Clone for Queue<T> {
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("process::Queue")
-            .field("queue", &self.queue)
+            .field("pipe", &self.inner.pipe)
+            .field("maxsize", &self.inner.maxsize)
             .finish()
     }
 }
@@ -53,47 +77,30 @@ impl<T> Queue<T> {
     /// A queue holding at most `maxsize` items (0: unbounded).
     #[track_caller]
     pub fn new(maxsize: usize) -> Queue<T> {
-        let queue = sync::Queue::new(maxsize);
-        mark_cross_process(queue.id());
+        let pipe = sync::Queue::new(0);
+        mark_cross_process(pipe.id());
+        let slots = (maxsize > 0).then(|| {
+            let s = sync::Semaphore::new(u32::try_from(maxsize).unwrap_or(u32::MAX));
+            mark_cross_process(s.id());
+            s
+        });
         Queue {
-            queue,
-            closed: Rc::new(RefCell::new(Vec::new())),
+            inner: Rc::new(Inner {
+                pipe,
+                slots,
+                maxsize,
+                closed: RefCell::new(Vec::new()),
+                buffers: RefCell::new(Vec::new()),
+            }),
         }
-    }
-
-    #[track_caller]
-    fn before_put(&self) {
-        let pid = current_process();
-        if self.closed.borrow().contains(&pid) && !tearing_down() {
-            misuse(
-                format!(
-                    "ValueError: Queue is closed: put at {} after this process closed the queue",
-                    Location::caller()
-                ),
-                Location::caller(),
-            );
-        }
-        super::ipc_delay();
-    }
-
-    /// Puts `item` at the back, blocking while the queue is full.
-    #[track_caller]
-    pub fn put(&self, item: T) {
-        self.before_put();
-        self.queue.put(item)
-    }
-
-    /// Puts `item`, blocking at most `timeout` of virtual time.
-    #[track_caller]
-    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
-        self.before_put();
-        self.queue.put_timeout(item, timeout)
     }
 
     /// Takes the front item, blocking while the queue is empty.
     #[track_caller]
     pub fn get(&self) -> T {
-        self.queue.get()
+        let item = self.inner.pipe.get();
+        self.free_slot();
+        item
     }
 
     /// Takes the front item, blocking at most `timeout` of virtual time.
@@ -107,25 +114,42 @@ impl<T> Queue<T> {
     /// ```
     #[track_caller]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, Empty> {
-        self.queue.get_timeout(timeout)
+        let item = self.inner.pipe.get_timeout(timeout)?;
+        self.free_slot();
+        Ok(item)
     }
 
     /// Takes the front item if there is one now (`get_nowait`).
     #[track_caller]
     pub fn try_get(&self) -> Result<T, Empty> {
-        self.queue.try_get()
+        let item = self.inner.pipe.try_get()?;
+        self.free_slot();
+        Ok(item)
     }
 
-    /// The number of items in the queue (a scheduling point).
+    #[track_caller]
+    fn free_slot(&self) {
+        if let Some(slots) = &self.inner.slots {
+            slots.release();
+        }
+    }
+
+    /// The number of items sent and not yet taken (a scheduling point;
+    /// items still in a feeder's buffer are not counted).
     #[track_caller]
     pub fn qsize(&self) -> usize {
-        self.queue.qsize()
+        self.inner.pipe.qsize()
     }
 
-    /// Whether the queue is empty (a scheduling point).
+    /// Whether no item is waiting to be taken (a scheduling point).
     #[track_caller]
     pub fn empty(&self) -> bool {
-        self.queue.empty()
+        self.inner.pipe.empty()
+    }
+
+    /// The maximum size given at creation (0: unbounded).
+    pub fn maxsize(&self) -> usize {
+        self.inner.maxsize
     }
 
     /// Says that the running process will put no more items; a later `put`
@@ -141,9 +165,77 @@ impl<T> Queue<T> {
     /// ```
     pub fn close(&self) {
         let pid = current_process();
-        let mut closed = self.closed.borrow_mut();
+        let mut closed = self.inner.closed.borrow_mut();
         if !closed.contains(&pid) {
             closed.push(pid);
         }
+    }
+}
+
+impl<T: 'static> Queue<T> {
+    #[track_caller]
+    fn before_put(&self) {
+        let pid = current_process();
+        if self.inner.closed.borrow().contains(&pid) && !tearing_down() {
+            misuse(
+                format!(
+                    "ValueError: Queue is closed: put at {} after this process closed the queue",
+                    Location::caller()
+                ),
+                Location::caller(),
+            );
+        }
+        super::ipc_delay();
+    }
+
+    /// The running process's buffer, its feeder thread started on first use.
+    #[track_caller]
+    fn buffer(&self) -> sync::Queue<T> {
+        let pid = current_process();
+        if let Some((_, b)) = self.inner.buffers.borrow().iter().find(|(p, _)| *p == pid) {
+            return b.clone();
+        }
+        let location = Location::caller();
+        let buffer: sync::Queue<T> = sync::Queue::new(0);
+        self.inner.buffers.borrow_mut().push((pid, buffer.clone()));
+        let (feed, pipe) = (buffer.clone(), self.inner.pipe.clone());
+        let _feeder = crate::thread::Builder::new()
+            .name("QueueFeederThread")
+            .spawn_at(location, move || loop {
+                let op = Op::FeederWait { buffer: feed.id() };
+                if !rt::op(op, location).as_bool() {
+                    break;
+                }
+                match feed.try_get() {
+                    Ok(item) => pipe.put(item),
+                    Err(Empty) => break,
+                }
+            });
+        buffer
+    }
+
+    /// Puts `item` at the back (through this process's feeder thread),
+    /// blocking while a bounded queue is full.
+    #[track_caller]
+    pub fn put(&self, item: T) {
+        self.before_put();
+        if let Some(slots) = &self.inner.slots {
+            slots.acquire();
+        }
+        self.buffer().put(item)
+    }
+
+    /// Puts `item`, blocking at most `timeout` of virtual time while a
+    /// bounded queue is full.
+    #[track_caller]
+    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+        self.before_put();
+        if let Some(slots) = &self.inner.slots {
+            if !slots.acquire_timeout(timeout) {
+                return Err(Full(item));
+            }
+        }
+        self.buffer().put(item);
+        Ok(())
     }
 }

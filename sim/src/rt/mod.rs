@@ -374,7 +374,9 @@ impl Exec {
             | Op::Read { .. }
             | Op::Write { .. }
             | Op::Print => true,
-            Op::ProcJoin { .. } | Op::QueuePoll { .. } => self.proc_can_complete(op),
+            Op::ProcJoin { .. } | Op::QueuePoll { .. } | Op::FeederWait { .. } => {
+                self.proc_can_complete(tid, op)
+            }
             op => self.prim_can_complete(tid, op),
         }
     }
@@ -749,7 +751,8 @@ impl Exec {
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
             | Op::Kill { .. }
-            | Op::QueuePoll { .. } => self.proc_complete(tid, op),
+            | Op::QueuePoll { .. }
+            | Op::FeederWait { .. } => self.proc_complete(tid, op),
             op => self.prim_complete(tid, op, location),
         }
     }

@@ -139,6 +139,10 @@ pub(crate) enum Op {
     /// killed with SIGKILL. Never announced by a thread; it appears only as
     /// a candidate, on a thread of the victim.
     Kill { pid: u32 },
+    /// A `process::Queue` feeder thread waits for an item in its process's
+    /// buffer `buffer`: enabled while there is one, or once every other
+    /// thread of its process has finished (then it gives `false`: exit).
+    FeederWait { buffer: ObjId },
     /// `Connection::poll`: enabled while the queue has an item; times out.
     QueuePoll {
         queue: ObjId,
@@ -178,6 +182,7 @@ impl Op {
             | Op::QueueJoin { queue }
             | Op::QueueSize { queue }
             | Op::QueuePoll { queue, .. } => Some(queue),
+            Op::FeederWait { buffer } => Some(buffer),
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -283,6 +288,7 @@ impl Op {
             Op::ProcSignal { .. } => "terminate",
             Op::Kill { .. } => "killed (fault)",
             Op::QueuePoll { .. } => "poll",
+            Op::FeederWait { .. } => "feed",
         }
     }
 }

@@ -72,9 +72,10 @@ impl Exec {
         }
     }
 
-    /// `can_complete` for `ProcJoin` and `QueuePoll`.
-    pub(super) fn proc_can_complete(&self, op: Op) -> bool {
+    /// `can_complete` for `ProcJoin`, `QueuePoll` and `FeederWait`.
+    pub(super) fn proc_can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
+            Op::FeederWait { buffer } => self.buffer_len(buffer) > 0 || self.only_feeders_left(tid),
             Op::ProcJoin { pid, .. } => self.procs[pid as usize].exitcode.is_some(),
             Op::QueuePoll { queue, .. } => match &self.objects[queue.index()].state {
                 ObjState::Queue { items, .. } => !items.is_empty(),
@@ -126,8 +127,30 @@ impl Exec {
                 OpResult::Unit
             }
             Op::QueuePoll { .. } => OpResult::Bool(true),
+            Op::FeederWait { buffer } => OpResult::Bool(self.buffer_len(buffer) > 0),
             _ => unreachable!("not a process operation"),
         }
+    }
+
+    fn buffer_len(&self, buffer: super::op::ObjId) -> usize {
+        match &self.objects[buffer.index()].state {
+            ObjState::Queue { items, .. } => items.len(),
+            _ => unreachable!("feeder of a non-Queue"),
+        }
+    }
+
+    /// Whether every thread of `tid`'s process other than `tid` is a
+    /// daemon, has finished, or is a feeder waiting too: the process is
+    /// exiting, its feeders flush and end (Python's queue finalizers).
+    fn only_feeders_left(&self, tid: Tid) -> bool {
+        let pid = self.threads[tid].process;
+        self.threads.iter().enumerate().all(|(t, th)| {
+            t == tid
+                || th.process != pid
+                || th.daemon
+                || th.life == Life::Finished
+                || (th.life == Life::Waiting && matches!(th.pending, Op::FeederWait { .. }))
+        })
     }
 
     /// Stops every thread of process `pid` where it stands (they never run

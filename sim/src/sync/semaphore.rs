@@ -59,6 +59,11 @@ impl Semaphore {
         Semaphore::build(value, None, Location::caller())
     }
 
+    /// The semaphore's object id.
+    pub(crate) fn id(&self) -> ObjId {
+        self.id
+    }
+
     fn build(value: u32, bound: Option<u32>, location: &'static Location<'static>) -> Semaphore {
         let (id, serial) = rt::new_object(
             ObjState::Semaphore {
