@@ -47,8 +47,8 @@ pub mod time;
 mod trace;
 
 pub use explore::{
-    check_random, replay, Builder, Report, Strategy, Timing, TokenError, DEFAULT_MAX_STEPS,
-    DEFAULT_SEED,
+    check_pct, check_random, model, replay, Builder, Report, Strategy, Timing, TokenError,
+    DEFAULT_MAX_STEPS, DEFAULT_SEED,
 };
 pub use failure::{Failure, FailureKind};
 pub use rt::green::DEFAULT_STACK_SIZE;

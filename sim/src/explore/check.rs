@@ -70,7 +70,118 @@ where
         .strategy(Strategy::Random)
         .executions(executions)
         .seed(env_seed());
-    check_with_corpus(&builder, f);
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Explores every execution of `f` ([`Strategy::Exhaustive`]: optimal
+/// dynamic partial-order reduction, one execution per Mazurkiewicz trace)
+/// and panics with a report on the first failure, whose replay line names a
+/// schedule token (`SIM_REPLAY=s1:... cargo test <name>`). Like
+/// [`check_random`] it replays and extends the `traces/` corpus, and reads
+/// `SIM_REPLAY`, `SIM_STRATEGY`, `SIM_EXECUTIONS` and `SIM_PREEMPTIONS`.
+/// There is no execution budget unless `SIM_EXECUTIONS` sets one.
+///
+/// ```
+/// use sim::sync::Lock;
+/// use sim::Shared;
+///
+/// sim::model(|| {
+///     let lock = Lock::new();
+///     let x = Shared::new(0);
+///     let t = {
+///         let x = x.clone();
+///         sim::thread::spawn(move || {
+///             let _g = lock.lock();
+///             x.set(x.get() + 1);
+///         })
+///     };
+///     {
+///         let _g = lock.lock();
+///         x.set(x.get() + 1);
+///     }
+///     t.join().unwrap();
+///     assert_eq!(x.get(), 2);
+/// });
+/// ```
+#[track_caller]
+pub fn model<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Exhaustive)
+        .executions(u64::MAX)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Explores `f` with `executions` executions of [`Strategy::Pct`] at bug
+/// depth `depth` and panics with a report on the first failure (its token,
+/// `pct<depth>:<k>:<seed>`, replays it). Seeded like [`check_random`]
+/// (`SIM_SEED`); reads the same environment variables as [`model`].
+///
+/// ```
+/// sim::check_pct(|| { sim::thread::spawn(|| {}).join().unwrap(); }, 50, 2);
+/// ```
+#[track_caller]
+pub fn check_pct<F>(f: F, executions: u64, depth: u32)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Pct { depth })
+        .executions(executions)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Applies `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`, `pos`,
+/// `exhaustive`), `SIM_EXECUTIONS` (a count) and `SIM_PREEMPTIONS` (a
+/// preemption bound, or `none`) to a test's builder. A bad value is a clear
+/// panic.
+#[track_caller]
+fn env_overrides(mut builder: Builder) -> Builder {
+    if let Ok(text) = std::env::var("SIM_STRATEGY") {
+        builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
+            panic!(
+                "sim: SIM_STRATEGY={text:?} is not a strategy: expected random, pct, pct:<depth>, \
+                 pos or exhaustive"
+            )
+        }));
+    }
+    if let Ok(text) = std::env::var("SIM_EXECUTIONS") {
+        let n = text.trim().parse::<u64>().unwrap_or_else(|_| {
+            panic!(
+                "sim: SIM_EXECUTIONS={text:?} is not a count: expected a decimal u64 such as 10000"
+            )
+        });
+        builder = builder.executions(n);
+    }
+    if let Ok(text) = std::env::var("SIM_PREEMPTIONS") {
+        let t = text.trim();
+        let bound = if t == "none" {
+            None
+        } else {
+            Some(t.parse::<usize>().unwrap_or_else(|_| {
+                panic!("sim: SIM_PREEMPTIONS={text:?} is not a bound: expected a count such as 2, or none")
+            }))
+        };
+        builder = builder.preemption_bound(bound);
+    }
+    builder
+}
+
+fn parse_strategy(text: &str) -> Option<Strategy> {
+    match text.trim() {
+        "random" => Some(Strategy::Random),
+        "pct" => Some(Strategy::Pct { depth: 3 }),
+        "pos" => Some(Strategy::Pos),
+        "exhaustive" => Some(Strategy::Exhaustive),
+        t => {
+            let depth = t.strip_prefix("pct:")?.parse::<u32>().ok()?;
+            (depth >= 1).then_some(Strategy::Pct { depth })
+        }
+    }
 }
 
 /// Explores `f` with `builder` as a test does (`check_random`, and
