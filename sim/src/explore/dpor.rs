@@ -211,9 +211,9 @@ impl Scheduler for OdporSched<'_> {
         let d = self.depth;
         self.depth += 1;
         for (i, c) in enabled.iter().enumerate() {
-            if c.timeout
-                || classify(c.tid, c.op, None).is_none()
-                || enabled[..i].iter().any(|o| o.tid == c.tid)
+            // (A failed non-blocking acquire is a timeout candidate, alone
+            // for its thread: in the fragment.)
+            if classify(c.tid, c.op, None).is_none() || enabled[..i].iter().any(|o| o.tid == c.tid)
             {
                 self.out.unsupported = true;
             }
@@ -288,15 +288,27 @@ struct Logged {
 }
 
 /// Reads the finished execution's events.
-fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>) {
+#[allow(clippy::type_complexity)]
+fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
     rt::with_exec(|e| {
         let failure = e.failure.as_ref().map(|f| f.kind);
+        let pending: Vec<Ev> = if failure == Some(FailureKind::Deadlock) {
+            e.threads
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.life == rt::Life::Waiting)
+                .filter_map(|(tid, t)| classify(tid, t.pending, None))
+                .filter(|ev| ev.blocking_acquire)
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Lock states: (held, owner, count) per object index.
         let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects.len()];
         let mut out = Vec::with_capacity(e.events.len());
         for ev in &e.events {
             let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
-                return (None, failure);
+                return (None, failure, pending);
             };
             let mut lock_before = None;
             match ev.op {
@@ -332,7 +344,7 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>) {
             }
             out.push(Logged { ev: c, lock_before });
         }
-        (Some(out), failure)
+        (Some(out), failure, pending)
     })
 }
 
@@ -388,7 +400,7 @@ impl Odpor {
             if out.unsupported {
                 return None;
             }
-            let (log, failure) = read_log();
+            let (log, failure, pending) = read_log();
             let log = log?;
             if log.len() != depth || depth != this.nodes.len() {
                 return None;
@@ -404,7 +416,7 @@ impl Odpor {
             for (i, l) in log.iter().enumerate() {
                 this.nodes[i].cur = l.ev;
             }
-            this.races(&log);
+            this.races(&log, &pending);
             // Backtrack to the deepest point with something left to explore.
             loop {
                 let Some(top) = this.nodes.last_mut() else {
@@ -439,9 +451,18 @@ impl Odpor {
     /// Race detection on the finished execution: for every reversible race
     /// `e ⋖ e'`, inserts `notdep(e).e'` into the wake-up tree before `e`
     /// unless a sleeping process is a weak initial of it.
-    fn races(&mut self, log: &[Logged]) {
+    ///
+    /// `pending` are the blocking acquires that threads were blocked in when
+    /// the execution ended (a deadlock): they race too, as events after
+    /// the last one.
+    fn races(&mut self, log: &[Logged], pending: &[Ev]) {
         let n = log.len();
-        let threads = log.iter().map(|l| l.ev.tid + 1).max().unwrap_or(0);
+        let threads = log
+            .iter()
+            .map(|l| l.ev.tid + 1)
+            .chain(pending.iter().map(|e| e.tid + 1))
+            .max()
+            .unwrap_or(0);
         let mut pos = vec![0u32; n];
         let mut count = vec![0u32; threads];
         let mut last_of: Vec<Option<usize>> = vec![None; threads];
@@ -484,9 +505,10 @@ impl Odpor {
             }
         }
         let hb = |j: usize, k: usize, vc: &Vec<Vec<u32>>| vc[k][log[j].ev.tid] > pos[j];
-        for i in 0..n {
-            let ev = log[i].ev;
-            for j in 0..i {
+        for i in 0..n + pending.len() {
+            let ev = if i < n { log[i].ev } else { pending[i - n] };
+            let po_before = if i < n { po_prev[i] } else { last_of[ev.tid] };
+            for j in 0..i.min(n) {
                 let e = log[j].ev;
                 if e.tid == ev.tid || !obj_conflict(&e, &ev) {
                     continue;
@@ -496,7 +518,7 @@ impl Odpor {
                     // release that freed the lock enabled e', it did not feed
                     // it data. The race is reversible only where e' could
                     // take the lock: free, or its own.
-                    let before = po_prev[i].or(spawn_of[ev.tid]);
+                    let before = po_before.or(spawn_of[ev.tid]);
                     let ordered = before.is_some_and(|b| hb(j, b, &vc));
                     let can_take = match log[j].lock_before {
                         Some(None) | None => true,
@@ -510,7 +532,7 @@ impl Odpor {
                 if !race {
                     continue;
                 }
-                let mut v: Vec<Ev> = ((j + 1)..i)
+                let mut v: Vec<Ev> = ((j + 1)..i.min(n))
                     .filter(|&k| !hb(j, k, &vc))
                     .map(|k| log[k].ev)
                     .collect();
