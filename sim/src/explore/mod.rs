@@ -45,8 +45,8 @@ pub enum Strategy {
     Random,
     /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
     /// random thread priorities and `depth - 1` priority change points
-    /// drawn over the estimated step count `k` (measured by one probe
-    /// execution, stated in [`Report::pct_steps`]). Finds a bug of depth
+    /// drawn over the estimated step count `k` (the longest of 8 random
+    /// probe executions, not counted; stated in [`Report::pct_steps`]). Finds a bug of depth
     /// `d` with probability at least `1/(n k^(d-1))` per execution.
     ///
     /// ```
@@ -147,6 +147,9 @@ impl fmt::Display for Timing {
 
 /// The default run seed when neither [`Builder::seed`] nor `SIM_SEED` gives one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cafe_f00d_0001;
+
+/// Random executions run (not counted) to estimate PCT's step count `k`.
+const PCT_PROBES: u64 = 8;
 
 /// The default step limit of one execution.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000;
@@ -372,10 +375,14 @@ impl Builder {
             Strategy::Random => {}
             Strategy::Exhaustive => return self.explore_exhaustive(&main, &cfg),
             Strategy::Pct { depth } => {
-                // One probe execution (not counted) estimates the step count.
-                let mut probe = RandomScheduler::new(execution_seed(self.seed, u64::MAX));
-                rt::run_execution(&main, &cfg, &mut probe);
-                let steps = rt::with_exec(|e| e.steps).max(1);
+                // Probe executions (random, not counted) estimate the step
+                // count k: the longest of them.
+                let mut steps = 1;
+                for probe in 0..PCT_PROBES {
+                    let seed = execution_seed(self.seed ^ 0x9c7_9b0b, probe);
+                    rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
+                    steps = steps.max(rt::with_exec(|e| e.steps));
+                }
                 let mut run = Run::new(self);
                 for index in 0..self.executions {
                     let token = Token::Pct {
