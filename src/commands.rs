@@ -33,10 +33,25 @@ fn timing(arg: TimingArg) -> Timing {
     }
 }
 
+/// The `--kill K` in effect for `s`: the flag, else the scenario's own.
+fn kills(s: &Scenario, flag: Option<u32>) -> u32 {
+    flag.unwrap_or(s.kills)
+}
+
+/// The `--kill` flag to repeat in a printed command (none when it is the
+/// scenario's own number).
+fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
+    match flag {
+        Some(k) if k != s.kills => format!(" --kill {k}"),
+        _ => String::new(),
+    }
+}
+
 fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
     let b = Builder::new()
         .name(s.name)
         .timing(timing(opts.timing()))
+        .faults(scenarios::faults(kills(s, opts.kill)))
         .executions(s.executions);
     match opts.seed {
         Some(seed) => b.seed(seed),
@@ -60,8 +75,13 @@ pub fn list() -> CmdResult {
     );
     for s in scenarios::all() {
         let adv = s.adversarial.map_or("-".to_string(), |e| e.to_string());
+        let kills = if s.kills > 0 {
+            format!(" (explored with --kill {})", s.kills)
+        } else {
+            String::new()
+        };
         println!(
-            "{:<20} {:<16} {:<16} {} [{}]",
+            "{:<20} {:<16} {:<16} {} [{}]{kills}",
             s.name,
             s.exact.to_string(),
             adv,
@@ -137,6 +157,9 @@ fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {
 struct ReportFile {
     scenario: String,
     timing: String,
+    /// The `--kill K` flag of the exploration, if given.
+    #[serde(default)]
+    kill: Option<u32>,
     report: Report,
 }
 
@@ -169,6 +192,7 @@ pub fn explore(
         let file = ReportFile {
             scenario: s.name.to_string(),
             timing: timing(opts.timing()).to_string(),
+            kill: opts.kill,
             report: report.clone(),
         };
         let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
@@ -176,12 +200,17 @@ pub fn explore(
             .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
         println!("wrote the report to {}", path.display());
     }
-    summarize(s, &report, opts.timing(), save)
+    summarize(s, &report, (opts.timing(), opts.kill), save)
 }
 
 /// Prints an exploration's summary, its failures with their replay
 /// commands, and its verdict against the expected one.
-fn summarize(s: &Scenario, report: &Report, t: TimingArg, save: Option<&Path>) -> CmdResult {
+fn summarize(
+    s: &Scenario,
+    report: &Report,
+    (t, kill): (TimingArg, Option<u32>),
+    save: Option<&Path>,
+) -> CmdResult {
     let want = expected(s, t);
     println!(
         "{}: {} executions ({}{}), {}, {} distinct output(s)",
@@ -202,10 +231,11 @@ fn summarize(s: &Scenario, report: &Report, t: TimingArg, save: Option<&Path>) -
     for f in &report.failures {
         println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
         println!(
-            "replay: sim replay {} {}{}",
+            "replay: sim replay {} {}{}{}",
             s.name,
             f.token,
-            timing_flag(t)
+            timing_flag(t),
+            kill_flag(s, kill)
         );
         if let Some(dir) = save {
             let base = dir.join(s.name).join(&f.token);
@@ -227,8 +257,13 @@ fn summarize(s: &Scenario, report: &Report, t: TimingArg, save: Option<&Path>) -
     } else {
         ""
     };
+    let note = if kills(s, kill) != s.kills {
+        format!(", which is stated for --kill {}", s.kills)
+    } else {
+        String::new()
+    };
     println!(
-        "\nverdict{part}: {} (expected {}): {}",
+        "\nverdict{part}: {} (expected {}{note}): {}",
         verdict(report),
         want,
         if ok { "as expected" } else { "UNEXPECTED" }
@@ -255,9 +290,10 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
         files.push(file);
     }
     let (name, timing_name) = (files[0].scenario.clone(), files[0].timing.clone());
+    let kill = files[0].kill;
     if let Some(other) = files
         .iter()
-        .find(|f| f.scenario != name || f.timing != timing_name)
+        .find(|f| f.scenario != name || f.timing != timing_name || f.kill != kill)
     {
         return Err(format!(
             "the reports are of different explorations: {name} ({timing_name} timing) and {} ({} timing)",
@@ -271,7 +307,7 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
     };
     let report = Report::merge(files.into_iter().map(|f| f.report)).map_err(|e| e.to_string())?;
     println!("merged {} report(s)", paths.len());
-    summarize(s, &report, t, None)
+    summarize(s, &report, (t, kill), None)
 }
 
 /// `sim explore --all`: every scenario under the timing model asked for,
@@ -327,7 +363,7 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
 }
 
 /// `sim replay`.
-pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn replay(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let s = scenario(name)?;
     let trace = traced(name, token, timing_arg)?;
     println!("{}: replay of token {token}", s.name);
@@ -359,12 +395,18 @@ pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
     })
 }
 
-/// The trace of the execution `token` names, under `timing_arg`.
-fn traced(name: &str, token: &str, timing_arg: TimingArg) -> Result<Trace, String> {
+/// The trace of the execution `token` names, under `timing_arg` (the
+/// timing model and the `--kill` flag).
+fn traced(
+    name: &str,
+    token: &str,
+    (timing_arg, kill): (TimingArg, Option<u32>),
+) -> Result<Trace, String> {
     let s = scenario(name)?;
     Builder::new()
         .name(s.name)
         .timing(timing(timing_arg))
+        .faults(scenarios::faults(kills(s, kill)))
         .trace(s.body, token)
         .map_err(|e| e.to_string())
 }
@@ -378,7 +420,7 @@ fn timing_flag(t: TimingArg) -> &'static str {
 }
 
 /// `sim dot`.
-pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdResult {
+pub fn dot(name: &str, token: &str, full: bool, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let trace = traced(name, token, timing_arg)?;
     print!(
         "{}",
@@ -392,7 +434,7 @@ pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdRes
 }
 
 /// `sim timeline`.
-pub fn timeline(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn timeline(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     println!("{}", traced(name, token, timing_arg)?.to_chrome_trace());
     Ok(ExitCode::SUCCESS)
 }

@@ -5,9 +5,9 @@
 //! sim list
 //! sim run <scenario> [--seed S] [--timing exact|adversarial]
 //! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial]
-//!             [--jobs N] [--shard I/N] [--report FILE] [--save DIR]
+//!             [--jobs N] [--shard I/N] [--report FILE] [--save DIR] [--kill K]
 //! sim merge <report.json>...
-//! sim replay <scenario> <token>
+//! sim replay <scenario> <token> [--kill K]
 //! sim outputs <scenario> [--executions N] [--jobs N]
 //! sim dot <scenario> <token> [--full]
 //! sim timeline <scenario> <token>
@@ -39,6 +39,10 @@ struct RunOpts {
     /// both).
     #[arg(long, value_enum)]
     timing: Option<TimingArg>,
+    /// Let the explorer kill up to K processes per execution, at any
+    /// scheduling point (default: the scenario's own number, see `sim list`).
+    #[arg(long, value_name = "K")]
+    kill: Option<u32>,
 }
 
 impl RunOpts {
@@ -122,6 +126,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print the happens-before graph of one execution in Graphviz DOT
     /// (render with `dot -Tsvg`).
@@ -136,6 +143,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print one execution as a Chrome trace-event timeline (open it in
     /// Perfetto or chrome://tracing).
@@ -147,6 +157,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Every distinct output a scenario printed, with how many executions printed it.
     Outputs {
@@ -190,17 +203,20 @@ fn main() -> ExitCode {
             token,
             full,
             timing,
-        } => commands::dot(&scenario, &token, full, timing),
+            kill,
+        } => commands::dot(&scenario, &token, full, (timing, kill)),
         Command::Timeline {
             scenario,
             token,
             timing,
-        } => commands::timeline(&scenario, &token, timing),
+            kill,
+        } => commands::timeline(&scenario, &token, (timing, kill)),
         Command::Replay {
             scenario,
             token,
             timing,
-        } => commands::replay(&scenario, &token, timing),
+            kill,
+        } => commands::replay(&scenario, &token, (timing, kill)),
         Command::Outputs {
             scenario,
             explore,

@@ -39,6 +39,7 @@
 mod explore;
 mod failure;
 mod output;
+pub mod process;
 pub(crate) mod rt;
 mod shared;
 pub mod sync;
@@ -51,6 +52,7 @@ pub use explore::{
     Timing, TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
 };
 pub use failure::{Failure, FailureKind};
+pub use process::Faults;
 pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
 pub use trace::{

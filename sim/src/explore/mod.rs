@@ -192,6 +192,8 @@ pub struct Builder {
     timing: Timing,
     spurious_wakeups: bool,
     name: Option<String>,
+    faults: crate::Faults,
+    ipc_latency: std::time::Duration,
     jobs: usize,
     shard: Option<Shard>,
     progress: Option<progress::ProgressHook>,
@@ -221,6 +223,8 @@ impl Builder {
             timing: Timing::Exact,
             spurious_wakeups: false,
             name: None,
+            faults: crate::Faults::None,
+            ipc_latency: std::time::Duration::ZERO,
             jobs: 1,
             shard: None,
             progress: None,
@@ -345,6 +349,49 @@ impl Builder {
         self
     }
 
+    /// Faults the explorer may inject as scheduling choices (default
+    /// none). With [`Faults::Kill`](crate::Faults::Kill) it may kill
+    /// processes (never threads) at any scheduling point.
+    ///
+    /// ```
+    /// use sim::{Builder, Faults, FailureKind};
+    /// use sim::process::Lock;
+    /// // A child killed while it holds a process::Lock never releases it.
+    /// let body = || {
+    ///     let lock = Lock::new();
+    ///     let p = sim::process::spawn(move || {
+    ///         let _g = lock.lock();
+    ///         sim::println!("child working");
+    ///     });
+    ///     p.join();
+    ///     let _g = lock.lock();
+    /// };
+    /// let report = Builder::new().faults(Faults::Kill { max: 1 }).executions(200).explore(body);
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(Builder::new().executions(200).explore(body).failures.is_empty());
+    /// ```
+    pub fn faults(mut self, faults: crate::Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Virtual time each IPC send (`process::Queue::put`,
+    /// `Connection::send`) costs its sender (default zero).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let report = sim::Builder::new().ipc_latency(Duration::from_millis(5)).executions(1).explore(|| {
+    ///     let q = sim::process::Queue::new(0);
+    ///     q.put(1);
+    ///     assert_eq!(sim::time::now(), Duration::from_millis(5));
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn ipc_latency(mut self, latency: std::time::Duration) -> Self {
+        self.ipc_latency = latency;
+        self
+    }
+
     /// The scenario's name, recorded in traces (default: the test's name).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -417,6 +464,8 @@ impl Builder {
             record_clocks: false,
             adversarial: self.timing == Timing::Adversarial,
             spurious_wakeups: self.spurious_wakeups,
+            kill_max: self.faults.kill_max(),
+            ipc_latency: crate::time::to_nanos(self.ipc_latency),
         }
     }
 
