@@ -48,8 +48,8 @@ pub mod time;
 mod trace;
 
 pub use explore::{
-    check_random, replay, Builder, Progress, Report, Shard, ShardError, Strategy, Timing,
-    TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
+    check_pct, check_random, model, replay, Builder, Progress, Report, Shard, ShardError, Strategy,
+    Timing, TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
 };
 pub use failure::{Failure, FailureKind};
 pub use process::Faults;

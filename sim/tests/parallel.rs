@@ -180,3 +180,39 @@ fn progress_counts_every_execution_across_jobs() {
     assert_eq!(calls.len(), 1_000 / sim::PROGRESS_EVERY as usize + 1);
     assert!(calls[..calls.len() - 1].iter().all(|p| !p.done));
 }
+
+#[test]
+fn jobs_give_the_sequential_report_under_pct_and_pos() {
+    for strategy in [sim::Strategy::Pct { depth: 2 }, sim::Strategy::Pos] {
+        let report = same_report(
+            Builder::new()
+                .strategy(strategy)
+                .executions(3_000)
+                .seed(9)
+                .stop_on_first_failure(false),
+            rare_order,
+        );
+        assert_eq!(report.executions, 3_000, "{strategy}");
+        assert!(report.outputs.len() > 1, "{strategy}");
+    }
+}
+
+#[test]
+fn an_exhaustive_exploration_is_all_in_shard_zero() {
+    let builder = Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .stop_on_first_failure(false);
+    let whole = builder.clone().explore(rare_order);
+    assert!(whole.complete);
+    let parts: Vec<Report> = (0..3)
+        .map(|i| {
+            builder
+                .clone()
+                .shard(Shard { index: i, count: 3 })
+                .explore(rare_order)
+        })
+        .collect();
+    assert_eq!(parts[0].executions, whole.executions);
+    assert_eq!(parts[1].executions + parts[2].executions, 0);
+    assert_eq!(Report::merge(parts).unwrap(), whole);
+}

@@ -1,28 +1,11 @@
 //! The panicking entry points for tests: `check_random` and `replay`, and
 //! the environment variables they read (`SIM_SEED`, `SIM_REPLAY`,
-//! `SIM_PERSIST`, `SIM_TRACES_DIR`, `SIM_JOBS`, `SIM_SHARD`).
+//! `SIM_PERSIST`, `SIM_TRACES_DIR`, `SIM_STRATEGY`, `SIM_EXECUTIONS`,
+//! `SIM_PREEMPTIONS`, `SIM_JOBS`, `SIM_SHARD`).
 
 use std::sync::Arc;
 
 use super::{corpus, Builder, Report, Shard, Strategy, DEFAULT_SEED};
-
-/// Applies `SIM_JOBS=<n>` (worker threads; 0 = one per core) and
-/// `SIM_SHARD=<i>/<n>` (run only that shard of the executions) to `builder`.
-pub(crate) fn with_env_parallelism(mut builder: Builder) -> Builder {
-    if let Ok(text) = std::env::var("SIM_JOBS") {
-        let jobs = text.trim().parse::<usize>().unwrap_or_else(|_| {
-            panic!("sim: SIM_JOBS={text:?} is not a number of worker threads (0 = one per core)")
-        });
-        builder = builder.jobs(jobs);
-    }
-    if let Ok(text) = std::env::var("SIM_SHARD") {
-        let shard = text
-            .parse::<Shard>()
-            .unwrap_or_else(|e| panic!("sim: SIM_SHARD: {e}"));
-        builder = builder.shard(shard);
-    }
-    builder
-}
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -46,8 +29,6 @@ fn env_seed() -> u64 {
 /// [`DEFAULT_SEED`]. With `SIM_REPLAY=<token>` set, only that execution runs.
 ///
 /// The report ends with one line to paste: `SIM_REPLAY=<seed> cargo test <name>`.
-/// `SIM_JOBS=<n>` runs the executions on `n` threads (same report);
-/// `SIM_SHARD=<i>/<n>` runs only shard `i` of `n` (for CI matrices).
 ///
 /// **Regression corpus.** The failing trace is saved as
 /// `traces/<test name>/<token>.json`, with its happens-before graph as
@@ -86,13 +67,140 @@ pub fn check_random<F>(f: F, executions: u64)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = with_env_parallelism(
-        Builder::new()
-            .strategy(Strategy::Random)
-            .executions(executions)
-            .seed(env_seed()),
-    );
-    check_with_corpus(&builder, f);
+    let builder = Builder::new()
+        .strategy(Strategy::Random)
+        .executions(executions)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Explores every execution of `f` ([`Strategy::Exhaustive`]: optimal
+/// dynamic partial-order reduction, one execution per Mazurkiewicz trace)
+/// and panics with a report on the first failure, whose replay line names a
+/// schedule token (`SIM_REPLAY=s1:... cargo test <name>`). Like
+/// [`check_random`] it replays and extends the `traces/` corpus, and reads
+/// `SIM_REPLAY`, `SIM_STRATEGY`, `SIM_EXECUTIONS` and `SIM_PREEMPTIONS`.
+/// There is no execution budget unless `SIM_EXECUTIONS` sets one.
+///
+/// ```
+/// use sim::sync::Lock;
+/// use sim::Shared;
+///
+/// sim::model(|| {
+///     let lock = Lock::new();
+///     let x = Shared::new(0);
+///     let t = {
+///         let x = x.clone();
+///         sim::thread::spawn(move || {
+///             let _g = lock.lock();
+///             x.set(x.get() + 1);
+///         })
+///     };
+///     {
+///         let _g = lock.lock();
+///         x.set(x.get() + 1);
+///     }
+///     t.join().unwrap();
+///     assert_eq!(x.get(), 2);
+/// });
+/// ```
+#[track_caller]
+pub fn model<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Exhaustive)
+        .executions(u64::MAX)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Explores `f` with `executions` executions of [`Strategy::Pct`] at bug
+/// depth `depth` and panics with a report on the first failure (its token,
+/// `pct<depth>:<k>:<seed>`, replays it). Seeded like [`check_random`]
+/// (`SIM_SEED`); reads the same environment variables as [`model`].
+///
+/// ```
+/// sim::check_pct(|| { sim::thread::spawn(|| {}).join().unwrap(); }, 50, 2);
+/// ```
+#[track_caller]
+pub fn check_pct<F>(f: F, executions: u64, depth: u32)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Pct { depth })
+        .executions(executions)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Applies `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`, `pos`,
+/// `exhaustive`), `SIM_EXECUTIONS` (a count) and `SIM_PREEMPTIONS` (a
+/// preemption bound, or `none`) to a test's builder. A bad value is a clear
+/// panic.
+#[track_caller]
+fn env_overrides(mut builder: Builder) -> Builder {
+    if let Ok(text) = std::env::var("SIM_STRATEGY") {
+        builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
+            panic!(
+                "sim: SIM_STRATEGY={text:?} is not a strategy: expected random, pct, pct:<depth>, \
+                 pos or exhaustive"
+            )
+        }));
+    }
+    if let Ok(text) = std::env::var("SIM_EXECUTIONS") {
+        let n = text.trim().parse::<u64>().unwrap_or_else(|_| {
+            panic!(
+                "sim: SIM_EXECUTIONS={text:?} is not a count: expected a decimal u64 such as 10000"
+            )
+        });
+        builder = builder.executions(n);
+    }
+    if let Ok(text) = std::env::var("SIM_PREEMPTIONS") {
+        let t = text.trim();
+        let bound = if t == "none" {
+            None
+        } else {
+            Some(t.parse::<usize>().unwrap_or_else(|_| {
+                panic!("sim: SIM_PREEMPTIONS={text:?} is not a bound: expected a count such as 2, or none")
+            }))
+        };
+        builder = builder.preemption_bound(bound);
+    }
+    with_env_parallelism(builder)
+}
+
+/// Applies `SIM_JOBS=<n>` (worker threads; 0 = one per core) and
+/// `SIM_SHARD=<i>/<n>` (run only that shard of the executions) to `builder`.
+fn with_env_parallelism(mut builder: Builder) -> Builder {
+    if let Ok(text) = std::env::var("SIM_JOBS") {
+        let jobs = text.trim().parse::<usize>().unwrap_or_else(|_| {
+            panic!("sim: SIM_JOBS={text:?} is not a number of worker threads (0 = one per core)")
+        });
+        builder = builder.jobs(jobs);
+    }
+    if let Ok(text) = std::env::var("SIM_SHARD") {
+        let shard = text
+            .parse::<Shard>()
+            .unwrap_or_else(|e| panic!("sim: SIM_SHARD: {e}"));
+        builder = builder.shard(shard);
+    }
+    builder
+}
+
+fn parse_strategy(text: &str) -> Option<Strategy> {
+    match text.trim() {
+        "random" => Some(Strategy::Random),
+        "pct" => Some(Strategy::Pct { depth: 3 }),
+        "pos" => Some(Strategy::Pos),
+        "exhaustive" => Some(Strategy::Exhaustive),
+        t => {
+            let depth = t.strip_prefix("pct:")?.parse::<u32>().ok()?;
+            (depth >= 1).then_some(Strategy::Pct { depth })
+        }
+    }
 }
 
 /// Explores `f` with `builder` as a test does (`check_random`, and

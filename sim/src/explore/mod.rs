@@ -7,7 +7,10 @@
 
 mod check;
 mod corpus;
+mod dpor;
 mod parallel;
+mod pct;
+mod pos;
 mod progress;
 mod random;
 mod shard;
@@ -17,13 +20,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-pub use check::{check_random, replay};
+pub use check::{check_pct, check_random, model, replay};
 pub use progress::{Progress, PROGRESS_EVERY};
 pub use shard::{Shard, ShardError};
 pub use token::TokenError;
 
 use crate::failure::{Failure, FailureKind};
-use crate::rt::{self, Exec, ExecConfig, ExecFailure, Scheduler};
+use crate::rt::{self, Exec, ExecConfig, ExecFailure};
 use crate::trace::{
     Trace, TraceEdge, TraceEvent, TraceFailure, TraceObject, TraceOutput, TracePending,
     TRACE_FORMAT_VERSION,
@@ -46,12 +49,60 @@ pub enum Strategy {
     /// execution has its own seed, printed on failure.
     #[default]
     Random,
+    /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
+    /// random thread priorities and `depth - 1` priority change points
+    /// drawn over the estimated step count `k` (the longest of 8 random
+    /// probe executions, not counted; stated in [`Report::pct_steps`]). Finds a bug of depth
+    /// `d` with probability at least `1/(n k^(d-1))` per execution.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pct { depth: 2 }).executions(10)
+    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
+    /// assert_eq!(report.executions, 10);
+    /// assert!(report.pct_steps.is_some());
+    /// ```
+    Pct {
+        /// The bug depth `d` (at least 1): `d - 1` change points.
+        depth: u32,
+    },
+    /// Partial-order sampling (Yuan et al., CAV 2018): random priorities
+    /// per pending operation, re-drawn for the operations that conflict with
+    /// the one just executed.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pos).executions(10).explore(|| {});
+    /// assert_eq!(report.executions, 10);
+    /// ```
+    Pos,
+    /// Every execution, depth-first, with optimal dynamic partial-order
+    /// reduction: one execution per Mazurkiewicz trace (see
+    /// ARCHITECTURE.md, "Exhaustive exploration"). [`Report::complete`] says
+    /// whether the whole space was covered.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// use sim::sync::Lock;
+    /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
+    ///     let lock = Lock::new();
+    ///     let t = sim::thread::spawn(move || drop(lock.lock()));
+    ///     drop(lock.lock());
+    ///     t.join().unwrap();
+    /// });
+    /// assert!(report.complete);
+    /// assert_eq!(report.executions, 2); // who takes the lock first
+    /// ```
+    Exhaustive,
 }
 
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Strategy::Random => f.write_str("random"),
+            Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
+            Strategy::Pos => f.write_str("pos"),
+            Strategy::Exhaustive => f.write_str("exhaustive"),
         }
     }
 }
@@ -103,6 +154,9 @@ impl fmt::Display for Timing {
 /// The default run seed when neither [`Builder::seed`] nor `SIM_SEED` gives one.
 pub const DEFAULT_SEED: u64 = 0x5eed_cafe_f00d_0001;
 
+/// Random executions run (not counted) to estimate PCT's step count `k`.
+const PCT_PROBES: u64 = 8;
+
 /// The default step limit of one execution.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000;
 
@@ -143,6 +197,8 @@ pub struct Builder {
     jobs: usize,
     shard: Option<Shard>,
     progress: Option<progress::ProgressHook>,
+    preemption_bound: Option<usize>,
+    deepening: bool,
 }
 
 impl Default for Builder {
@@ -172,6 +228,8 @@ impl Builder {
             jobs: 1,
             shard: None,
             progress: None,
+            preemption_bound: None,
+            deepening: false,
         }
     }
 
@@ -243,6 +301,51 @@ impl Builder {
     /// ```
     pub fn spurious_wakeups(mut self, on: bool) -> Self {
         self.spurious_wakeups = on;
+        self
+    }
+
+    /// For [`Strategy::Exhaustive`]: explore only the schedules with at
+    /// most `k` preemptions (CHESS-style: switching away from a thread that
+    /// could go on; switches at a blocking operation or a thread's exit are
+    /// free). `None` (the default) is unbounded. A bounded search is a plain
+    /// depth-first search without partial-order reduction (the two do not
+    /// combine soundly); [`Report::complete`] is false when the bound cut
+    /// anything.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// use sim::sync::Lock;
+    /// let lock_order = || {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _a = a.lock(); let _b = b.lock(); });
+    ///     { let _b = b.lock(); let _a = a.lock(); }
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive);
+    /// let r0 = b.clone().preemption_bound(Some(0)).explore(lock_order);
+    /// assert!(r0.failures.is_empty() && !r0.complete);
+    /// let r1 = b.preemption_bound(Some(1)).explore(lock_order);
+    /// assert!(!r1.failures.is_empty());
+    /// ```
+    pub fn preemption_bound(mut self, k: Option<usize>) -> Self {
+        self.preemption_bound = k;
+        self
+    }
+
+    /// With a [`Builder::preemption_bound`] of `k`: explore with bound 0,
+    /// then 1, ... up to `k` (iterative deepening), so that the failures
+    /// needing the fewest preemptions are found first. Executions of every
+    /// round count towards [`Builder::executions`].
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Exhaustive)
+    ///     .preemption_bound(Some(2)).iterative_deepening(true)
+    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
+    /// assert!(report.complete);
+    /// ```
+    pub fn iterative_deepening(mut self, on: bool) -> Self {
+        self.deepening = on;
         self
     }
 
@@ -387,16 +490,88 @@ impl Builder {
     {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let cfg = self.exec_config();
+        if self.strategy == Strategy::Exhaustive {
+            // Not split (yet): one thread, and all of it in shard 0 (the
+            // other shards' parts are empty, so merging stays exact).
+            let mut report = match self.shard {
+                Some(shard) if shard.index != 0 => Run::new(self).finish(true),
+                _ => self.explore_exhaustive(&main, &cfg),
+            };
+            report.shard = self.shard;
+            return report;
+        }
         let range = match self.shard {
             Some(shard) => shard.range(self.executions),
             None => 0..self.executions,
         };
-        let mut report = parallel::run_indexed(self, &main, &cfg, range, |index| {
-            let seed = execution_seed(self.seed, index);
-            (RandomScheduler::new(seed), Token::Seed(seed))
-        });
+        let seed = self.seed;
+        let mut pct_steps = None;
+        // Execution `index` of an index-seeded strategy is named by its token.
+        let token_of: Box<dyn Fn(u64) -> Token + Sync> = match self.strategy {
+            Strategy::Random => Box::new(move |index| Token::Seed(execution_seed(seed, index))),
+            Strategy::Pct { depth } => {
+                // Probe executions (random, not counted) estimate the step
+                // count k: the longest of them.
+                let mut steps = 1;
+                for probe in 0..PCT_PROBES {
+                    let seed = execution_seed(self.seed ^ 0x9c7_9b0b, probe);
+                    rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
+                    steps = steps.max(rt::with_exec(|e| e.steps));
+                }
+                pct_steps = Some(steps);
+                Box::new(move |index| Token::Pct {
+                    depth: depth.max(1),
+                    steps,
+                    seed: execution_seed(seed, index),
+                })
+            }
+            Strategy::Pos => Box::new(move |index| Token::Pos {
+                seed: execution_seed(seed, index),
+            }),
+            Strategy::Exhaustive => unreachable!("explored above"),
+        };
+        let mut report = parallel::run_indexed(self, &main, &cfg, range, token_of);
         report.shard = self.shard;
+        report.pct_steps = pct_steps;
         report
+    }
+
+    /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
+    /// search when a preemption bound is set or the program leaves DPOR's
+    /// fragment (see `dpor.rs`).
+    fn explore_exhaustive(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) -> Report {
+        let finish = |run: Run, ended: dpor::Ended| {
+            let mut report = run.finish(ended.complete);
+            report.incomplete_reason = ended.reason;
+            report
+        };
+        if let Some(k) = self.preemption_bound {
+            let k = u32::try_from(k).unwrap_or(u32::MAX);
+            let mut run = Run::new(self);
+            let first = if self.deepening { 0 } else { k };
+            let mut ended = dpor::Ended {
+                complete: true,
+                reason: None,
+            };
+            for bound in first..=k {
+                ended = dpor::Dfs::explore(self, main, cfg, &mut run, Some(bound));
+                if ended.complete || !run.failures.is_empty() && self.stop_on_first_failure {
+                    break;
+                }
+                if run.executions >= self.executions {
+                    break;
+                }
+            }
+            return finish(run, ended);
+        }
+        let mut run = Run::new(self);
+        if let Some(ended) = dpor::Odpor::explore(self, main, cfg, &mut run) {
+            return finish(run, ended);
+        }
+        // Outside the reduced fragment: start again without reduction.
+        let mut run = Run::new(self);
+        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, None);
+        finish(run, ended)
     }
 
     /// Re-runs the one execution that `token` names.
@@ -407,7 +582,34 @@ impl Builder {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let mut run = Run::new(self);
-        run.execute(&main, &self.exec_config(), &mut *token.scheduler(), token);
+        let cfg = self.exec_config();
+        rt::run_execution(&main, &cfg, &mut *token.scheduler());
+        if let Some(misfit) = token::take_misfit() {
+            // A schedule token that does not fit this program.
+            let message = format!(
+                "nondeterminism: the schedule token {token} does not fit this program: {misfit}.\n  \
+                 Was it printed for another program, or did the program change since?"
+            );
+            let mut trace =
+                rt::with_exec(|e| build_trace(self, e, &token.to_string(), &self.scenario_name()));
+            trace.failure = Some(TraceFailure {
+                kind: FailureKind::Nondeterminism,
+                message: message.clone(),
+                step: trace.events.last().map_or(0, |e| e.step),
+                thread: None,
+            });
+            run.executions = 1;
+            run.failures.push(Failure {
+                kind: FailureKind::Nondeterminism,
+                message,
+                token: token.to_string(),
+                execution: 1,
+                trace,
+                key: "nondeterminism: misfit".to_string(),
+            });
+            return Ok(run.finish(false));
+        }
+        run.record(&main, &cfg, token);
         Ok(run.finish(false))
     }
 
@@ -495,6 +697,8 @@ impl Builder {
             strategy: self.strategy,
             seed: self.seed,
             shard: None,
+            incomplete_reason: None,
+            pct_steps: None,
         })
     }
 
@@ -547,6 +751,25 @@ pub struct Report {
     pub seed: u64,
     /// The shard this report covers, if the exploration was sharded.
     pub shard: Option<Shard>,
+    /// Why an exhaustive exploration is not complete (the execution budget
+    /// ran out, the preemption bound or the step limit cut schedules, or it
+    /// stopped at the first failure); `None` when complete or not
+    /// exhaustive.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Exhaustive).executions(1).explore(|| {
+    ///     let t = sim::thread::spawn(|| sim::println!("a"));
+    ///     sim::println!("b");
+    ///     t.join().unwrap();
+    /// });
+    /// assert!(!report.complete);
+    /// assert!(report.incomplete_reason.unwrap().contains("budget"));
+    /// ```
+    pub incomplete_reason: Option<String>,
+    /// For [`Strategy::Pct`]: the estimated step count `k` the change points
+    /// were drawn over.
+    pub pct_steps: Option<u64>,
 }
 
 impl Report {
@@ -575,6 +798,12 @@ impl fmt::Display for Report {
             self.outputs.len(),
             self.failures.len()
         )?;
+        if let Some(reason) = &self.incomplete_reason {
+            writeln!(f, "not complete: {reason}")?;
+        }
+        if let Some(k) = self.pct_steps {
+            writeln!(f, "pct: change points drawn over k = {k} estimated steps")?;
+        }
         for failure in &self.failures {
             writeln!(f, "{failure}")?;
         }
@@ -620,10 +849,19 @@ impl<'a> Run<'a> {
         &mut self,
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
-        sched: &mut dyn Scheduler,
         token: Token,
     ) -> bool {
-        rt::run_execution(main, cfg, sched);
+        rt::run_execution(main, cfg, &mut *token.scheduler());
+        self.record(main, cfg, token)
+    }
+
+    /// Records the execution just run (by the scheduler `token` names).
+    fn record(
+        &mut self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        token: Token,
+    ) -> bool {
         self.executions += 1;
         let name = self.builder.scenario_name();
         let new_failure = rt::with_exec(|e| {
@@ -705,7 +943,21 @@ impl<'a> Run<'a> {
             strategy: self.builder.strategy,
             seed: self.builder.seed,
             shard: None,
+            incomplete_reason: None,
+            pct_steps: None,
         }
+    }
+}
+
+/// The strategy a trace names: the one its token belongs to (a schedule
+/// token is exhaustive exploration's, a `pct`/`pos` token names its
+/// strategy), else the builder's.
+fn token_strategy(token: &str, strategy: Strategy) -> String {
+    match Token::parse(token) {
+        Ok(Token::Schedule(_)) => Strategy::Exhaustive.to_string(),
+        Ok(Token::Pct { depth, .. }) => Strategy::Pct { depth }.to_string(),
+        Ok(Token::Pos { .. }) => Strategy::Pos.to_string(),
+        _ => strategy.to_string(),
     }
 }
 
@@ -742,7 +994,7 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trac
     Trace {
         format_version: TRACE_FORMAT_VERSION,
         scenario: scenario.to_string(),
-        strategy: builder.strategy.to_string(),
+        strategy: token_strategy(token, builder.strategy),
         token: token.to_string(),
         timing: builder.timing.to_string(),
         threads: (0..e.threads.len()).map(|t| e.thread_name(t)).collect(),

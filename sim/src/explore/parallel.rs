@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use super::progress::ProgressCounter;
 use super::token::Token;
 use super::{Builder, Report, Run};
-use crate::rt::{ExecConfig, Scheduler};
+use crate::rt::ExecConfig;
 
 /// Chunks per worker: enough that workers finish together, few enough that
 /// merging costs nothing.
@@ -26,46 +26,43 @@ const CHUNKS_PER_JOB: u64 = 16;
 /// The smallest chunk worth a hand-over.
 const MIN_CHUNK: u64 = 64;
 
-/// Runs executions `range` of `main`, execution `k` scheduled by
-/// `make(k)`, on `builder.jobs` threads.
-pub(super) fn run_indexed<S, M>(
+/// Runs executions `range` of `main`, execution `k` being the one
+/// `token_of(k)` names, on `builder.jobs` threads.
+pub(super) fn run_indexed<M>(
     builder: &Builder,
     main: &Arc<dyn Fn() + Send + Sync>,
     cfg: &ExecConfig,
     range: Range<u64>,
-    make: M,
+    token_of: M,
 ) -> Report
 where
-    S: Scheduler,
-    M: Fn(u64) -> (S, Token) + Sync,
+    M: Fn(u64) -> Token + Sync,
 {
     let progress = ProgressCounter::new(builder.progress.as_ref(), Some(range.end - range.start));
     let report = if builder.jobs <= 1 || range.end - range.start <= MIN_CHUNK {
-        run_range(builder, main, cfg, range, &make, &progress)
+        run_range(builder, main, cfg, range, &token_of, &progress)
     } else {
-        run_parallel(builder, main, cfg, range, &make, &progress)
+        run_parallel(builder, main, cfg, range, &token_of, &progress)
     };
     progress.finish(report.executions);
     report
 }
 
 /// One sequential run over `range`.
-fn run_range<S, M>(
+fn run_range<M>(
     builder: &Builder,
     main: &Arc<dyn Fn() + Send + Sync>,
     cfg: &ExecConfig,
     range: Range<u64>,
-    make: &M,
+    token_of: &M,
     progress: &ProgressCounter<'_>,
 ) -> Report
 where
-    S: Scheduler,
-    M: Fn(u64) -> (S, Token) + Sync,
+    M: Fn(u64) -> Token + Sync,
 {
     let mut run = Run::starting_at(builder, range.start);
     for index in range {
-        let (mut sched, token) = make(index);
-        let failed = run.execute(main, cfg, &mut sched, token);
+        let failed = run.execute(main, cfg, token_of(index));
         progress.tick(failed);
         if failed && builder.stop_on_first_failure {
             break;
@@ -74,17 +71,16 @@ where
     run.finish(false)
 }
 
-fn run_parallel<S, M>(
+fn run_parallel<M>(
     builder: &Builder,
     main: &Arc<dyn Fn() + Send + Sync>,
     cfg: &ExecConfig,
     range: Range<u64>,
-    make: &M,
+    token_of: &M,
     progress: &ProgressCounter<'_>,
 ) -> Report
 where
-    S: Scheduler,
-    M: Fn(u64) -> (S, Token) + Sync,
+    M: Fn(u64) -> Token + Sync,
 {
     let jobs = builder.jobs;
     let len = range.end - range.start;
@@ -112,7 +108,7 @@ where
                     }
                     let start = range.start + c * chunk;
                     let end = (start + chunk).min(range.end);
-                    let report = run_range(builder, main, cfg, start..end, make, progress);
+                    let report = run_range(builder, main, cfg, start..end, token_of, progress);
                     if !report.failures.is_empty() && builder.stop_on_first_failure {
                         first_failing.fetch_min(c, Ordering::Relaxed);
                     }

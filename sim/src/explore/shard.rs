@@ -149,14 +149,22 @@ impl Report {
             strategy,
             seed,
             shard: None,
+            incomplete_reason: None,
+            pct_steps: None,
         };
         let mut failures = Vec::new();
+        let mut reasons = BTreeSet::new();
         for r in reports {
+            reasons.extend(r.incomplete_reason.clone());
+            merged.pct_steps = merged.pct_steps.or(r.pct_steps);
             merged.executions += r.executions;
             for (text, n) in r.outputs {
                 *merged.outputs.entry(text).or_insert(0) += n;
             }
             failures.extend(r.failures);
+        }
+        if !reasons.is_empty() {
+            merged.incomplete_reason = Some(reasons.into_iter().collect::<Vec<_>>().join("; "));
         }
         failures.sort_by_key(|f| f.execution);
         let mut seen = BTreeSet::new();

@@ -1,38 +1,238 @@
 //! Replay tokens: the one string a failure report gives to reproduce it.
 
+use std::cell::RefCell;
 use std::fmt;
 
+use super::pct::PctScheduler;
+use super::pos::PosScheduler;
 use super::random::RandomScheduler;
-use crate::rt::Scheduler;
+use crate::rt::{Candidate, Scheduler};
 
 /// A parsed replay token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Token {
-    /// The seed of one `Strategy::Random` execution.
+    /// The seed of one `Strategy::Random` execution (printed as a plain
+    /// number).
     Seed(u64),
+    /// One `Strategy::Pct` execution: bug depth, the estimated step count
+    /// `k` the change points were drawn over, and the execution's seed.
+    /// Printed `pct<depth>:<k>:<seed>`.
+    Pct { depth: u32, steps: u64, seed: u64 },
+    /// One `Strategy::Pos` execution. Printed `pos:<seed>`.
+    Pos { seed: u64 },
+    /// The choices of one execution (found by exhaustive exploration): at
+    /// each scheduling point with more than one candidate, the index of the
+    /// one taken. Printed `s1:` + base64url of the indices as varints.
+    Schedule(Vec<u32>),
+}
+
+thread_local! {
+    /// Why the last schedule-token replay did not fit the program, if it did not.
+    static MISFIT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Clears and returns the last schedule replay's misfit (see [`Token::Schedule`]).
+pub(crate) fn take_misfit() -> Option<String> {
+    MISFIT.with(|m| m.borrow_mut().take())
 }
 
 impl Token {
     /// A fresh scheduler that makes the execution this token names.
-    pub(crate) fn scheduler(self) -> Box<dyn Scheduler> {
+    pub(crate) fn scheduler(&self) -> Box<dyn Scheduler> {
         match self {
-            Token::Seed(seed) => Box::new(RandomScheduler::new(seed)),
+            Token::Seed(seed) => Box::new(RandomScheduler::new(*seed)),
+            Token::Pct { depth, steps, seed } => Box::new(PctScheduler::new(*seed, *depth, *steps)),
+            Token::Pos { seed } => Box::new(PosScheduler::new(*seed)),
+            Token::Schedule(choices) => {
+                MISFIT.with(|m| *m.borrow_mut() = None);
+                Box::new(ScheduleReplay {
+                    choices: choices.clone(),
+                    pos: 0,
+                })
+            }
         }
     }
 
     /// Parses a token as printed in failure reports.
     pub(crate) fn parse(text: &str) -> Result<Token, TokenError> {
         let t = text.trim();
-        let parsed = if let Some(hex) = t.strip_prefix("0x") {
-            u64::from_str_radix(hex, 16).ok()
-        } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-            t.parse::<u64>().ok()
-        } else {
-            None
-        };
-        parsed.map(Token::Seed).ok_or_else(|| TokenError {
+        let err = |reason: String| TokenError {
             token: text.to_string(),
+            reason,
+        };
+        if let Some(body) = t.strip_prefix("s1:") {
+            return decode_choices(body).map(Token::Schedule).map_err(err);
+        }
+        if let Some(body) = t.strip_prefix("pos:") {
+            return parse_u64(body)
+                .map(|seed| Token::Pos { seed })
+                .ok_or_else(|| err(format!("the seed after `pos:` is not a u64: {body:?}")));
+        }
+        if let Some(body) = t.strip_prefix("pct") {
+            let parts: Vec<&str> = body.split(':').collect();
+            let parsed = match parts.as_slice() {
+                [d, k, seed] => match (d.parse::<u32>(), k.parse::<u64>(), parse_u64(seed)) {
+                    (Ok(depth), Ok(steps), Some(seed)) if depth >= 1 => {
+                        Some(Token::Pct { depth, steps, seed })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            return parsed.ok_or_else(|| {
+                err(
+                    "a PCT token is pct<depth>:<estimated steps>:<seed>, e.g. pct3:120:42 \
+                     (depth at least 1)"
+                        .to_string(),
+                )
+            });
+        }
+        parse_u64(t).map(Token::Seed).ok_or_else(|| {
+            err(
+                "expected a seed printed by a failure report, a decimal u64 such as \
+                 1234567890 (or hexadecimal with 0x), or a token such as s1:..., pct3:120:42, \
+                 pos:42"
+                    .to_string(),
+            )
         })
+    }
+}
+
+fn parse_u64(t: &str) -> Option<u64> {
+    if let Some(hex) = t.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()
+    } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse::<u64>().ok()
+    } else {
+        None
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The `s1:` body: each choice as a LEB128 varint, the bytes in base64url
+/// without padding.
+pub(crate) fn encode_choices(choices: &[u32]) -> String {
+    let mut bytes = Vec::with_capacity(choices.len());
+    for &c in choices {
+        let mut v = c;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                bytes.push(b);
+                break;
+            }
+            bytes.push(b | 0x80);
+        }
+    }
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut bytes = Vec::new();
+    for (i, ch) in body.bytes().enumerate() {
+        let v = B64.iter().position(|&b| b == ch).ok_or_else(|| {
+            format!(
+                "a schedule token is s1: followed by base64url (A-Z a-z 0-9 - _); \
+                 character {} ({:?}) is not",
+                i + 1,
+                ch as char
+            )
+        })? as u32;
+        bits = bits << 6 | v;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            bytes.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    if nbits >= 6 {
+        return Err("the schedule token's length is impossible for base64url (truncated?)".into());
+    }
+    let mut choices = Vec::new();
+    let mut v: u64 = 0;
+    let mut shift = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        v |= ((b & 0x7f) as u64) << shift;
+        shift += 7;
+        if v > u32::MAX as u64 || shift > 35 {
+            return Err(format!(
+                "choice {} of the schedule token is out of range",
+                choices.len() + 1
+            ));
+        }
+        if b & 0x80 == 0 {
+            choices.push(v as u32);
+            v = 0;
+            shift = 0;
+        } else if i + 1 == bytes.len() {
+            return Err("the schedule token ends in the middle of a choice (truncated?)".into());
+        }
+    }
+    Ok(choices)
+}
+
+/// Replays the choices of a [`Token::Schedule`]. A choice that does not fit
+/// (an index out of range, or no choice left) is recorded as a misfit
+/// (read with [`take_misfit`]) and the first candidate is taken instead;
+/// so are choices left over at the end.
+struct ScheduleReplay {
+    choices: Vec<u32>,
+    pos: usize,
+}
+
+impl Scheduler for ScheduleReplay {
+    fn choose(&mut self, enabled: &[Candidate]) -> usize {
+        let at = self.pos;
+        self.pos += 1;
+        let misfit = match self.choices.get(at) {
+            Some(&c) if (c as usize) < enabled.len() => return c as usize,
+            Some(&c) => format!(
+                "choice {} of the token is {c}, but that scheduling point has only {} \
+                 candidates",
+                at + 1,
+                enabled.len()
+            ),
+            None => format!(
+                "the token has {} choices, but the program reached a scheduling point \
+                 needing choice {}",
+                self.choices.len(),
+                at + 1
+            ),
+        };
+        MISFIT.with(|m| {
+            m.borrow_mut().get_or_insert(misfit);
+        });
+        0
+    }
+}
+
+impl Drop for ScheduleReplay {
+    fn drop(&mut self) {
+        if self.pos < self.choices.len() {
+            let msg = format!(
+                "the token has {} choices, but the program made only {}",
+                self.choices.len(),
+                self.pos
+            );
+            MISFIT.with(|m| {
+                m.borrow_mut().get_or_insert(msg);
+            });
+        }
     }
 }
 
@@ -40,6 +240,9 @@ impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Token::Seed(seed) => write!(f, "{seed}"),
+            Token::Pct { depth, steps, seed } => write!(f, "pct{depth}:{steps}:{seed}"),
+            Token::Pos { seed } => write!(f, "pos:{seed}"),
+            Token::Schedule(choices) => write!(f, "s1:{}", encode_choices(choices)),
         }
     }
 }
@@ -49,19 +252,21 @@ impl fmt::Display for Token {
 /// ```
 /// let err = sim::Builder::new().replay(|| {}, "banana").unwrap_err();
 /// assert!(err.to_string().contains("expected a seed"));
+/// let err = sim::Builder::new().replay(|| {}, "s1:&&").unwrap_err();
+/// assert!(err.to_string().contains("base64url"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     token: String,
+    reason: String,
 }
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "malformed replay token {:?}: expected a seed printed by a failure report, \
-             a decimal u64 such as 1234567890 (or hexadecimal with 0x)",
-            self.token
+            "malformed replay token {:?}: {}",
+            self.token, self.reason
         )
     }
 }
@@ -88,5 +293,35 @@ mod tests {
             let err = Token::parse(bad).unwrap_err();
             assert!(err.to_string().contains("expected a seed"), "{bad}: {err}");
         }
+        for bad in [
+            "s1:*", "s1:A", "s1:_w", "s1://///", "pct0:1:1", "pct3:x:1", "pct3", "pos:", "pos:x",
+        ] {
+            let err = Token::parse(bad).unwrap_err();
+            assert!(
+                err.to_string().contains("malformed replay token"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn schedule_tokens_round_trip() {
+        for choices in [
+            vec![],
+            vec![0],
+            vec![1, 0, 2],
+            vec![300, 5, 0, 70000, u32::MAX],
+        ] {
+            let t = Token::Schedule(choices.clone());
+            assert_eq!(Token::parse(&t.to_string()), Ok(t));
+        }
+        let t = Token::Pct {
+            depth: 3,
+            steps: 120,
+            seed: 42,
+        };
+        assert_eq!(t.to_string(), "pct3:120:42");
+        assert_eq!(Token::parse("pct3:120:42"), Ok(t));
+        assert_eq!(Token::parse("pos:7"), Ok(Token::Pos { seed: 7 }));
     }
 }

@@ -39,6 +39,13 @@ pub(crate) use crate::trace::EdgeKind;
 pub(crate) trait Scheduler {
     /// Picks one of `enabled` (never empty) to run next; returns its index.
     fn choose(&mut self, enabled: &[Candidate]) -> usize;
+
+    /// Whether [`Scheduler::choose`] is also called when only one thread
+    /// is enabled (a strategy that follows every event, such as exhaustive
+    /// exploration, which then sees step `i` as its `i`-th call).
+    fn observes_every_step(&self) -> bool {
+        false
+    }
 }
 
 /// An enabled thread and the operation it would perform.
@@ -845,13 +852,14 @@ pub(crate) fn run_execution(
     install_green(0, move || main());
 
     start_new_threads();
+    let every_step = sched.observes_every_step();
     loop {
         let next = EXEC.with(|e| {
             let mut e = e.borrow_mut();
             if e.terminal || !e.compute_enabled() {
                 return None;
             }
-            let choice = if e.enabled.len() == 1 {
+            let choice = if e.enabled.len() == 1 && !every_step {
                 0
             } else {
                 sched.choose(&e.enabled)

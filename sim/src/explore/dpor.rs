@@ -1,0 +1,700 @@
+//! `Strategy::Exhaustive`: depth-first exploration of every execution.
+//!
+//! Two explorers share this file:
+//!
+//! - [`Odpor`]: optimal dynamic partial-order reduction (source sets and
+//!   wake-up trees, Abdulla, Aronis, Jonsson, Sagonas, POPL 2014): one
+//!   execution per Mazurkiewicz trace, no sleep-set-blocked execution. It
+//!   covers programs made of `Lock`, `RLock` (blocking or non-blocking
+//!   acquires), `Shared` reads and writes, `print`, `yield_now`, `spawn`
+//!   (non-daemon) and `join`, under `Timing::Exact` without spurious
+//!   wake-ups: the fragment whose dependence relation is spelled out below.
+//! - [`Dfs`]: plain depth-first search over every choice at every
+//!   scheduling point, optionally with a CHESS-style preemption bound. It is
+//!   used when a preemption bound is set (partial-order reduction and
+//!   preemption bounding do not combine soundly) and as the fallback when
+//!   an execution leaves the fragment above (conditions, semaphores,
+//!   events, barriers, queues, sleeps and timeouts, daemon threads,
+//!   adversarial timing, spurious wake-ups): the exploration then restarts
+//!   from scratch without reduction, which is sound for everything the
+//!   runtime can do.
+//!
+//! Both see every step (`Scheduler::observes_every_step`), so step `i` of
+//! an execution is their `i`-th call, and read the event log of the
+//! finished execution (`Exec::events`) to learn what each step did.
+
+use std::sync::Arc;
+
+use super::token::Token;
+use super::{Builder, Run};
+use crate::failure::FailureKind;
+use crate::rt::op::{Op, OpResult, Tid};
+use crate::rt::{self, Candidate, ExecConfig, Scheduler};
+
+/// Pseudo-object of `spawn` (all spawns are dependent: they number threads).
+const KEY_SPAWN: u32 = u32::MAX;
+/// Pseudo-object of the output (prints are ordered).
+const KEY_OUT: u32 = u32::MAX - 1;
+
+/// What an event does, for the dependence relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Commutes with everything (`yield_now`).
+    Nothing,
+    /// Reads or writes one object (lock operations are writes of the lock).
+    Obj { key: u32, write: bool },
+    /// Joins thread `target`: ordered after all of its events.
+    Join { target: Tid },
+}
+
+/// One event (performed, or the next one of a thread), as DPOR sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ev {
+    tid: Tid,
+    access: Access,
+    /// The thread a `spawn` created (known once it ran).
+    spawned: Option<Tid>,
+    /// A blocking lock acquire: it waits for the lock to be free.
+    blocking_acquire: bool,
+}
+
+/// The event `op` of thread `tid` is, or `None` when it is outside the
+/// fragment that [`Odpor`] reduces.
+fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev> {
+    let obj = |key: u32, write: bool| Access::Obj { key, write };
+    let mut blocking_acquire = false;
+    let mut spawned = None;
+    let access = match op {
+        Op::Yield => Access::Nothing,
+        Op::Read { var } => obj(var.0, false),
+        Op::Write { var } => obj(var.0, true),
+        Op::LockAcquire { lock, deadline } | Op::RLockAcquire { lock, deadline } => {
+            match deadline {
+                None => blocking_acquire = true,
+                // A non-blocking attempt at time zero (no timed operation
+                // is in the fragment, so the clock never moves).
+                Some(0) => {}
+                Some(_) => return None,
+            }
+            obj(lock.0, true)
+        }
+        Op::LockRelease { lock } | Op::RLockRelease { lock } => obj(lock.0, true),
+        Op::LockLocked { lock } => obj(lock.0, false),
+        Op::Spawn { daemon: false, .. } => {
+            if let Some(OpResult::Spawned(t)) = result {
+                spawned = Some(t);
+            }
+            obj(KEY_SPAWN, true)
+        }
+        Op::Join { target } => Access::Join { target },
+        Op::Print => obj(KEY_OUT, true),
+        _ => return None,
+    };
+    Some(Ev {
+        tid,
+        access,
+        spawned,
+        blocking_acquire,
+    })
+}
+
+/// Whether `a` and `b` do not commute: same thread, a common object that
+/// one of them writes, a join of the other's thread, a spawn of the other's
+/// thread.
+fn conflict(a: &Ev, b: &Ev) -> bool {
+    if a.tid == b.tid || obj_conflict(a, b) {
+        return true;
+    }
+    let joins = |x: &Ev, y: &Ev| matches!(x.access, Access::Join { target } if target == y.tid);
+    joins(a, b) || joins(b, a) || a.spawned == Some(b.tid) || b.spawned == Some(a.tid)
+}
+
+/// A conflict on a common object (the only kind that can be a race).
+fn obj_conflict(a: &Ev, b: &Ev) -> bool {
+    match (a.access, b.access) {
+        (Access::Obj { key: k1, write: w1 }, Access::Obj { key: k2, write: w2 }) => {
+            k1 == k2 && (w1 || w2)
+        }
+        _ => false,
+    }
+}
+
+/// Whether process `p`, whose next event is `next`, is a weak initial of
+/// `v`: its first event in `v` has no earlier conflicting event in `v`, or
+/// it has no event in `v` and `next` conflicts with none of `v`.
+fn weak_initial(v: &[Ev], next: &Ev) -> bool {
+    match v.iter().position(|e| e.tid == next.tid) {
+        Some(k) => v[..k].iter().all(|x| !conflict(x, &v[k])),
+        None => v.iter().all(|x| !conflict(x, next)),
+    }
+}
+
+/// A wake-up tree: ordered children, each an event and its subtree.
+#[derive(Debug, Default, Clone)]
+struct WuTree {
+    children: Vec<(Ev, WuTree)>,
+}
+
+impl WuTree {
+    fn chain(v: &[Ev]) -> WuTree {
+        let mut tree = WuTree::default();
+        for ev in v.iter().rev() {
+            tree = WuTree {
+                children: vec![(*ev, tree)],
+            };
+        }
+        tree
+    }
+
+    /// Inserts `v` unless a branch already covers it (POPL 2014, insert).
+    fn insert(&mut self, mut v: Vec<Ev>) {
+        let mut node = self;
+        loop {
+            if v.is_empty() {
+                return;
+            }
+            let found = node
+                .children
+                .iter()
+                .position(|(ev, _)| weak_initial(&v, ev));
+            match found {
+                Some(ci) => {
+                    if node.children[ci].1.children.is_empty() {
+                        return;
+                    }
+                    let tid = node.children[ci].0.tid;
+                    if let Some(k) = v.iter().position(|e| e.tid == tid) {
+                        v.remove(k);
+                    }
+                    node = &mut node.children[ci].1;
+                }
+                None => {
+                    node.children.push((v[0], WuTree::chain(&v[1..])));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One scheduling point of the current execution.
+#[derive(Debug)]
+struct Node {
+    /// Sleeping processes, each with its next event here.
+    sleep: Vec<Ev>,
+    /// The wake-up tree still to explore from here.
+    wut: WuTree,
+    /// The event explored from here now, and the subtree handed to it.
+    cur: Ev,
+    cur_sub: WuTree,
+}
+
+/// What one execution told the explorer.
+#[derive(Default)]
+struct Outcome {
+    /// An operation outside the reduced fragment was seen.
+    unsupported: bool,
+    /// The choices at points with more than one candidate (the token).
+    choices: Vec<u32>,
+}
+
+/// The scheduler of one DPOR execution: replays the stack's prefix, then
+/// follows wake-up trees, else the first enabled process not asleep.
+struct OdporSched<'a> {
+    nodes: &'a mut Vec<Node>,
+    depth: usize,
+    out: Outcome,
+}
+
+impl Scheduler for OdporSched<'_> {
+    fn choose(&mut self, enabled: &[Candidate]) -> usize {
+        let d = self.depth;
+        self.depth += 1;
+        for (i, c) in enabled.iter().enumerate() {
+            // (A failed non-blocking acquire is a timeout candidate, alone
+            // for its thread: in the fragment.)
+            if classify(c.tid, c.op, None).is_none() || enabled[..i].iter().any(|o| o.tid == c.tid)
+            {
+                self.out.unsupported = true;
+            }
+        }
+        let pick = |tid: Tid| enabled.iter().position(|c| c.tid == tid);
+        let index = if d < self.nodes.len() {
+            pick(self.nodes[d].cur.tid)
+        } else {
+            let (sleep, mut wut) = match d.checked_sub(1).map(|p| &mut self.nodes[p]) {
+                Some(parent) => {
+                    let cur = parent.cur;
+                    let sleep = parent
+                        .sleep
+                        .iter()
+                        .filter(|q| !conflict(q, &cur))
+                        .copied()
+                        .collect();
+                    (sleep, std::mem::take(&mut parent.cur_sub))
+                }
+                None => (Vec::new(), WuTree::default()),
+            };
+            let (index, cur_sub) = if wut.children.is_empty() {
+                let i = enabled
+                    .iter()
+                    .position(|c| !sleep.iter().any(|q: &Ev| q.tid == c.tid));
+                (i, WuTree::default())
+            } else {
+                let (ev, sub) = wut.children.remove(0);
+                (pick(ev.tid), sub)
+            };
+            let index = index.unwrap_or(0);
+            let c = enabled[index];
+            let cur = classify(c.tid, c.op, None).unwrap_or(Ev {
+                tid: c.tid,
+                access: Access::Nothing,
+                spawned: None,
+                blocking_acquire: false,
+            });
+            self.nodes.push(Node {
+                sleep,
+                wut,
+                cur,
+                cur_sub,
+            });
+            Some(index)
+        };
+        let index = index.unwrap_or_else(|| {
+            // The program did not repeat the prefix: it is not
+            // deterministic. Carry on; the explorer's own replay check
+            // reports nondeterminism on failures.
+            self.out.unsupported = true;
+            0
+        });
+        if enabled.len() > 1 {
+            self.out.choices.push(index as u32);
+        }
+        index
+    }
+
+    fn observes_every_step(&self) -> bool {
+        true
+    }
+}
+
+/// A performed event as read back from the log.
+struct Logged {
+    ev: Ev,
+    /// The lock's state just before the event, for lock events: `None`
+    /// for other events, `Some(None)` free, `Some(Some(owner))` held (owner
+    /// `None` for a Lock, which has no owner).
+    lock_before: Option<Option<Option<Tid>>>,
+}
+
+/// Reads the finished execution's events.
+#[allow(clippy::type_complexity)]
+fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
+    rt::with_exec(|e| {
+        let failure = e.failure.as_ref().map(|f| f.kind);
+        let pending: Vec<Ev> = if failure == Some(FailureKind::Deadlock) {
+            e.threads
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.life == rt::Life::Waiting)
+                .filter_map(|(tid, t)| classify(tid, t.pending, None))
+                .filter(|ev| ev.blocking_acquire)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Lock states: (held, owner, count) per object index.
+        let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects.len()];
+        let mut out = Vec::with_capacity(e.events.len());
+        for ev in &e.events {
+            let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
+                return (None, failure, pending);
+            };
+            let mut lock_before = None;
+            match ev.op {
+                Op::LockAcquire { lock, .. } | Op::LockRelease { lock } => {
+                    let st = &mut locks[lock.index()];
+                    lock_before = Some(if st.0 { Some(None) } else { None });
+
+                    match ev.op {
+                        Op::LockAcquire { .. } if ev.result.as_bool() => st.0 = true,
+                        Op::LockRelease { .. } => st.0 = false,
+                        _ => {}
+                    }
+                }
+                Op::RLockAcquire { lock, .. } | Op::RLockRelease { lock } => {
+                    let st = &mut locks[lock.index()];
+                    lock_before = Some(if st.0 { Some(st.1) } else { None });
+                    match ev.op {
+                        Op::RLockAcquire { .. } if ev.result.as_bool() => {
+                            st.0 = true;
+                            st.1 = Some(ev.tid);
+                            st.2 += 1;
+                        }
+                        Op::RLockRelease { .. } if st.1 == Some(ev.tid) => {
+                            st.2 -= 1;
+                            if st.2 == 0 {
+                                *st = (false, None, 0);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+            out.push(Logged { ev: c, lock_before });
+        }
+        (Some(out), failure, pending)
+    })
+}
+
+/// Optimal DPOR over the reduced fragment.
+pub(super) struct Odpor {
+    nodes: Vec<Node>,
+}
+
+/// How an exhaustive exploration ended.
+pub(super) struct Ended {
+    pub(super) complete: bool,
+    pub(super) reason: Option<String>,
+}
+
+/// Why an exploration stops early, if it must.
+fn budget_hit(run: &Run, builder: &Builder) -> bool {
+    run.executions >= builder.executions
+}
+
+impl Odpor {
+    /// Explores with optimal DPOR. Returns `None` when an execution left
+    /// the reduced fragment (the caller then explores with [`Dfs`] from
+    /// scratch, in a fresh run).
+    pub(super) fn explore(
+        builder: &Builder,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        run: &mut Run,
+    ) -> Option<Ended> {
+        if cfg.adversarial || cfg.spurious_wakeups {
+            return None;
+        }
+        let mut this = Odpor { nodes: Vec::new() };
+        let mut step_limited = false;
+        loop {
+            if budget_hit(run, builder) {
+                return Some(Ended {
+                    complete: false,
+                    reason: Some(format!(
+                        "the execution budget ({} executions) ran out",
+                        builder.executions
+                    )),
+                });
+            }
+            let mut sched = OdporSched {
+                nodes: &mut this.nodes,
+                depth: 0,
+                out: Outcome::default(),
+            };
+            rt::run_execution(main, cfg, &mut sched);
+            let depth = sched.depth;
+            let out = std::mem::take(&mut sched.out);
+            if out.unsupported {
+                return None;
+            }
+            let (log, failure, pending) = read_log();
+            let log = log?;
+            if log.len() != depth || depth != this.nodes.len() {
+                return None;
+            }
+            step_limited |= failure == Some(FailureKind::StepLimit);
+            let failed = run.record(main, cfg, Token::Schedule(out.choices));
+            if failed && builder.stop_on_first_failure {
+                return Some(Ended {
+                    complete: false,
+                    reason: Some("stopped at the first failure".to_string()),
+                });
+            }
+            for (i, l) in log.iter().enumerate() {
+                this.nodes[i].cur = l.ev;
+            }
+            this.races(&log, &pending);
+            // Backtrack to the deepest point with something left to explore.
+            loop {
+                let Some(top) = this.nodes.last_mut() else {
+                    return Some(if step_limited {
+                        Ended {
+                            complete: false,
+                            reason: Some(
+                                "the step limit cut executions short (Builder::max_steps)"
+                                    .to_string(),
+                            ),
+                        }
+                    } else {
+                        Ended {
+                            complete: true,
+                            reason: None,
+                        }
+                    });
+                };
+                top.sleep.push(top.cur);
+                if top.wut.children.is_empty() {
+                    this.nodes.pop();
+                } else {
+                    let (ev, sub) = top.wut.children.remove(0);
+                    top.cur = ev;
+                    top.cur_sub = sub;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Race detection on the finished execution: for every reversible race
+    /// `e ⋖ e'`, inserts `notdep(e).e'` into the wake-up tree before `e`
+    /// unless a sleeping process is a weak initial of it.
+    ///
+    /// `pending` are the blocking acquires that threads were blocked in when
+    /// the execution ended (a deadlock): they race too, as events after
+    /// the last one.
+    fn races(&mut self, log: &[Logged], pending: &[Ev]) {
+        let n = log.len();
+        let threads = log
+            .iter()
+            .map(|l| l.ev.tid + 1)
+            .chain(pending.iter().map(|e| e.tid + 1))
+            .max()
+            .unwrap_or(0);
+        let mut pos = vec![0u32; n];
+        let mut count = vec![0u32; threads];
+        let mut last_of: Vec<Option<usize>> = vec![None; threads];
+        let mut po_prev: Vec<Option<usize>> = vec![None; n];
+        let mut spawn_of: Vec<Option<usize>> = vec![None; threads];
+        // vc[i][t]: how many events of thread t happen before or are i.
+        let mut vc: Vec<Vec<u32>> = Vec::with_capacity(n);
+        let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let ev = log[i].ev;
+            let t = ev.tid;
+            pos[i] = count[t];
+            count[t] += 1;
+            po_prev[i] = last_of[t];
+            let mut p: Vec<usize> = Vec::new();
+            if let Some(j) = last_of[t] {
+                p.push(j);
+            } else if let Some(s) = spawn_of[t] {
+                p.push(s);
+            }
+            for (j, lj) in log.iter().enumerate().take(i) {
+                if lj.ev.tid != t && conflict(&lj.ev, &ev) && !p.contains(&j) {
+                    p.push(j);
+                }
+            }
+            let mut clock = vec![0u32; threads];
+            for &j in &p {
+                for (c, &x) in clock.iter_mut().zip(&vc[j]) {
+                    *c = (*c).max(x);
+                }
+            }
+            clock[t] = pos[i] + 1;
+            vc.push(clock);
+            preds.push(p);
+            last_of[t] = Some(i);
+            if let Some(child) = ev.spawned {
+                if child < threads {
+                    spawn_of[child] = Some(i);
+                }
+            }
+        }
+        let hb = |j: usize, k: usize, vc: &Vec<Vec<u32>>| vc[k][log[j].ev.tid] > pos[j];
+        for i in 0..n + pending.len() {
+            let ev = if i < n { log[i].ev } else { pending[i - n] };
+            let po_before = if i < n { po_prev[i] } else { last_of[ev.tid] };
+            for j in 0..i.min(n) {
+                let e = log[j].ev;
+                if e.tid == ev.tid || !obj_conflict(&e, &ev) {
+                    continue;
+                }
+                let race = if ev.blocking_acquire {
+                    // Only the program-order (or spawn) path counts: the
+                    // release that freed the lock enabled e', it did not feed
+                    // it data. The race is reversible only where e' could
+                    // take the lock: free, or its own.
+                    let before = po_before.or(spawn_of[ev.tid]);
+                    let ordered = before.is_some_and(|b| hb(j, b, &vc));
+                    let can_take = match log[j].lock_before {
+                        Some(None) | None => true,
+                        Some(Some(None)) => false,
+                        Some(Some(Some(owner))) => owner == ev.tid,
+                    };
+                    !ordered && can_take
+                } else {
+                    !preds[i].iter().any(|&p| p != j && hb(j, p, &vc))
+                };
+                if !race {
+                    continue;
+                }
+                let mut v: Vec<Ev> = ((j + 1)..i.min(n))
+                    .filter(|&k| !hb(j, k, &vc))
+                    .map(|k| log[k].ev)
+                    .collect();
+                v.push(ev);
+                let node = &mut self.nodes[j];
+                if node.sleep.iter().any(|q| weak_initial(&v, q)) {
+                    continue;
+                }
+                node.wut.insert(v);
+            }
+        }
+    }
+}
+
+/// Plain depth-first search over every choice, optionally bounded in
+/// preemptions.
+pub(super) struct Dfs;
+
+#[derive(Debug)]
+struct DfsNode {
+    /// Candidate indices to explore here, in order.
+    order: Vec<usize>,
+    /// Position in `order` explored now.
+    k: usize,
+    /// Thread of each candidate.
+    tids: Vec<Tid>,
+    /// Preemptions on the path before this point.
+    preemptions: u32,
+    /// The thread that ran the previous step, when it can run here too.
+    running: Option<Tid>,
+}
+
+struct DfsSched<'a> {
+    nodes: &'a mut Vec<DfsNode>,
+    depth: usize,
+    bound: Option<u32>,
+    cut: bool,
+    choices: Vec<u32>,
+}
+
+impl Scheduler for DfsSched<'_> {
+    fn choose(&mut self, enabled: &[Candidate]) -> usize {
+        let d = self.depth;
+        self.depth += 1;
+        if d >= self.nodes.len() {
+            // The thread that ran the previous step, and the preemptions
+            // so far (a switch away from a thread that could go on).
+            let (last, preemptions) = match d.checked_sub(1).map(|p| &self.nodes[p]) {
+                Some(p) => {
+                    let t = p.tids[p.order[p.k]];
+                    let switched = p.running.is_some_and(|r| r != t);
+                    (Some(t), p.preemptions + u32::from(switched))
+                }
+                None => (None, 0),
+            };
+            let running = last.filter(|&t| enabled.iter().any(|c| c.tid == t));
+            // The running thread first (no preemption), then the others.
+            let mut order: Vec<usize> = (0..enabled.len())
+                .filter(|&i| Some(enabled[i].tid) == running)
+                .collect();
+            let others: Vec<usize> = (0..enabled.len())
+                .filter(|&i| Some(enabled[i].tid) != running)
+                .collect();
+            match (running, self.bound) {
+                (Some(_), Some(b)) if preemptions >= b => self.cut |= !others.is_empty(),
+                _ => order.extend(others),
+            }
+            self.nodes.push(DfsNode {
+                order,
+                k: 0,
+                tids: enabled.iter().map(|c| c.tid).collect(),
+                preemptions,
+                running,
+            });
+        }
+        let node = &self.nodes[d];
+        let index = node
+            .order
+            .get(node.k)
+            .copied()
+            .unwrap_or(0)
+            .min(enabled.len() - 1);
+        if enabled.len() > 1 {
+            self.choices.push(index as u32);
+        }
+        index
+    }
+
+    fn observes_every_step(&self) -> bool {
+        true
+    }
+}
+
+impl Dfs {
+    /// Explores every execution (up to the preemption `bound`).
+    pub(super) fn explore(
+        builder: &Builder,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        run: &mut Run,
+        bound: Option<u32>,
+    ) -> Ended {
+        let mut nodes: Vec<DfsNode> = Vec::new();
+        let mut cut = false;
+        let mut step_limited = false;
+        loop {
+            if budget_hit(run, builder) {
+                return Ended {
+                    complete: false,
+                    reason: Some(format!(
+                        "the execution budget ({} executions) ran out",
+                        builder.executions
+                    )),
+                };
+            }
+            let mut sched = DfsSched {
+                nodes: &mut nodes,
+                depth: 0,
+                bound,
+                cut: false,
+                choices: Vec::new(),
+            };
+            rt::run_execution(main, cfg, &mut sched);
+            let depth = sched.depth;
+            cut |= sched.cut;
+            let choices = std::mem::take(&mut sched.choices);
+            nodes.truncate(depth);
+            step_limited |= rt::with_exec(|e| {
+                e.failure
+                    .as_ref()
+                    .is_some_and(|f| f.kind == FailureKind::StepLimit)
+            });
+            let failed = run.record(main, cfg, Token::Schedule(choices));
+            if failed && builder.stop_on_first_failure {
+                return Ended {
+                    complete: false,
+                    reason: Some("stopped at the first failure".to_string()),
+                };
+            }
+            loop {
+                let Some(top) = nodes.last_mut() else {
+                    let reason = if cut {
+                        Some(format!(
+                            "the preemption bound ({}) cut schedules",
+                            bound.unwrap_or(0)
+                        ))
+                    } else if step_limited {
+                        Some("the step limit cut executions short (Builder::max_steps)".to_string())
+                    } else {
+                        None
+                    };
+                    return Ended {
+                        complete: reason.is_none(),
+                        reason,
+                    };
+                };
+                top.k += 1;
+                if top.k < top.order.len() {
+                    break;
+                }
+                nodes.pop();
+            }
+        }
+    }
+}

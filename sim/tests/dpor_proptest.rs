@@ -1,0 +1,342 @@
+//! Exhaustive DPOR against brute force.
+//!
+//! proptest generates small programs (2-4 threads, up to 3 Locks and 3
+//! Shared variables; reads, writes, blocking lock blocks and try-lock
+//! blocks). An oracle with its own interpreter enumerates every
+//! interleaving of the program, computes the set of outcomes (final
+//! values, what each thread read, deadlock) and the number of distinct
+//! Mazurkiewicz traces (each interleaving canonicalised to its
+//! lexicographic normal form). sim's exhaustive exploration must find the
+//! same outcome set with exactly that many executions.
+//!
+//! `SIM_PROPTEST_CASES` sets the number of cases (default 2,000); the
+//! longer run is `SIM_PROPTEST_CASES=20000 cargo test --release -p sim
+//! --test dpor_proptest`.
+
+use std::collections::{BTreeSet, HashSet};
+
+use proptest::prelude::*;
+use sim::sync::Lock;
+use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
+
+#[derive(Debug, Clone)]
+enum Stmt {
+    Read(usize),
+    Write(usize, u8),
+    /// `with lock:` body.
+    Locked(usize, Vec<Stmt>),
+    /// `if lock.acquire(False):` body, release.
+    TryLocked(usize, Vec<Stmt>),
+}
+
+const VARS: usize = 3;
+const LOCKS: usize = 3;
+
+fn stmt() -> impl Strategy<Value = Stmt> {
+    let leaf = prop_oneof![
+        (0..VARS).prop_map(Stmt::Read),
+        (0..VARS, 0u8..5).prop_map(|(v, c)| Stmt::Write(v, c)),
+    ];
+    leaf.prop_recursive(2, 6, 3, |inner| {
+        prop_oneof![
+            3 => (0..LOCKS, prop::collection::vec(inner.clone(), 0..3))
+                .prop_map(|(l, b)| Stmt::Locked(l, b)),
+            1 => (0..LOCKS, prop::collection::vec(inner, 0..2))
+                .prop_map(|(l, b)| Stmt::TryLocked(l, b)),
+        ]
+    })
+}
+
+fn program() -> impl Strategy<Value = Vec<Vec<Stmt>>> {
+    prop::collection::vec(prop::collection::vec(stmt(), 1..4), 2..5).prop_filter(
+        "small enough to brute-force",
+        |p| {
+            let sizes: Vec<usize> = p.iter().map(|t| flatten(t).len()).collect();
+            sizes.iter().sum::<usize>() <= 12 && interleavings_bound(&sizes) <= 200_000
+        },
+    )
+}
+
+/// Multinomial coefficient: interleavings of threads of these lengths.
+fn interleavings_bound(sizes: &[usize]) -> u128 {
+    let mut total: u128 = 1;
+    let mut n: u128 = 0;
+    for &s in sizes {
+        for k in 1..=s as u128 {
+            n += 1;
+            total = total * n / k;
+        }
+    }
+    total
+}
+
+/// A thread's instructions, for the oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Instr {
+    Read(usize),
+    Write(usize, u8),
+    Acquire(usize),
+    /// Try to take the lock; if it is held, skip the next `skip` instructions.
+    Try(usize, usize),
+    Release(usize),
+}
+
+fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
+    let mut out = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::Read(v) => out.push(Instr::Read(*v)),
+            Stmt::Write(v, c) => out.push(Instr::Write(*v, *c)),
+            Stmt::Locked(l, body) => {
+                out.push(Instr::Acquire(*l));
+                out.extend(flatten(body));
+                out.push(Instr::Release(*l));
+            }
+            Stmt::TryLocked(l, body) => {
+                let inner = flatten(body);
+                out.push(Instr::Try(*l, inner.len() + 1));
+                out.extend(inner);
+                out.push(Instr::Release(*l));
+            }
+        }
+    }
+    out
+}
+
+fn read_into(acc: u64, value: u64) -> u64 {
+    acc.wrapping_mul(31).wrapping_add(value + 1) % 1_000_003
+}
+
+fn write_value(acc: u64, c: u8) -> u64 {
+    (acc + c as u64) % 97
+}
+
+fn outcome_text(vals: &[u64], accs: &[u64]) -> String {
+    format!("vals {vals:?} reads {accs:?}\n")
+}
+
+/// The oracle's state of one program.
+#[derive(Clone)]
+struct State {
+    pc: Vec<usize>,
+    acc: Vec<u64>,
+    vals: [u64; VARS],
+    locked: [bool; LOCKS],
+}
+
+/// What the oracle found.
+struct Oracle {
+    outcomes: BTreeSet<String>,
+    traces: HashSet<Vec<(usize, usize)>>,
+}
+
+/// An executed instruction: thread, its index in the thread's sequence of
+/// executed events, and the object it touches (vars 0.., locks 100..) and
+/// whether it writes.
+#[derive(Clone, Copy)]
+struct Done {
+    tid: usize,
+    nth: usize,
+    obj: usize,
+    write: bool,
+}
+
+fn oracle(threads: &[Vec<Instr>]) -> Oracle {
+    let mut o = Oracle {
+        outcomes: BTreeSet::new(),
+        traces: HashSet::new(),
+    };
+    let st = State {
+        pc: vec![0; threads.len()],
+        acc: vec![0; threads.len()],
+        vals: [0; VARS],
+        locked: [false; LOCKS],
+    };
+    let mut trail = Vec::new();
+    explore(threads, st, &mut trail, &mut o);
+    o
+}
+
+fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, o: &mut Oracle) {
+    let mut any = false;
+    let mut finished = true;
+    for t in 0..threads.len() {
+        let Some(&ins) = threads[t].get(st.pc[t]) else {
+            continue;
+        };
+        finished = false;
+        let mut s = st.clone();
+        let nth = trail.iter().filter(|d| d.tid == t).count();
+        let (obj, write) = match ins {
+            Instr::Read(v) => {
+                s.acc[t] = read_into(s.acc[t], s.vals[v]);
+                s.pc[t] += 1;
+                (v, false)
+            }
+            Instr::Write(v, c) => {
+                s.vals[v] = write_value(s.acc[t], c);
+                s.pc[t] += 1;
+                (v, true)
+            }
+            Instr::Acquire(l) => {
+                if s.locked[l] {
+                    continue;
+                }
+                s.locked[l] = true;
+                s.pc[t] += 1;
+                (100 + l, true)
+            }
+            Instr::Try(l, skip) => {
+                if s.locked[l] {
+                    s.pc[t] += 1 + skip;
+                } else {
+                    s.locked[l] = true;
+                    s.pc[t] += 1;
+                }
+                (100 + l, true)
+            }
+            Instr::Release(l) => {
+                s.locked[l] = false;
+                s.pc[t] += 1;
+                (100 + l, true)
+            }
+        };
+        any = true;
+        trail.push(Done {
+            tid: t,
+            nth,
+            obj,
+            write,
+        });
+        explore(threads, s, trail, o);
+        trail.pop();
+    }
+    if any {
+        return;
+    }
+    // A maximal interleaving.
+    if finished {
+        o.outcomes.insert(outcome_text(&st.vals, &st.acc));
+    } else {
+        o.outcomes.insert("DEADLOCK".to_string());
+    }
+    o.traces.insert(normal_form(trail));
+}
+
+/// The lexicographic normal form of an interleaving: repeatedly take the
+/// lowest thread whose next event has all its dependence predecessors
+/// taken. Equal for, and only for, Mazurkiewicz-equivalent interleavings.
+fn normal_form(trail: &[Done]) -> Vec<(usize, usize)> {
+    let n = trail.len();
+    let dep = |a: &Done, b: &Done| a.tid == b.tid || (a.obj == b.obj && (a.write || b.write));
+    let preds: Vec<Vec<usize>> = (0..n)
+        .map(|i| (0..i).filter(|&j| dep(&trail[j], &trail[i])).collect())
+        .collect();
+    let mut taken = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let next = (0..n)
+            .filter(|&i| !taken[i] && preds[i].iter().all(|&j| taken[j]))
+            .min_by_key(|&i| (trail[i].tid, trail[i].nth))
+            .expect("a ready event");
+        taken[next] = true;
+        out.push((trail[next].tid, trail[next].nth));
+    }
+    out
+}
+
+/// Runs one thread's statements on sim's primitives.
+fn run_stmts(stmts: &[Stmt], vars: &[Shared<u64>], locks: &[Lock], acc: &mut u64) {
+    for s in stmts {
+        match s {
+            Stmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
+            Stmt::Write(v, c) => vars[*v].set(write_value(*acc, *c)),
+            Stmt::Locked(l, body) => {
+                locks[*l].acquire();
+                run_stmts(body, vars, locks, acc);
+                locks[*l].release();
+            }
+            Stmt::TryLocked(l, body) => {
+                if locks[*l].try_acquire() {
+                    run_stmts(body, vars, locks, acc);
+                    locks[*l].release();
+                }
+            }
+        }
+    }
+}
+
+fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
+    let flat: Vec<Vec<Instr>> = program.iter().map(|t| flatten(t)).collect();
+    let expected = oracle(&flat);
+    let report = Builder::new()
+        .strategy(SimStrategy::Exhaustive)
+        .executions(10_000_000)
+        .race_detection(false)
+        .stop_on_first_failure(false)
+        .explore(move || {
+            let vars: Vec<Shared<u64>> = (0..VARS).map(|_| Shared::new(0)).collect();
+            let locks: Vec<Lock> = (0..LOCKS).map(|_| Lock::new()).collect();
+            let handles: Vec<_> = program
+                .iter()
+                .cloned()
+                .map(|stmts| {
+                    let (vars, locks) = (vars.clone(), locks.clone());
+                    sim::thread::spawn(move || {
+                        let mut acc = 0;
+                        run_stmts(&stmts, &vars, &locks, &mut acc);
+                        acc
+                    })
+                })
+                .collect();
+            let accs: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let vals: Vec<u64> = vars.iter().map(|v| v.get()).collect();
+            sim::print!("{}", outcome_text(&vals, &accs));
+        });
+    prop_assert!(report.complete, "{}", report);
+    let mut found: BTreeSet<String> = report
+        .outputs
+        .keys()
+        .filter(|k| !k.is_empty())
+        .cloned()
+        .collect();
+    for f in &report.failures {
+        prop_assert_eq!(f.kind, FailureKind::Deadlock, "{}", f.message);
+        found.insert("DEADLOCK".to_string());
+    }
+    prop_assert_eq!(&found, &expected.outcomes);
+    prop_assert_eq!(report.executions, expected.traces.len() as u64);
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("SIM_PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(2_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        max_global_rejects: 1_000_000,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn dpor_matches_brute_force(program in program()) {
+        check(program)?;
+    }
+}
+
+#[test]
+fn oracle_counts_known_programs() {
+    // Two threads, each one lock block with a write: 2 traces.
+    let t = flatten(&[Stmt::Locked(0, vec![Stmt::Write(0, 1)])]);
+    assert_eq!(oracle(&[t.clone(), t]).traces.len(), 2);
+    // Store buffering: 3 traces.
+    let a = vec![Instr::Write(0, 1), Instr::Read(1)];
+    let b = vec![Instr::Write(1, 1), Instr::Read(0)];
+    assert_eq!(oracle(&[a, b]).traces.len(), 3);
+}

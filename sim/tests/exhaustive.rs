@@ -1,0 +1,224 @@
+//! Exhaustive exploration: execution counts (one per Mazurkiewicz trace),
+//! deadlocks found, preemption bounding, schedule tokens.
+
+use sim::sync::Lock;
+use sim::{Builder, FailureKind, Shared, Strategy};
+
+fn exhaustive() -> Builder {
+    Builder::new()
+        .strategy(Strategy::Exhaustive)
+        .executions(1_000_000)
+}
+
+/// `threads` threads each take one Lock `incs` times and increment.
+fn lock_increments(threads: usize, incs: usize) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let lock = Lock::new();
+        let x = Shared::new(0);
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let x = x.clone();
+                sim::thread::spawn(move || {
+                    for _ in 0..incs {
+                        let _g = lock.lock();
+                        x.set(x.get() + 1);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(x.get(), threads * incs);
+    }
+}
+
+#[test]
+fn two_threads_three_increments_is_20() {
+    let report = exhaustive().explore(lock_increments(2, 3));
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(report.executions, 20);
+}
+
+#[test]
+fn three_threads_two_increments_is_90() {
+    let report = exhaustive().explore(lock_increments(3, 2));
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(report.executions, 90);
+}
+
+#[test]
+fn store_buffering_is_3() {
+    let report = exhaustive().race_detection(false).explore(|| {
+        let (x, y) = (Shared::new(0), Shared::new(0));
+        let t = {
+            let (x, y) = (x.clone(), y.clone());
+            sim::thread::spawn(move || {
+                x.set(1);
+                y.get()
+            })
+        };
+        y.set(1);
+        let r2 = x.get();
+        let r1 = t.join().unwrap();
+        sim::println!("r1={r1} r2={r2}");
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(report.executions, 3);
+    let outputs: Vec<&str> = report.outputs.keys().map(|s| s.as_str()).collect();
+    assert_eq!(outputs, ["r1=0 r2=1\n", "r1=1 r2=0\n", "r1=1 r2=1\n"]);
+}
+
+#[test]
+fn five_writers_one_reader_is_720() {
+    let report = exhaustive().race_detection(false).explore(|| {
+        let x = Shared::new(0);
+        let mut handles = Vec::new();
+        for i in 1..=5 {
+            let x = x.clone();
+            handles.push(sim::thread::spawn(move || x.set(i)));
+        }
+        let r = {
+            let x = x.clone();
+            sim::thread::spawn(move || x.get())
+        };
+        for h in handles {
+            h.join().unwrap();
+        }
+        r.join().unwrap();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(report.executions, 720);
+}
+
+fn lock_order() {
+    let (a, b) = (Lock::new(), Lock::new());
+    let t = sim::thread::spawn(move || {
+        let _ga = a.lock();
+        let _gb = b.lock();
+    });
+    {
+        let _gb = b.lock();
+        let _ga = a.lock();
+    }
+    t.join().unwrap();
+}
+
+fn philosophers() {
+    let forks: Vec<Lock> = (0..3).map(|_| Lock::new()).collect();
+    let handles: Vec<_> = (0..3)
+        .map(|i| {
+            let (left, right) = (forks[i], forks[(i + 1) % 3]);
+            sim::thread::spawn(move || {
+                let _l = left.lock();
+                let _r = right.lock();
+                sim::println!("philosopher {i} eats");
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn model_finds_the_lock_order_deadlock() {
+    let report = exhaustive().explore(lock_order);
+    assert_eq!(report.failures[0].kind, FailureKind::Deadlock, "{report}");
+    assert!(report.failures[0].token.starts_with("s1:"));
+    let err = std::panic::catch_unwind(|| sim::model(lock_order)).unwrap_err();
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("Deadlock") || msg.contains("deadlock"),
+        "{msg}"
+    );
+    assert!(msg.contains("SIM_REPLAY=s1:"), "{msg}");
+}
+
+#[test]
+fn model_finds_the_philosophers_deadlock() {
+    let report = exhaustive().explore(philosophers);
+    assert_eq!(report.failures[0].kind, FailureKind::Deadlock, "{report}");
+    // Without stopping, every distinct failure and the complete space.
+    let all = exhaustive()
+        .stop_on_first_failure(false)
+        .explore(philosophers);
+    assert!(all.complete, "{all}");
+    assert_eq!(all.failures.len(), 1, "{all}");
+}
+
+#[test]
+fn preemption_bound_zero_misses_lock_order_one_finds_it() {
+    let r0 = exhaustive().preemption_bound(Some(0)).explore(lock_order);
+    assert!(r0.failures.is_empty(), "{r0}");
+    assert!(!r0.complete);
+    assert!(r0
+        .incomplete_reason
+        .as_deref()
+        .unwrap()
+        .contains("preemption bound"));
+    assert!(r0.to_string().contains("preemption bound"), "{r0}");
+    let r1 = exhaustive().preemption_bound(Some(1)).explore(lock_order);
+    assert_eq!(r1.failures[0].kind, FailureKind::Deadlock, "{r1}");
+    // Iterative deepening finds it in round 1.
+    let rd = exhaustive()
+        .preemption_bound(Some(3))
+        .iterative_deepening(true)
+        .explore(lock_order);
+    assert_eq!(rd.failures[0].kind, FailureKind::Deadlock, "{rd}");
+    // A bound large enough covers everything.
+    let all = exhaustive()
+        .preemption_bound(Some(10))
+        .explore(lock_increments(2, 2));
+    assert!(all.complete, "{all}");
+}
+
+#[test]
+fn budget_and_step_limit_make_it_incomplete() {
+    let r = exhaustive().executions(5).explore(lock_increments(3, 2));
+    assert_eq!(r.executions, 5);
+    assert!(!r.complete);
+    assert!(r.incomplete_reason.unwrap().contains("budget"));
+}
+
+#[test]
+fn every_exhaustive_failure_replays_to_the_same_trace() {
+    let programs: Vec<fn()> = vec![lock_order, philosophers, || {
+        let x = Shared::new(0);
+        let t = {
+            let x = x.clone();
+            sim::thread::spawn(move || x.set(1))
+        };
+        x.set(2);
+        t.join().unwrap();
+    }];
+    for program in programs {
+        let report = exhaustive().stop_on_first_failure(false).explore(program);
+        assert!(!report.failures.is_empty());
+        for failure in &report.failures {
+            let replayed = Builder::new().replay(program, &failure.token).unwrap();
+            let again = &replayed.failures[0];
+            assert_eq!(again.kind, failure.kind);
+            assert_eq!(again.trace, failure.trace);
+        }
+    }
+}
+
+#[test]
+fn schedule_tokens_that_do_not_fit_are_clear_failures() {
+    for bad in ["s1:*", "s1:A", "s1:gA", "pct0:1:1", "pos:x"] {
+        let err = Builder::new().replay(lock_order, bad).unwrap_err();
+        assert!(err.to_string().contains("malformed replay token"), "{err}");
+    }
+    // Index out of range, too many choices, too few choices.
+    for token in ["s1:fw", "s1:AAAAAAAAAAAA", "s1:"] {
+        let report = Builder::new().replay(lock_order, token).unwrap();
+        let f = &report.failures[0];
+        assert_eq!(f.kind, FailureKind::Nondeterminism, "{token}: {report}");
+        assert!(f.message.contains("does not fit"), "{}", f.message);
+    }
+}
