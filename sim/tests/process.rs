@@ -803,3 +803,33 @@ fn a_bounded_queue_blocks_the_putter() {
         assert!(out.contains("put 2 at 1s"), "{out}");
     }
 }
+
+#[test]
+fn exhaustive_exploration_finds_the_kill_while_holding_deadlock() {
+    let exhaustive = || {
+        Builder::new()
+            .strategy(sim::Strategy::Exhaustive)
+            .executions(100_000)
+    };
+    // Without faults every execution is covered and none fails.
+    let off = exhaustive().explore(kill_while_holding);
+    assert!(off.complete, "{off}");
+    assert!(off.failures.is_empty(), "{off}");
+    // With one kill allowed, the kill of the holder is among the choices.
+    let on = exhaustive()
+        .faults(Faults::Kill { max: 1 })
+        .explore(kill_while_holding);
+    let f = &on.failures[0];
+    assert_eq!(f.kind, FailureKind::Deadlock, "{on}");
+    assert!(f.message.contains("killed (SIGKILL)"), "{}", f.message);
+    // And covering the whole space with kills, it finds every outcome.
+    let all = exhaustive()
+        .faults(Faults::Kill { max: 1 })
+        .stop_on_first_failure(false)
+        .explore(kill_while_holding);
+    assert!(all.complete, "{all}");
+    assert!(all
+        .outputs
+        .contains_key("child has the lock\nparent has the lock\n"));
+    assert!(all.outputs.contains_key("parent has the lock\n"));
+}
