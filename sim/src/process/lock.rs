@@ -46,6 +46,17 @@ impl Lock {
 
     /// Like `acquire`, giving up after `timeout` of virtual time; returns
     /// whether it took the lock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// sim::check_random(|| {
+    ///     let lock = sim::process::Lock::new();
+    ///     lock.acquire();
+    ///     assert!(!lock.acquire_timeout(Duration::from_secs(1)));
+    ///     lock.release();
+    ///     assert!(lock.try_acquire());
+    /// }, 1);
+    /// ```
     #[track_caller]
     pub fn acquire_timeout(&self, timeout: Duration) -> bool {
         self.0.acquire_timeout(timeout)

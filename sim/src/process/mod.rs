@@ -131,6 +131,15 @@ impl Builder {
 
     /// Whether the process is a daemon: the program does not wait for it
     /// and it is stopped when the program ends, as in Python.
+    ///
+    /// ```
+    /// let report = sim::Builder::new().executions(1).explore(|| {
+    ///     sim::process::Builder::new().daemon(true).spawn(|| loop {
+    ///         sim::time::sleep(std::time::Duration::from_secs(1));
+    ///     });
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
     pub fn daemon(mut self, daemon: bool) -> Self {
         self.daemon = daemon;
         self
@@ -197,6 +206,17 @@ impl Process {
     }
 
     /// Waits until the process has exited (a scheduling point that blocks).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// sim::check_random(|| {
+    ///     let p = sim::process::spawn(|| sim::time::sleep(Duration::from_secs(2)));
+    ///     assert!(p.is_alive());
+    ///     p.join();
+    ///     assert!(!p.is_alive());
+    ///     assert_eq!(sim::time::now(), Duration::from_secs(2));
+    /// }, 1);
+    /// ```
     #[track_caller]
     pub fn join(&self) {
         self.check();

@@ -82,6 +82,15 @@ impl<T> Connection<T> {
     }
 
     /// Receives the next item, blocking at most `timeout` of virtual time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// sim::check_random(|| {
+    ///     let (a, _b) = sim::process::pipe::<u8>();
+    ///     assert!(a.recv_timeout(Duration::from_secs(3)).is_err());
+    ///     assert_eq!(sim::time::now(), Duration::from_secs(3));
+    /// }, 1);
+    /// ```
     #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, Empty> {
         self.rx.get_timeout(timeout)

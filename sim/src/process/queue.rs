@@ -227,6 +227,16 @@ impl<T: 'static> Queue<T> {
 
     /// Puts `item`, blocking at most `timeout` of virtual time while a
     /// bounded queue is full.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// sim::check_random(|| {
+    ///     let q = sim::process::Queue::new(1);
+    ///     q.put('a');
+    ///     assert_eq!(q.put_timeout('b', Duration::from_secs(1)), Err(sim::sync::Full('b')));
+    ///     assert_eq!(q.get(), 'a');
+    /// }, 10);
+    /// ```
     #[track_caller]
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
         self.before_put();

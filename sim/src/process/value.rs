@@ -125,6 +125,14 @@ impl<T> Value<T> {
     }
 
     /// Reads the value (Python's `v.value`).
+    ///
+    /// ```
+    /// sim::check_random(|| {
+    ///     let v = sim::process::Value::new(1.5);
+    ///     v.set(v.get() * 2.0);
+    ///     assert_eq!(v.get(), 3.0);
+    /// }, 1);
+    /// ```
     #[track_caller]
     pub fn get(&self) -> T
     where
@@ -143,6 +151,17 @@ impl<T> Value<T> {
     /// read-modify-write (Python's `with v.get_lock(): v.value += 1`). For a
     /// raw value it is one write access. `f` must not perform scheduling
     /// operations.
+    ///
+    /// ```
+    /// sim::check_random(|| {
+    ///     let v = sim::process::Value::new(vec![1]);
+    ///     let len = v.with_lock(|xs| {
+    ///         xs.push(2);
+    ///         xs.len()
+    ///     });
+    ///     assert_eq!(len, 2);
+    /// }, 1);
+    /// ```
     #[track_caller]
     pub fn with_lock<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         self.access(true, |v| f(&mut v.borrow_mut()))
