@@ -1,28 +1,80 @@
 //! Every scenario's expected verdict, and the notebook's outputs among the
 //! outputs the simulator says are possible.
 
-use scenarios::{strip_ctime, Expected};
-use sim::{Builder, FailureKind};
+use scenarios::{strip_ctime, Expected, Scenario};
+use sim::{Builder, FailureKind, Report, Strategy, Timing};
+
+/// Explores `s` under `timing` with the strategy that proves its verdict,
+/// and checks the verdict and the proof's strength: an exhaustive clean
+/// verdict covered the whole space; a random one ran all its executions.
+fn check_verdict(s: &Scenario, timing: Timing) -> Report {
+    let want = s.expected(timing);
+    let report = s.builder(timing).explore(s.body);
+    assert!(
+        want.matches(&report),
+        "{} under {timing} timing: expected {want}, found {report}",
+        s.name
+    );
+    if want == Expected::NoFailure {
+        match s.strategy(timing) {
+            Strategy::Exhaustive => assert!(
+                report.complete,
+                "{} under {timing}: an exhaustive clean verdict must cover the whole space: {report}",
+                s.name
+            ),
+            _ => assert_eq!(report.executions, s.executions, "{}", s.name),
+        }
+    }
+    report
+}
 
 #[test]
 fn every_scenario_has_its_expected_verdict_under_exact_timing() {
+    let mut exhaustive = 0;
     for s in scenarios::all() {
-        let report = Builder::new()
+        check_verdict(s, Timing::Exact);
+        exhaustive += usize::from(s.strategy(Timing::Exact) == Strategy::Exhaustive);
+    }
+    // All but the three too big for it (7 barrier runners; 3 and 4
+    // processes with their queue feeders, explored without reduction) are
+    // proved exhaustively.
+    assert_eq!(exhaustive, scenarios::all().len() - 3);
+}
+
+#[test]
+fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
+    for s in scenarios::all() {
+        check_verdict(s, Timing::Adversarial);
+    }
+}
+
+#[test]
+fn exhaustive_outputs_contain_every_sampled_output() {
+    // On every scenario whose whole space is explored (proved clean
+    // exhaustively under exact timing), the exhaustive set of outputs
+    // contains every output that random sampling saw.
+    for s in scenarios::all() {
+        if s.strategy(Timing::Exact) != Strategy::Exhaustive || s.exact != Expected::NoFailure {
+            continue;
+        }
+        let all = s
+            .builder(Timing::Exact)
+            .stop_on_first_failure(false)
+            .explore(s.body);
+        let sampled = Builder::new()
             .name(s.name)
             .faults(s.faults())
-            .executions(s.executions)
+            .executions(500)
+            .stop_on_first_failure(false)
             .explore(s.body);
-        assert!(
-            s.exact.matches(&report),
-            "{}: expected {}, found {}",
-            s.name,
-            s.exact,
-            report
-        );
-        if s.exact == Expected::NoFailure {
-            // A clean verdict is only as strong as the executions behind it.
-            assert_eq!(report.executions, s.executions, "{}", s.name);
+        for out in sampled.outputs.keys() {
+            assert!(
+                all.outputs.contains_key(out),
+                "{}: random found an output exhaustive exploration did not:\n{out}",
+                s.name
+            );
         }
+        assert!(all.complete && sampled.failures.is_empty(), "{}", s.name);
     }
 }
 
@@ -33,9 +85,10 @@ fn notebook_outputs_are_possible_outputs() {
         let Some(expected) = s.notebook_output else {
             continue;
         };
-        let report = Builder::new()
-            .name(s.name)
-            .executions(s.executions)
+        // Every possible output where the space is small (exhaustive),
+        // else the sampled ones.
+        let report = s
+            .builder(Timing::Exact)
             .stop_on_first_failure(false)
             .explore(s.body);
         let outputs: Vec<String> = report.outputs.keys().map(|o| strip_ctime(o)).collect();
@@ -127,26 +180,6 @@ fn lock_reentry_deadlocks_on_itself() {
         "{}",
         f.message
     );
-}
-
-#[test]
-fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
-    for s in scenarios::all() {
-        let want = s.adversarial.unwrap_or(s.exact);
-        let report = Builder::new()
-            .name(s.name)
-            .timing(sim::Timing::Adversarial)
-            .faults(s.faults())
-            .executions(s.executions)
-            .explore(s.body);
-        assert!(
-            want.matches(&report),
-            "{}: expected {} under adversarial timing, found {}",
-            s.name,
-            want,
-            report
-        );
-    }
 }
 
 #[test]

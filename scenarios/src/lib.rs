@@ -26,7 +26,7 @@ mod semaphore;
 mod timer;
 
 pub use processes::POOL_RANGE;
-pub use registry::{all, faults, find, strip_ctime, Expected, Scenario};
+pub use registry::{all, faults, find, strip_ctime, Expected, Proof, Scenario, EXHAUSTIVE_BUDGET};
 
 /// The Unix time (UTC) the notebook's first thread program ran at, used as
 /// the virtual clock's epoch so that ported prints read like the notebook's.

@@ -59,7 +59,9 @@ pub struct Scenario {
     pub exact: Expected,
     /// Expected verdict under `Timing::Adversarial`, when stated.
     pub adversarial: Option<Expected>,
-    /// Random executions that establish the verdict.
+    /// Random executions that establish the verdict where it is not
+    /// proved exhaustively (see [`Scenario::proof`]), and the default
+    /// count for other strategies.
     pub executions: u64,
     /// What the notebook printed for it (timestamps stripped, lines printed
     /// by other cells' threads left out), when it shows output.
@@ -67,9 +69,93 @@ pub struct Scenario {
     /// Processes the explorer may kill per execution (`Faults::Kill`),
     /// 0 for none.
     pub kills: u32,
+    /// The strategy whose exploration establishes the verdicts.
+    pub proof: Proof,
 }
 
+/// Which strategy establishes a scenario's verdict: exhaustive exploration
+/// (the whole space, `Report::complete`) wherever the space is small
+/// enough, else [`Scenario::executions`] random executions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// Exhaustive under both timing models.
+    Exhaustive,
+    /// Exhaustive under exact timing; random under adversarial timing,
+    /// where sleeps no longer order anything and a polling loop's timed
+    /// waits may time out at every step: the space is too big (or
+    /// unbounded).
+    ExhaustiveWhenExact,
+    /// Random under both: the space is too big (7 barrier runners;
+    /// processes, whose operations exhaustive exploration covers without
+    /// partial-order reduction).
+    Random,
+}
+
+/// The execution budget of an exhaustive proof: far above what any
+/// scenario marked [`Proof::Exhaustive`] needs (the largest, `condition`
+/// under adversarial timing explored in full, takes 117,347), so a proof
+/// that hits it says `complete: false` instead of running for ever.
+pub const EXHAUSTIVE_BUDGET: u64 = 1_000_000;
+
 impl Scenario {
+    /// The strategy that proves its verdict under `timing`.
+    ///
+    /// ```
+    /// use sim::{Strategy, Timing};
+    /// let s = scenarios::find("event").unwrap();
+    /// assert_eq!(s.strategy(Timing::Exact), Strategy::Exhaustive);
+    /// assert_eq!(s.strategy(Timing::Adversarial), Strategy::Random);
+    /// ```
+    pub fn strategy(&self, timing: sim::Timing) -> sim::Strategy {
+        match (self.proof, timing) {
+            (Proof::Exhaustive, _) | (Proof::ExhaustiveWhenExact, sim::Timing::Exact) => {
+                sim::Strategy::Exhaustive
+            }
+            _ => sim::Strategy::Random,
+        }
+    }
+
+    /// The expected verdict under `timing` (unstated adversarial verdicts
+    /// are the exact one: a program without sleeps does not depend on time).
+    ///
+    /// ```
+    /// use sim::{FailureKind, Timing};
+    /// use scenarios::Expected;
+    /// let s = scenarios::find("condition").unwrap();
+    /// assert_eq!(s.expected(Timing::Exact), Expected::NoFailure);
+    /// assert_eq!(s.expected(Timing::Adversarial), Expected::Failure(FailureKind::Deadlock));
+    /// ```
+    pub fn expected(&self, timing: sim::Timing) -> Expected {
+        match timing {
+            sim::Timing::Adversarial => self.adversarial.unwrap_or(self.exact),
+            _ => self.exact,
+        }
+    }
+
+    /// A builder that explores it as its verdict is proved under `timing`:
+    /// its name, faults, the proving strategy and its executions (the
+    /// scenario's random count, or [`EXHAUSTIVE_BUDGET`]).
+    ///
+    /// ```
+    /// let s = scenarios::find("lock_order").unwrap();
+    /// let report = s.builder(sim::Timing::Exact).explore(s.body);
+    /// assert!(s.exact.matches(&report));
+    /// let s = scenarios::find("lock").unwrap();
+    /// assert!(s.builder(sim::Timing::Exact).explore(s.body).complete);
+    /// ```
+    pub fn builder(&self, timing: sim::Timing) -> sim::Builder {
+        let strategy = self.strategy(timing);
+        sim::Builder::new()
+            .name(self.name)
+            .timing(timing)
+            .faults(self.faults())
+            .strategy(strategy)
+            .executions(match strategy {
+                sim::Strategy::Exhaustive => EXHAUSTIVE_BUDGET,
+                _ => self.executions,
+            })
+    }
+
     /// The faults its exploration injects (from [`Scenario::kills`]).
     ///
     /// ```
@@ -165,6 +251,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_24),
         kills: 0,
+        proof: Proof::ExhaustiveWhenExact,
     },
     Scenario {
         name: "my_thread",
@@ -177,6 +264,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_16),
         kills: 0,
+        proof: Proof::ExhaustiveWhenExact,
     },
     Scenario {
         name: "lock",
@@ -188,6 +276,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_17),
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "lock_with",
@@ -199,6 +288,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_25),
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "rlock",
@@ -210,6 +300,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "lock_reentry",
@@ -221,6 +312,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 100,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "condition",
@@ -233,6 +325,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(condition::NOTEBOOK_5),
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "semaphore",
@@ -244,6 +337,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(semaphore::NOTEBOOK_6),
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "event",
@@ -255,6 +349,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 2000,
         notebook_output: Some(event::NOTEBOOK_7),
         kills: 0,
+        proof: Proof::ExhaustiveWhenExact,
     },
     Scenario {
         name: "timer",
@@ -266,6 +361,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 200,
         notebook_output: Some(timer::NOTEBOOK_23),
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "timer_cancel",
@@ -277,6 +373,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 500,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "barrier",
@@ -288,6 +385,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 1000,
         notebook_output: Some(barrier::NOTEBOOK_22),
         kills: 0,
+        proof: Proof::Random,
     },
     Scenario {
         name: "barrier_short",
@@ -299,6 +397,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 100,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "gil_counter",
@@ -310,6 +409,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 100,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "gil_counter_locked",
@@ -321,6 +421,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 5000,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "lock_order",
@@ -332,6 +433,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 5000,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "process_pool_sum",
@@ -343,6 +445,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 1000,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Random,
     },
     Scenario {
         name: "process_global_counter",
@@ -354,6 +457,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 1000,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Random,
     },
     Scenario {
         name: "process_kill_lock",
@@ -365,6 +469,7 @@ const SCENARIOS: &[Scenario] = &[
         executions: 1000,
         notebook_output: None,
         kills: 1,
+        proof: Proof::Exhaustive,
     },
     Scenario {
         name: "pipe_ping_pong",
@@ -376,5 +481,6 @@ const SCENARIOS: &[Scenario] = &[
         executions: 500,
         notebook_output: None,
         kills: 0,
+        proof: Proof::Exhaustive,
     },
 ];

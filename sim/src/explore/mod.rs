@@ -547,7 +547,7 @@ impl Builder {
         };
         if let Some(k) = self.preemption_bound {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
-            let mut run = Run::new(self);
+            let mut run = Run::new(self).counting();
             let first = if self.deepening { 0 } else { k };
             let mut ended = dpor::Ended {
                 complete: true,
@@ -564,12 +564,12 @@ impl Builder {
             }
             return finish(run, ended);
         }
-        let mut run = Run::new(self);
+        let mut run = Run::new(self).counting();
         if let Some(ended) = dpor::Odpor::explore(self, main, cfg, &mut run) {
             return finish(run, ended);
         }
         // Outside the reduced fragment: start again without reduction.
-        let mut run = Run::new(self);
+        let mut run = Run::new(self).counting();
         let ended = dpor::Dfs::explore(self, main, cfg, &mut run, None);
         finish(run, ended)
     }
@@ -822,9 +822,22 @@ struct Run<'a> {
     failure_keys: BTreeSet<(FailureKind, String)>,
     outputs: BTreeMap<String, u64>,
     output_buf: String,
+    /// Progress of a run that is the whole exploration (exhaustive); the
+    /// chunks of index-seeded runs are counted by `parallel`.
+    progress: Option<progress::ProgressCounter<'a>>,
 }
 
 impl<'a> Run<'a> {
+    /// A run that reports its progress to the builder's hook (total
+    /// unknown).
+    fn counting(mut self) -> Self {
+        self.progress = Some(progress::ProgressCounter::new(
+            self.builder.progress.as_ref(),
+            None,
+        ));
+        self
+    }
+
     fn new(builder: &'a Builder) -> Self {
         Run::starting_at(builder, 0)
     }
@@ -838,6 +851,7 @@ impl<'a> Run<'a> {
             failure_keys: BTreeSet::new(),
             outputs: BTreeMap::new(),
             output_buf: String::new(),
+            progress: None,
         }
     }
 
@@ -857,6 +871,19 @@ impl<'a> Run<'a> {
 
     /// Records the execution just run (by the scheduler `token` names).
     fn record(
+        &mut self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        token: Token,
+    ) -> bool {
+        let failed = self.record_untallied(main, cfg, token);
+        if let Some(progress) = &self.progress {
+            progress.tick(failed);
+        }
+        failed
+    }
+
+    fn record_untallied(
         &mut self,
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
@@ -935,6 +962,9 @@ impl<'a> Run<'a> {
     }
 
     fn finish(self, complete: bool) -> Report {
+        if let Some(progress) = &self.progress {
+            progress.finish(self.executions);
+        }
         Report {
             executions: self.executions,
             complete,
