@@ -23,6 +23,7 @@
 //! an execution is their `i`-th call, and read the event log of the
 //! finished execution (`Exec::events`) to learn what each step did.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::token::Token;
@@ -347,6 +348,15 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
     })
 }
 
+/// Per object, while the log is read: its events, its last write and the
+/// reads since.
+#[derive(Default)]
+struct KeyState {
+    events: Vec<usize>,
+    last_write: Option<usize>,
+    reads_since: Vec<usize>,
+}
+
 /// Optimal DPOR over the reduced fragment.
 pub(super) struct Odpor {
     nodes: Vec<Node>,
@@ -470,6 +480,7 @@ impl Odpor {
         // vc[i][t]: how many events of thread t happen before or are i.
         let mut vc: Vec<Vec<u32>> = Vec::with_capacity(n);
         let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
+        let mut per_key: BTreeMap<u32, KeyState> = BTreeMap::new();
         for i in 0..n {
             let ev = log[i].ev;
             let t = ev.tid;
@@ -482,11 +493,30 @@ impl Odpor {
             } else if let Some(s) = spawn_of[t] {
                 p.push(s);
             }
-            for (j, lj) in log.iter().enumerate().take(i) {
-                if lj.ev.tid != t && conflict(&lj.ev, &ev) && !p.contains(&j) {
-                    p.push(j);
+            // The direct predecessors through dependence: on its object,
+            // the last write and (for a write) the reads since; for a
+            // join, the target's last event (earlier conflicting events
+            // are ordered before these).
+            match ev.access {
+                Access::Obj { key, write } => {
+                    let st = per_key.entry(key).or_default();
+                    if let Some(w) = st.last_write {
+                        p.push(w);
+                    }
+                    if write {
+                        p.extend(st.reads_since.iter().copied());
+                        st.last_write = Some(i);
+                        st.reads_since.clear();
+                    } else {
+                        st.reads_since.push(i);
+                    }
+                    st.events.push(i);
                 }
+                Access::Join { target } => p.extend(last_of.get(target).copied().flatten()),
+                Access::Nothing => {}
             }
+            p.sort_unstable();
+            p.dedup();
             let mut clock = vec![0u32; threads];
             for &j in &p {
                 for (c, &x) in clock.iter_mut().zip(&vc[j]) {
@@ -507,7 +537,11 @@ impl Odpor {
         for i in 0..n + pending.len() {
             let ev = if i < n { log[i].ev } else { pending[i - n] };
             let po_before = if i < n { po_prev[i] } else { last_of[ev.tid] };
-            for j in 0..i.min(n) {
+            let Access::Obj { key, .. } = ev.access else {
+                continue;
+            };
+            let on_key = per_key.get(&key).map_or(&[][..], |st| &st.events[..]);
+            for &j in on_key.iter().take_while(|&&j| j < i.min(n)) {
                 let e = log[j].ev;
                 if e.tid == ev.tid || !obj_conflict(&e, &ev) {
                     continue;
