@@ -80,6 +80,32 @@ mod ours {
         assert_eq!(x.get(), 2, "lost update");
     }
 
+    /// A producer sets a flag under a Condition's lock and notifies all; two
+    /// consumers wait for it (correct: the wait re-checks the flag).
+    pub fn condvar_producer() {
+        let cv = sim::sync::Condition::new();
+        let ready = Shared::new(false);
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let ready = ready.clone();
+                sim::thread::spawn(move || {
+                    let _g = cv.lock();
+                    while !ready.get() {
+                        cv.wait();
+                    }
+                })
+            })
+            .collect();
+        {
+            let _g = cv.lock();
+            ready.set(true);
+            cv.notify_all();
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+
     /// Three philosophers, each takes the left fork then the right one.
     pub fn philosophers() {
         let forks: Vec<Lock> = (0..3).map(|_| Lock::new()).collect();
@@ -100,7 +126,7 @@ mod ours {
 
 mod loom_side {
     use loom::sync::atomic::{AtomicUsize, Ordering};
-    use loom::sync::{Arc, Mutex};
+    use loom::sync::{Arc, Condvar, Mutex};
 
     pub fn lock_incr(threads: usize, times: usize) {
         super::count();
@@ -137,6 +163,31 @@ mod loom_side {
             h.join().unwrap();
         }
         assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
+    }
+
+    pub fn condvar_producer() {
+        super::count();
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let pair = pair.clone();
+                loom::thread::spawn(move || {
+                    let (m, cv) = &*pair;
+                    let mut ready = m.lock().unwrap();
+                    while !*ready {
+                        ready = cv.wait(ready).unwrap();
+                    }
+                })
+            })
+            .collect();
+        {
+            let (m, cv) = &*pair;
+            *m.lock().unwrap() = true;
+            cv.notify_all();
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
     }
 
     pub fn philosophers() {
@@ -159,7 +210,7 @@ mod loom_side {
 
 mod shuttle_side {
     use shuttle::sync::atomic::{AtomicUsize, Ordering};
-    use shuttle::sync::{Arc, Mutex};
+    use shuttle::sync::{Arc, Condvar, Mutex};
 
     pub fn lock_incr(threads: usize, times: usize) {
         super::count();
@@ -196,6 +247,31 @@ mod shuttle_side {
             h.join().unwrap();
         }
         assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
+    }
+
+    pub fn condvar_producer() {
+        super::count();
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let pair = pair.clone();
+                shuttle::thread::spawn(move || {
+                    let (m, cv) = &*pair;
+                    let mut ready = m.lock().unwrap();
+                    while !*ready {
+                        ready = cv.wait(ready).unwrap();
+                    }
+                })
+            })
+            .collect();
+        {
+            let (m, cv) = &*pair;
+            *m.lock().unwrap() = true;
+            cv.notify_all();
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
     }
 
     pub fn philosophers() {
@@ -246,55 +322,93 @@ fn random_speed(name: &str, n: usize, ours: impl Fn() + Send + Sync + 'static, t
     );
 }
 
-/// Mean executions until the first failure, over 20 seeds.
-fn first_bug(name: &str, ours: fn(), theirs: fn()) {
-    const SEEDS: u64 = 20;
-    let mut ours_total = 0;
-    let t = Instant::now();
-    for seed in 0..SEEDS {
-        let r = sim::Builder::new()
-            .executions(100_000)
-            .seed(seed)
-            .race_detection(false)
-            .explore(ours);
-        assert!(
-            !r.failures.is_empty(),
-            "{name}: ours found no bug with seed {seed}"
-        );
-        ours_total += r.executions;
-    }
-    let ours_t = t.elapsed();
-    let mut theirs_total = 0;
-    let t = Instant::now();
-    for seed in 0..SEEDS {
-        reset();
-        let r = quietly(|| {
-            shuttle::Runner::new(
-                shuttle::scheduler::RandomScheduler::new_from_seed(seed, 100_000),
-                shuttle_config(),
-            )
-            .run(theirs)
-        });
-        assert!(r.is_err(), "{name}: shuttle found no bug with seed {seed}");
-        theirs_total += executions() as u64;
-    }
-    let theirs_t = t.elapsed();
-    println!(
-        "| {name} | {:.1} execs, {:?} | {:.1} execs, {:?} | {:.2}x fewer executions, {:.2}x less time |",
-        ours_total as f64 / SEEDS as f64,
-        ours_t / SEEDS as u32,
-        theirs_total as f64 / SEEDS as f64,
-        theirs_t / SEEDS as u32,
-        theirs_total as f64 / ours_total as f64,
-        theirs_t.as_secs_f64() / ours_t.as_secs_f64()
+/// Executions until `ours` fails under `builder` with `seed` (race
+/// detection off: the bug must show as the peers see it).
+fn ours_until_bug(name: &str, builder: sim::Builder, seed: u64, ours: fn()) -> u64 {
+    let r = builder
+        .executions(100_000)
+        .seed(seed)
+        .race_detection(false)
+        .explore(ours);
+    assert!(
+        !r.failures.is_empty(),
+        "{name}: ours found no bug with seed {seed}"
     );
+    r.executions
 }
 
-/// Executions loom's DPOR and shuttle's DFS need to cover `threads` x `times`.
-fn exhaustive_counts(threads: usize, times: usize, shuttle_cap: Option<usize>) {
+/// Executions until shuttle's `theirs` fails under `scheduler`.
+fn shuttle_until_bug<S: shuttle::scheduler::Scheduler + 'static>(
+    name: &str,
+    scheduler: S,
+    seed: u64,
+    theirs: fn(),
+) -> u64 {
+    reset();
+    let r = quietly(panic::AssertUnwindSafe(|| {
+        shuttle::Runner::new(scheduler, shuttle_config()).run(theirs)
+    }));
+    assert!(r.is_err(), "{name}: shuttle found no bug with seed {seed}");
+    executions() as u64
+}
+
+/// Mean executions and time until the first failure, over 20 seeds, for
+/// each tool and strategy; ratios against shuttle's random scheduler.
+fn first_bug(name: &str, ours: fn(), theirs: fn()) {
+    const SEEDS: u64 = 20;
+    let mean = |run: &dyn Fn(u64) -> u64| {
+        let t = Instant::now();
+        let total: u64 = (0..SEEDS).map(run).sum();
+        (total as f64 / SEEDS as f64, t.elapsed() / SEEDS as u32)
+    };
+    let rows: Vec<(&str, (f64, std::time::Duration))> = vec![
+        (
+            "shuttle random",
+            mean(&|seed| {
+                shuttle_until_bug(
+                    name,
+                    shuttle::scheduler::RandomScheduler::new_from_seed(seed, 100_000),
+                    seed,
+                    theirs,
+                )
+            }),
+        ),
+        (
+            "shuttle PCT (depth 3)",
+            mean(&|seed| {
+                shuttle_until_bug(
+                    name,
+                    shuttle::scheduler::PctScheduler::new_from_seed(seed, 3, 100_000),
+                    seed,
+                    theirs,
+                )
+            }),
+        ),
+        (
+            "sim random",
+            mean(&|seed| ours_until_bug(name, sim::Builder::new(), seed, ours)),
+        ),
+    ];
+    let (base_n, base_t) = rows[0].1;
+    for (tool, (n, t)) in rows {
+        println!(
+            "| {name} | {tool} | {n:.1} | {t:.2?} | {:.2}x | {:.2}x |",
+            base_n / n,
+            base_t.as_secs_f64() / t.as_secs_f64()
+        );
+    }
+}
+
+/// Executions loom's DPOR and shuttle's DFS need to cover a program.
+fn exhaustive_counts(
+    name: &str,
+    loom_f: impl Fn() + Sync + Send + 'static,
+    shuttle_f: impl Fn() + Sync + Send + 'static,
+    shuttle_cap: Option<usize>,
+) {
     reset();
     let t = Instant::now();
-    loom::model(move || loom_side::lock_incr(threads, times));
+    loom::model(loom_f);
     let loom_n = executions();
     let loom_t = t.elapsed();
     reset();
@@ -303,10 +417,10 @@ fn exhaustive_counts(threads: usize, times: usize, shuttle_cap: Option<usize>) {
         shuttle::scheduler::DfsScheduler::new(shuttle_cap, false),
         shuttle_config(),
     )
-    .run(move || shuttle_side::lock_incr(threads, times));
+    .run(shuttle_f);
     let shuttle_t = t.elapsed();
     println!(
-        "| {threads} threads x {times} lock increments | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) |",
+        "| {name} | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) |",
         loom_n as f64 / loom_t.as_secs_f64(),
         if shuttle_cap == Some(shuttle_n) { " (capped)" } else { "" },
         shuttle_n as f64 / shuttle_t.as_secs_f64(),
@@ -342,9 +456,16 @@ fn main() {
         || shuttle_side::lock_incr(8, 1),
     );
 
-    println!("\n## Executions until the first bug, Random, mean over 20 seeds\n");
-    println!("| scenario | sim | shuttle | ratio |");
-    println!("|---|---|---|---|");
+    random_speed(
+        "Condition producer, 2 consumers",
+        n,
+        ours::condvar_producer,
+        shuttle_side::condvar_producer,
+    );
+
+    println!("\n## Executions until the first bug, mean over 20 seeds\n");
+    println!("| scenario | tool and strategy | executions | time | fewer executions than shuttle random | less time |");
+    println!("|---|---|---|---|---|---|");
     first_bug(
         "racy read-then-write counter (lost update)",
         ours::racy_counter,
@@ -359,8 +480,24 @@ fn main() {
     println!("\n## Executions to cover the space exhaustively\n");
     println!("| scenario | loom (DPOR) | shuttle (DFS, no reduction) |");
     println!("|---|---|---|");
-    exhaustive_counts(2, 3, None);
-    exhaustive_counts(3, 2, if quick { Some(200_000) } else { None });
+    exhaustive_counts(
+        "2 threads x 3 lock increments",
+        || loom_side::lock_incr(2, 3),
+        || shuttle_side::lock_incr(2, 3),
+        None,
+    );
+    exhaustive_counts(
+        "3 threads x 2 lock increments",
+        || loom_side::lock_incr(3, 2),
+        || shuttle_side::lock_incr(3, 2),
+        if quick { Some(200_000) } else { None },
+    );
+    exhaustive_counts(
+        "Condition producer, 2 consumers",
+        loom_side::condvar_producer,
+        shuttle_side::condvar_producer,
+        None,
+    );
     black_box(loom_side::racy_counter as fn());
     black_box(loom_side::philosophers as fn());
 }

@@ -89,6 +89,19 @@ fn random_2x3_execs_per_sec() -> (f64, f64) {
     (n as f64 / t.as_secs_f64(), t.as_nanos() as f64 / n as f64)
 }
 
+/// Random executions per second of 2x3 with `jobs` worker threads, over
+/// 200,000 executions per measurement.
+fn parallel_2x3_execs_per_sec(jobs: usize) -> f64 {
+    const BATCH: u64 = 200_000;
+    let builder = Builder::new().executions(BATCH).jobs(jobs);
+    let (n, t) = measure(Duration::from_secs(4), || {
+        let r = builder.explore(two_by_three);
+        assert!(r.failures.is_empty());
+        BATCH
+    });
+    n as f64 / t.as_secs_f64()
+}
+
 fn main() {
     // `cargo test --benches` runs bench binaries with no arguments in test
     // mode too; only measure under `cargo bench` (which passes --bench).
@@ -109,5 +122,13 @@ fn main() {
     println!(
         "| random executions/s, 2 threads x 3 lock increments | {eps:.0}/s ({ns_per_exec:.0} ns each) | {:.2}x shuttle's reference 189k/s (not measured in this run) |",
         eps / 189_000.0
+    );
+    let one = parallel_2x3_execs_per_sec(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let many = parallel_2x3_execs_per_sec(cores);
+    println!("| random 2x3, jobs(1) | {one:.0}/s | 1.00x (baseline) |");
+    println!(
+        "| random 2x3, jobs({cores}) ({cores} cores) | {many:.0}/s | {:.2}x jobs(1) |",
+        many / one
     );
 }

@@ -1,13 +1,14 @@
 //! The subcommands of the `sim` tool.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use scenarios::{Expected, Scenario};
-use sim::{Builder, Report, Timing, Trace};
+use serde::{Deserialize, Serialize};
+use sim::{Builder, Report, Shard, Timing, Trace};
 
-use crate::{RunOpts, TimingArg};
+use crate::{progress, ExploreOpts, RunOpts, TimingArg};
 
 type CmdResult = Result<ExitCode, String>;
 
@@ -32,10 +33,25 @@ fn timing(arg: TimingArg) -> Timing {
     }
 }
 
+/// The `--kill K` in effect for `s`: the flag, else the scenario's own.
+fn kills(s: &Scenario, flag: Option<u32>) -> u32 {
+    flag.unwrap_or(s.kills)
+}
+
+/// The `--kill` flag to repeat in a printed command (none when it is the
+/// scenario's own number).
+fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
+    match flag {
+        Some(k) if k != s.kills => format!(" --kill {k}"),
+        _ => String::new(),
+    }
+}
+
 fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
     let b = Builder::new()
         .name(s.name)
-        .timing(timing(opts.timing))
+        .timing(timing(opts.timing()))
+        .faults(scenarios::faults(kills(s, opts.kill)))
         .executions(s.executions);
     match opts.seed {
         Some(seed) => b.seed(seed),
@@ -59,8 +75,13 @@ pub fn list() -> CmdResult {
     );
     for s in scenarios::all() {
         let adv = s.adversarial.map_or("-".to_string(), |e| e.to_string());
+        let kills = if s.kills > 0 {
+            format!(" (explored with --kill {})", s.kills)
+        } else {
+            String::new()
+        };
         println!(
-            "{:<20} {:<16} {:<16} {} [{}]",
+            "{:<20} {:<16} {:<16} {} [{}]{kills}",
             s.name,
             s.exact.to_string(),
             adv,
@@ -122,29 +143,84 @@ fn verdict(report: &Report) -> String {
     }
 }
 
-/// `sim explore`.
+/// A scenario's builder for an exploration with `explore`'s options.
+fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {
+    let mut b = builder(s, opts).jobs(explore.jobs);
+    if let Some(n) = explore.executions {
+        b = b.executions(n);
+    }
+    b
+}
+
+/// What `sim explore --report` writes and `sim merge` reads.
+#[derive(Serialize, Deserialize)]
+struct ReportFile {
+    scenario: String,
+    timing: String,
+    /// The `--kill K` flag of the exploration, if given.
+    #[serde(default)]
+    kill: Option<u32>,
+    report: Report,
+}
+
+/// Explores `s` with a progress display.
+fn explore_with_progress(s: &Scenario, b: Builder, planned: u64) -> Report {
+    let (b, display) = progress::attach(b, s.name, Some(planned));
+    let report = b.explore(s.body);
+    display.finish();
+    report
+}
+
+/// `sim explore <scenario>`.
 pub fn explore(
-    name: Option<&str>,
-    all: bool,
-    executions: Option<u64>,
+    name: &str,
+    explore: &ExploreOpts,
+    shard: Option<Shard>,
+    report_file: Option<&Path>,
     save: Option<&Path>,
     opts: &RunOpts,
 ) -> CmdResult {
-    if all {
-        return explore_all(executions, opts);
+    let s = scenario(name)?;
+    let mut b = explorer(s, explore, opts);
+    let mut planned = explore.executions.unwrap_or(s.executions);
+    if let Some(shard) = shard {
+        b = b.shard(shard);
+        planned = shard.range(planned).count() as u64;
     }
-    let s = scenario(name.expect("clap requires a scenario without --all"))?;
-    let mut b = builder(s, opts);
-    if let Some(n) = executions {
-        b = b.executions(n);
+    let report = explore_with_progress(s, b, planned);
+    if let Some(path) = report_file {
+        let file = ReportFile {
+            scenario: s.name.to_string(),
+            timing: timing(opts.timing()).to_string(),
+            kill: opts.kill,
+            report: report.clone(),
+        };
+        let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
+        std::fs::write(path, json)
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+        println!("wrote the report to {}", path.display());
     }
-    let report = b.explore(s.body);
-    let want = expected(s, opts.timing);
+    summarize(s, &report, (opts.timing(), opts.kill), save)
+}
+
+/// Prints an exploration's summary, its failures with their replay
+/// commands, and its verdict against the expected one.
+fn summarize(
+    s: &Scenario,
+    report: &Report,
+    (t, kill): (TimingArg, Option<u32>),
+    save: Option<&Path>,
+) -> CmdResult {
+    let want = expected(s, t);
     println!(
-        "{}: {} executions ({}), {}, {} distinct output(s)",
+        "{}: {} executions ({}{}), {}, {} distinct output(s)",
         s.name,
         report.executions,
         report.strategy,
+        report
+            .shard
+            .map(|sh| format!(", shard {sh}"))
+            .unwrap_or_default(),
         if report.complete {
             "complete"
         } else {
@@ -155,10 +231,11 @@ pub fn explore(
     for f in &report.failures {
         println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
         println!(
-            "replay: sim replay {} {}{}",
+            "replay: sim replay {} {}{}{}",
             s.name,
             f.token,
-            timing_flag(opts.timing)
+            timing_flag(t),
+            kill_flag(s, kill)
         );
         if let Some(dir) = save {
             let base = dir.join(s.name).join(&f.token);
@@ -174,10 +251,20 @@ pub fn explore(
             }
         }
     }
-    let ok = want.matches(&report);
+    let ok = want.matches(report);
+    let part = if report.shard.is_some() {
+        " (of this shard only)"
+    } else {
+        ""
+    };
+    let note = if kills(s, kill) != s.kills {
+        format!(", which is stated for --kill {}", s.kills)
+    } else {
+        String::new()
+    };
     println!(
-        "\nverdict: {} (expected {}): {}",
-        verdict(&report),
+        "\nverdict{part}: {} (expected {}{note}): {}",
+        verdict(report),
         want,
         if ok { "as expected" } else { "UNEXPECTED" }
     );
@@ -188,43 +275,95 @@ pub fn explore(
     })
 }
 
-fn explore_all(executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+/// `sim merge`.
+pub fn merge(paths: &[PathBuf]) -> CmdResult {
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file: ReportFile = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a report written by `sim explore --report`: {e}",
+                path.display()
+            )
+        })?;
+        files.push(file);
+    }
+    let (name, timing_name) = (files[0].scenario.clone(), files[0].timing.clone());
+    let kill = files[0].kill;
+    if let Some(other) = files
+        .iter()
+        .find(|f| f.scenario != name || f.timing != timing_name || f.kill != kill)
+    {
+        return Err(format!(
+            "the reports are of different explorations: {name} ({timing_name} timing) and {} ({} timing)",
+            other.scenario, other.timing
+        ));
+    }
+    let s = scenario(&name)?;
+    let t = match timing_name.as_str() {
+        "adversarial" => TimingArg::Adversarial,
+        _ => TimingArg::Exact,
+    };
+    let report = Report::merge(files.into_iter().map(|f| f.report)).map_err(|e| e.to_string())?;
+    println!("merged {} report(s)", paths.len());
+    summarize(s, &report, (t, kill), None)
+}
+
+/// `sim explore --all`: every scenario under the timing model asked for,
+/// or under both when none is.
+pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) -> CmdResult {
+    let timings = match opts.timing {
+        Some(t) => vec![t],
+        None => vec![TimingArg::Exact, TimingArg::Adversarial],
+    };
     println!(
-        "{:<20} {:>10} {:<16} {:<16} result",
-        "scenario", "executions", "expected", "found"
+        "{:<20} {:<12} {:>10} {:<16} {:<16} result",
+        "scenario", "timing", "executions", "expected", "found"
     );
     let mut mismatches = 0;
+    let mut rows = 0;
     for s in scenarios::all() {
-        let mut b = builder(s, opts);
-        if let Some(n) = executions {
-            b = b.executions(n);
+        for &t in &timings {
+            let opts = RunOpts {
+                timing: Some(t),
+                ..opts.clone()
+            };
+            let mut b = explorer(s, explore, &opts);
+            let mut planned = explore.executions.unwrap_or(s.executions);
+            if let Some(shard) = shard {
+                b = b.shard(shard);
+                planned = shard.range(planned).count() as u64;
+            }
+            let report = explore_with_progress(s, b, planned);
+            let want = expected(s, t);
+            let ok = want.matches(&report);
+            mismatches += usize::from(!ok);
+            rows += 1;
+            println!(
+                "{:<20} {:<12} {:>10} {:<16} {:<16} {}",
+                s.name,
+                timing(t).to_string(),
+                report.executions,
+                want.to_string(),
+                verdict(&report),
+                if ok { "ok" } else { "MISMATCH" }
+            );
         }
-        let report = b.explore(s.body);
-        let want = expected(s, opts.timing);
-        let ok = want.matches(&report);
-        mismatches += usize::from(!ok);
-        println!(
-            "{:<20} {:>10} {:<16} {:<16} {}",
-            s.name,
-            report.executions,
-            want.to_string(),
-            verdict(&report),
-            if ok { "ok" } else { "MISMATCH" }
-        );
     }
     if mismatches > 0 {
-        println!("\n{mismatches} scenario(s) did not match their expected verdict");
+        println!("\n{mismatches} of {rows} explorations did not match their expected verdict");
         return Ok(ExitCode::FAILURE);
     }
     println!(
-        "\nall {} scenarios match their expected verdicts",
+        "\nall {} scenarios match their expected verdicts ({rows} explorations)",
         scenarios::all().len()
     );
     Ok(ExitCode::SUCCESS)
 }
 
 /// `sim replay`.
-pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn replay(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let s = scenario(name)?;
     let trace = traced(name, token, timing_arg)?;
     println!("{}: replay of token {token}", s.name);
@@ -256,12 +395,18 @@ pub fn replay(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
     })
 }
 
-/// The trace of the execution `token` names, under `timing_arg`.
-fn traced(name: &str, token: &str, timing_arg: TimingArg) -> Result<Trace, String> {
+/// The trace of the execution `token` names, under `timing_arg` (the
+/// timing model and the `--kill` flag).
+fn traced(
+    name: &str,
+    token: &str,
+    (timing_arg, kill): (TimingArg, Option<u32>),
+) -> Result<Trace, String> {
     let s = scenario(name)?;
     Builder::new()
         .name(s.name)
         .timing(timing(timing_arg))
+        .faults(scenarios::faults(kills(s, kill)))
         .trace(s.body, token)
         .map_err(|e| e.to_string())
 }
@@ -275,7 +420,7 @@ fn timing_flag(t: TimingArg) -> &'static str {
 }
 
 /// `sim dot`.
-pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdResult {
+pub fn dot(name: &str, token: &str, full: bool, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     let trace = traced(name, token, timing_arg)?;
     print!(
         "{}",
@@ -289,19 +434,16 @@ pub fn dot(name: &str, token: &str, full: bool, timing_arg: TimingArg) -> CmdRes
 }
 
 /// `sim timeline`.
-pub fn timeline(name: &str, token: &str, timing_arg: TimingArg) -> CmdResult {
+pub fn timeline(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
     println!("{}", traced(name, token, timing_arg)?.to_chrome_trace());
     Ok(ExitCode::SUCCESS)
 }
 
 /// `sim outputs`.
-pub fn outputs(name: &str, executions: Option<u64>, opts: &RunOpts) -> CmdResult {
+pub fn outputs(name: &str, explore: &ExploreOpts, opts: &RunOpts) -> CmdResult {
     let s = scenario(name)?;
-    let mut b = builder(s, opts).stop_on_first_failure(false);
-    if let Some(n) = executions {
-        b = b.executions(n);
-    }
-    let report = b.explore(s.body);
+    let b = explorer(s, explore, opts).stop_on_first_failure(false);
+    let report = explore_with_progress(s, b, explore.executions.unwrap_or(s.executions));
     println!(
         "{}: {} distinct output(s) over {} executions ({})",
         s.name,

@@ -5,13 +5,16 @@
 //! sim list
 //! sim run <scenario> [--seed S] [--timing exact|adversarial]
 //! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial]
-//! sim replay <scenario> <token>
-//! sim outputs <scenario> [--executions N]
+//!             [--jobs N] [--shard I/N] [--report FILE] [--save DIR] [--kill K]
+//! sim merge <report.json>...
+//! sim replay <scenario> <token> [--kill K]
+//! sim outputs <scenario> [--executions N] [--jobs N]
 //! sim dot <scenario> <token> [--full]
 //! sim timeline <scenario> <token>
 //! ```
 
 mod commands;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -32,9 +35,33 @@ struct RunOpts {
     /// The run's seed (decimal u64); each execution derives its own.
     #[arg(long)]
     seed: Option<u64>,
-    /// The timing model.
-    #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
-    timing: TimingArg,
+    /// The timing model (default exact; `explore --all` without it checks
+    /// both).
+    #[arg(long, value_enum)]
+    timing: Option<TimingArg>,
+    /// Let the explorer kill up to K processes per execution, at any
+    /// scheduling point (default: the scenario's own number, see `sim list`).
+    #[arg(long, value_name = "K")]
+    kill: Option<u32>,
+}
+
+impl RunOpts {
+    /// The timing model asked for, exact by default.
+    fn timing(&self) -> TimingArg {
+        self.timing.unwrap_or(TimingArg::Exact)
+    }
+}
+
+/// Options of the commands that explore many executions.
+#[derive(Debug, Clone, clap::Args)]
+struct ExploreOpts {
+    /// Executions per scenario (default: the scenario's own number).
+    #[arg(long)]
+    executions: Option<u64>,
+    /// Worker threads; 0 (the default) is one per core. The results are
+    /// the same for any number.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,15 +93,29 @@ enum Command {
         /// Explore every scenario and print one row each.
         #[arg(long)]
         all: bool,
-        /// Executions per scenario (default: the scenario's own number).
-        #[arg(long)]
-        executions: Option<u64>,
+        #[command(flatten)]
+        explore: ExploreOpts,
+        /// Run only shard I of N of the executions (0-based, e.g. 0/4), to
+        /// spread one exploration over machines; `sim merge` combines the
+        /// shards' `--report` files.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<sim::Shard>,
+        /// Write the report as JSON to FILE, for `sim merge`.
+        #[arg(long, value_name = "FILE", conflicts_with = "all")]
+        report: Option<std::path::PathBuf>,
         /// Save each failing trace as DIR/<scenario>/<token>.json with its
         /// .dot beside it (an existing file is kept), e.g. `--save traces`.
         #[arg(long, value_name = "DIR")]
         save: Option<std::path::PathBuf>,
         #[command(flatten)]
         opts: RunOpts,
+    },
+    /// Combine the `--report` files of the shards of one exploration and
+    /// compare with the expected verdict.
+    Merge {
+        /// The shards' report files (JSON written by `sim explore --report`).
+        #[arg(required = true)]
+        reports: Vec<std::path::PathBuf>,
     },
     /// Re-run one execution from a token and print its events and failure.
     Replay {
@@ -85,6 +126,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print the happens-before graph of one execution in Graphviz DOT
     /// (render with `dot -Tsvg`).
@@ -99,6 +143,9 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Print one execution as a Chrome trace-event timeline (open it in
     /// Perfetto or chrome://tracing).
@@ -110,14 +157,16 @@ enum Command {
         /// The timing model the token was found under.
         #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
         timing: TimingArg,
+        /// The `--kill K` the token was found with.
+        #[arg(long, value_name = "K")]
+        kill: Option<u32>,
     },
     /// Every distinct output a scenario printed, with how many executions printed it.
     Outputs {
         /// Scenario name.
         scenario: String,
-        /// Executions to run (default: the scenario's own number).
-        #[arg(long)]
-        executions: Option<u64>,
+        #[command(flatten)]
+        explore: ExploreOpts,
         #[command(flatten)]
         opts: RunOpts,
     },
@@ -131,31 +180,48 @@ fn main() -> ExitCode {
         Command::Explore {
             scenario,
             all,
-            executions,
+            explore,
+            shard,
+            report,
             save,
             opts,
-        } => commands::explore(scenario.as_deref(), all, executions, save.as_deref(), &opts),
+        } => match scenario {
+            _ if all => commands::explore_all(&explore, shard, &opts),
+            Some(name) => commands::explore(
+                &name,
+                &explore,
+                shard,
+                report.as_deref(),
+                save.as_deref(),
+                &opts,
+            ),
+            None => Err("give a scenario name or --all".to_string()),
+        },
+        Command::Merge { reports } => commands::merge(&reports),
         Command::Dot {
             scenario,
             token,
             full,
             timing,
-        } => commands::dot(&scenario, &token, full, timing),
+            kill,
+        } => commands::dot(&scenario, &token, full, (timing, kill)),
         Command::Timeline {
             scenario,
             token,
             timing,
-        } => commands::timeline(&scenario, &token, timing),
+            kill,
+        } => commands::timeline(&scenario, &token, (timing, kill)),
         Command::Replay {
             scenario,
             token,
             timing,
-        } => commands::replay(&scenario, &token, timing),
+            kill,
+        } => commands::replay(&scenario, &token, (timing, kill)),
         Command::Outputs {
             scenario,
-            executions,
+            explore,
             opts,
-        } => commands::outputs(&scenario, executions, &opts),
+        } => commands::outputs(&scenario, &explore, &opts),
     };
     match result {
         Ok(code) => code,

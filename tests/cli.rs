@@ -37,12 +37,38 @@ fn explore_all_matches_every_verdict_and_exits_zero() {
     let o = sim(&["explore", "--all"]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}{}", stderr(&o));
+    // One row per scenario and timing model, each matching.
+    for s in scenarios::all() {
+        for timing in ["exact", "adversarial"] {
+            assert!(
+                out.lines().any(|l| {
+                    let cols: Vec<&str> = l.split_whitespace().collect();
+                    cols.first() == Some(&s.name)
+                        && cols.get(1) == Some(&timing)
+                        && cols.last() == Some(&"ok")
+                }),
+                "no ok row for {} under {timing}:\n{out}",
+                s.name
+            );
+        }
+    }
     assert_eq!(
         out.matches(" ok\n").count(),
-        scenarios::all().len(),
+        2 * scenarios::all().len(),
         "{out}"
     );
     assert!(!out.contains("MISMATCH"));
+    // The condition's lost wake-up is found under adversarial timing.
+    assert!(
+        out.lines().any(|l| l.starts_with("condition")
+            && l.contains("adversarial")
+            && l.contains("Deadlock")),
+        "{out}"
+    );
+    // With --timing, only that model.
+    let o = sim(&["explore", "--all", "--timing", "exact"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).matches(" ok\n").count(), scenarios::all().len());
 }
 
 #[test]
@@ -159,4 +185,156 @@ fn the_condition_deadlocks_replay_command_pasted_as_is_reproduces_it() {
     assert_eq!(r.status.code(), Some(1), "{replayed}");
     assert!(replayed.contains("Deadlock"), "{replayed}");
     assert!(replayed.contains("lost wake-up: consumer"), "{replayed}");
+}
+
+/// A temporary directory of this test process, emptied first.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+#[test]
+fn shards_written_as_reports_merge_into_the_unsharded_exploration() {
+    let dir = scratch("shards");
+    let whole = sim(&[
+        "explore",
+        "print_time",
+        "--executions",
+        "900",
+        "--jobs",
+        "1",
+    ]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let mut files = Vec::new();
+    for i in 0..3 {
+        let file = dir.join(format!("shard{i}.json"));
+        let shard = format!("{i}/3");
+        let o = sim(&[
+            "explore",
+            "print_time",
+            "--executions",
+            "900",
+            "--jobs",
+            "2",
+            "--shard",
+            &shard,
+            "--report",
+            file.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains(&format!("300 executions (random, shard {shard})")));
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    let merged = sim(&args);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    // The merged summary is the unsharded one, line for line.
+    let summary = |o: &Output| {
+        stdout(o)
+            .lines()
+            .filter(|l| l.starts_with("print_time:") || l.starts_with("verdict"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&merged), summary(&whole));
+    assert!(
+        summary(&whole)[0].contains("900 executions"),
+        "{:?}",
+        summary(&whole)
+    );
+
+    // Two of three shards: a gap, a one-line error.
+    let o = sim(&["merge", &files[0], &files[2]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("do not cover"), "{}", stderr(&o));
+    // A file that is not a report.
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"scenario\": 3").unwrap();
+    let o = sim(&["merge", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.json is not a report written by `sim explore --report`"),
+        "{}",
+        stderr(&o)
+    );
+    // A shard out of range is a flag error.
+    let o = sim(&["explore", "lock", "--shard", "3/3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("i must be below n"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn jobs_do_not_change_what_explore_prints() {
+    let run = |jobs: &str| {
+        let o = sim(&[
+            "explore",
+            "gil_counter",
+            "--executions",
+            "5000",
+            "--jobs",
+            jobs,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn long_runs_print_plain_progress_lines_when_not_on_a_terminal() {
+    let o = sim(&["explore", "lock", "--executions", "40000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("sim: lock: "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].starts_with("sim: lock: 25% ("), "{err}");
+    assert!(lines[2].contains("/40000 executions, 0 failed)"), "{err}");
+    // Short runs stay quiet.
+    let o = sim(&["explore", "lock", "--executions", "100"]);
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn explore_kill_finds_the_dead_holder_and_its_replay_reproduces_it() {
+    // process_pool_sum is stated without kills: with --kill 1 the parent
+    // waits forever for the sum of a killed worker.
+    let o = sim(&["explore", "process_pool_sum", "--kill", "1"]);
+    let out = stdout(&o);
+    assert!(out.contains("Deadlock in execution"), "{out}");
+    assert!(out.contains("which is stated for --kill 0"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("replay: sim replay process_pool_sum "))
+        .expect("replay line");
+    assert!(line.ends_with(" --kill 1"), "{line}");
+    let args: Vec<&str> = line.trim_start_matches("replay: sim ").split(' ').collect();
+    let r = sim(&args);
+    let replayed = stdout(&r);
+    assert!(replayed.contains("killed (fault)"), "{replayed}");
+    assert!(replayed.contains("deadlock"), "{replayed}");
+
+    // The kill scenario finds its deadlock with its own --kill 1, and
+    // none with --kill 0.
+    let o = sim(&["explore", "process_kill_lock"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("killed (SIGKILL)"), "{out}");
+    assert!(out.contains("as expected"), "{out}");
+    let o = sim(&["explore", "process_kill_lock", "--kill", "0"]);
+    let out = stdout(&o);
+    assert!(out.contains("verdict: no failure"), "{out}");
+}
+
+#[test]
+fn kill_is_rejected_when_not_a_number() {
+    let o = sim(&["explore", "process_kill_lock", "--kill", "many"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--kill"), "{}", stderr(&o));
 }

@@ -9,6 +9,7 @@ fn every_scenario_has_its_expected_verdict_under_exact_timing() {
     for s in scenarios::all() {
         let report = Builder::new()
             .name(s.name)
+            .faults(s.faults())
             .executions(s.executions)
             .explore(s.body);
         assert!(
@@ -135,6 +136,7 @@ fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
         let report = Builder::new()
             .name(s.name)
             .timing(sim::Timing::Adversarial)
+            .faults(s.faults())
             .executions(s.executions)
             .explore(s.body);
         assert!(
@@ -145,4 +147,66 @@ fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
             report
         );
     }
+}
+
+#[test]
+fn process_pool_sum_is_always_correct() {
+    let s = scenarios::find("process_pool_sum").unwrap();
+    let report = Builder::new().executions(s.executions).explore(s.body);
+    assert!(report.failures.is_empty(), "{report}");
+    let want = format!("total = {}\n", (0..scenarios::POOL_RANGE).sum::<u64>());
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), [&want]);
+}
+
+#[test]
+fn process_global_counter_parent_still_sees_zero() {
+    let s = scenarios::find("process_global_counter").unwrap();
+    let report = Builder::new().executions(s.executions).explore(s.body);
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.outputs.len() > 1, "children print in several orders");
+    for out in report.outputs.keys() {
+        assert!(out.ends_with("parent: counter = 0\n"), "{out}");
+        assert_eq!(out.matches("counter = 1\n").count(), 3, "{out}");
+    }
+}
+
+#[test]
+fn process_kill_lock_deadlocks_only_when_kills_are_explored() {
+    let s = scenarios::find("process_kill_lock").unwrap();
+    assert_eq!(s.kills, 1);
+    let off = Builder::new().executions(s.executions).explore(s.body);
+    assert!(off.failures.is_empty(), "{off}");
+    assert_eq!(
+        off.outputs.keys().collect::<Vec<_>>(),
+        ["child: working\nparent: exit code Some(0)\n"]
+    );
+    let on = Builder::new()
+        .faults(s.faults())
+        .executions(s.executions)
+        .stop_on_first_failure(false)
+        .explore(s.body);
+    let f = on.failure().unwrap();
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert!(
+        f.message.contains(
+            "held by Process-1 (which is dead: its process Process-1 was killed (SIGKILL)"
+        ),
+        "{}",
+        f.message
+    );
+    // Killed before it took the lock, the child leaves the parent free.
+    assert!(
+        on.outputs.contains_key("parent: exit code Some(-9)\n"),
+        "{:?}",
+        on.outputs
+    );
+}
+
+#[test]
+fn pipe_ping_pong_alternates() {
+    let s = scenarios::find("pipe_ping_pong").unwrap();
+    let report = Builder::new().executions(s.executions).explore(s.body);
+    assert!(report.failures.is_empty(), "{report}");
+    let want = "child got ping\nparent got pong\n".repeat(3);
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), [&want]);
 }

@@ -19,12 +19,14 @@ mod gil;
 mod lock;
 mod lock_order;
 mod print_time;
+mod processes;
 mod registry;
 mod rlock;
 mod semaphore;
 mod timer;
 
-pub use registry::{all, find, strip_ctime, Expected, Scenario};
+pub use processes::POOL_RANGE;
+pub use registry::{all, faults, find, strip_ctime, Expected, Scenario};
 
 /// The Unix time (UTC) the notebook's first thread program ran at, used as
 /// the virtual clock's epoch so that ported prints read like the notebook's.

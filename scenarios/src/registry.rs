@@ -64,6 +64,36 @@ pub struct Scenario {
     /// What the notebook printed for it (timestamps stripped, lines printed
     /// by other cells' threads left out), when it shows output.
     pub notebook_output: Option<&'static str>,
+    /// Processes the explorer may kill per execution (`Faults::Kill`),
+    /// 0 for none.
+    pub kills: u32,
+}
+
+impl Scenario {
+    /// The faults its exploration injects (from [`Scenario::kills`]).
+    ///
+    /// ```
+    /// let s = scenarios::find("process_kill_lock").unwrap();
+    /// assert_eq!(s.faults(), sim::Faults::Kill { max: 1 });
+    /// assert_eq!(scenarios::find("lock").unwrap().faults(), sim::Faults::None);
+    /// ```
+    pub fn faults(&self) -> sim::Faults {
+        faults(self.kills)
+    }
+}
+
+/// `Faults::Kill { max: kills }`, or no faults for 0.
+///
+/// ```
+/// assert_eq!(scenarios::faults(0), sim::Faults::None);
+/// assert_eq!(scenarios::faults(2), sim::Faults::Kill { max: 2 });
+/// ```
+pub fn faults(kills: u32) -> sim::Faults {
+    if kills == 0 {
+        sim::Faults::None
+    } else {
+        sim::Faults::Kill { max: kills }
+    }
 }
 
 /// Every scenario, in notebook order.
@@ -120,7 +150,8 @@ fn is_ctime(s: &str) -> bool {
 }
 
 use crate::{
-    barrier, condition, event, gil, lock, lock_order, print_time, rlock, semaphore, timer,
+    barrier, condition, event, gil, lock, lock_order, print_time, processes, rlock, semaphore,
+    timer,
 };
 
 const SCENARIOS: &[Scenario] = &[
@@ -133,6 +164,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_24),
+        kills: 0,
     },
     Scenario {
         name: "my_thread",
@@ -144,6 +176,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_16),
+        kills: 0,
     },
     Scenario {
         name: "lock",
@@ -154,6 +187,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_17),
+        kills: 0,
     },
     Scenario {
         name: "lock_with",
@@ -164,6 +198,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_25),
+        kills: 0,
     },
     Scenario {
         name: "rlock",
@@ -174,6 +209,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "lock_reentry",
@@ -184,6 +220,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
         executions: 100,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "condition",
@@ -195,6 +232,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
         executions: 2000,
         notebook_output: Some(condition::NOTEBOOK_5),
+        kills: 0,
     },
     Scenario {
         name: "semaphore",
@@ -205,6 +243,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(semaphore::NOTEBOOK_6),
+        kills: 0,
     },
     Scenario {
         name: "event",
@@ -215,6 +254,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 2000,
         notebook_output: Some(event::NOTEBOOK_7),
+        kills: 0,
     },
     Scenario {
         name: "timer",
@@ -225,6 +265,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 200,
         notebook_output: Some(timer::NOTEBOOK_23),
+        kills: 0,
     },
     Scenario {
         name: "timer_cancel",
@@ -235,6 +276,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 500,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "barrier",
@@ -245,6 +287,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 1000,
         notebook_output: Some(barrier::NOTEBOOK_22),
+        kills: 0,
     },
     Scenario {
         name: "barrier_short",
@@ -255,6 +298,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
         executions: 100,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "gil_counter",
@@ -265,6 +309,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::Failure(FailureKind::DataRace)),
         executions: 100,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "gil_counter_locked",
@@ -275,6 +320,7 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::NoFailure),
         executions: 5000,
         notebook_output: None,
+        kills: 0,
     },
     Scenario {
         name: "lock_order",
@@ -285,5 +331,50 @@ const SCENARIOS: &[Scenario] = &[
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
         executions: 5000,
         notebook_output: None,
+        kills: 0,
+    },
+    Scenario {
+        name: "process_pool_sum",
+        description: "4 processes sum quarters of 0..1e6 and send them over a process Queue",
+        cell: "Multiprocessing pros: 'a must for CPU-bound processing'",
+        body: processes::process_pool_sum,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 1000,
+        notebook_output: None,
+        kills: 0,
+    },
+    Scenario {
+        name: "process_global_counter",
+        description: "3 child processes increment a global; the parent still prints 0",
+        cell: "Multiprocessing pros: 'separate memory space'",
+        body: processes::process_global_counter,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 1000,
+        notebook_output: None,
+        kills: 0,
+    },
+    Scenario {
+        name: "process_kill_lock",
+        description: "a child killed while holding a process Lock: the parent blocks forever",
+        cell: "Multiprocessing pros: 'child processes are interruptible/killable'",
+        body: processes::process_kill_lock,
+        exact: Expected::Failure(FailureKind::Deadlock),
+        adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        executions: 1000,
+        notebook_output: None,
+        kills: 1,
+    },
+    Scenario {
+        name: "pipe_ping_pong",
+        description: "parent and child exchange ping/pong three times over a duplex Pipe",
+        cell: "Multiprocessing cons: 'IPC a little more complicated'",
+        body: processes::pipe_ping_pong,
+        exact: Expected::NoFailure,
+        adversarial: Some(Expected::NoFailure),
+        executions: 500,
+        notebook_output: None,
+        kills: 0,
     },
 ];

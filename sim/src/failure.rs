@@ -48,7 +48,7 @@ impl fmt::Display for FailureKind {
 /// assert_eq!(failure.kind, FailureKind::Misuse);
 /// assert!(failure.message.contains("release unlocked lock"));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     /// What kind of failure this is.
     pub kind: FailureKind,
@@ -60,6 +60,10 @@ pub struct Failure {
     pub execution: u64,
     /// The execution's events, output and failure.
     pub trace: Trace,
+    /// What makes two failures the same bug (the runtime's failure key,
+    /// without step numbers): [`Report::merge`](crate::Report::merge)
+    /// keeps one failure per key.
+    pub(crate) key: String,
 }
 
 impl fmt::Display for Failure {

@@ -39,6 +39,7 @@
 mod explore;
 mod failure;
 mod output;
+pub mod process;
 pub(crate) mod rt;
 mod shared;
 pub mod sync;
@@ -47,10 +48,11 @@ pub mod time;
 mod trace;
 
 pub use explore::{
-    check_pct, check_random, model, replay, Builder, Report, Strategy, Timing, TokenError,
-    DEFAULT_MAX_STEPS, DEFAULT_SEED,
+    check_pct, check_random, model, replay, Builder, Progress, Report, Shard, ShardError, Strategy,
+    Timing, TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
 };
 pub use failure::{Failure, FailureKind};
+pub use process::Faults;
 pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
 pub use trace::{

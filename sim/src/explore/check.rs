@@ -1,11 +1,12 @@
 //! The panicking entry points for tests: `check_random`, `check_pct`,
 //! `model` and `replay`, and the environment variables they read
 //! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
-//! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`).
+//! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
+//! `SIM_SHARD`).
 
 use std::sync::Arc;
 
-use super::{corpus, Builder, Report, Strategy, DEFAULT_SEED};
+use super::{corpus, Builder, Report, Shard, Strategy, DEFAULT_SEED};
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -168,6 +169,24 @@ fn env_overrides(mut builder: Builder) -> Builder {
             }))
         };
         builder = builder.preemption_bound(bound);
+    }
+    with_env_parallelism(builder)
+}
+
+/// Applies `SIM_JOBS=<n>` (worker threads; 0 = one per core) and
+/// `SIM_SHARD=<i>/<n>` (run only that shard of the executions) to `builder`.
+fn with_env_parallelism(mut builder: Builder) -> Builder {
+    if let Ok(text) = std::env::var("SIM_JOBS") {
+        let jobs = text.trim().parse::<usize>().unwrap_or_else(|_| {
+            panic!("sim: SIM_JOBS={text:?} is not a number of worker threads (0 = one per core)")
+        });
+        builder = builder.jobs(jobs);
+    }
+    if let Ok(text) = std::env::var("SIM_SHARD") {
+        let shard = text
+            .parse::<Shard>()
+            .unwrap_or_else(|e| panic!("sim: SIM_SHARD: {e}"));
+        builder = builder.shard(shard);
     }
     builder
 }

@@ -8,9 +8,12 @@
 mod check;
 mod corpus;
 mod dpor;
+mod parallel;
 mod pct;
 mod pos;
+mod progress;
 mod random;
+mod shard;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +21,8 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use check::{check_pct, check_random, model, replay};
+pub use progress::{Progress, PROGRESS_EVERY};
+pub use shard::{Shard, ShardError};
 pub use token::TokenError;
 
 use crate::failure::{Failure, FailureKind};
@@ -36,7 +41,8 @@ use token::Token;
 /// let report = Builder::new().strategy(Strategy::Random).executions(5).explore(|| {});
 /// assert_eq!(report.executions, 5);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Strategy {
     /// Uniformly at random among the enabled threads, ChaCha8-seeded; each
@@ -186,6 +192,11 @@ pub struct Builder {
     timing: Timing,
     spurious_wakeups: bool,
     name: Option<String>,
+    faults: crate::Faults,
+    ipc_latency: std::time::Duration,
+    jobs: usize,
+    shard: Option<Shard>,
+    progress: Option<progress::ProgressHook>,
     preemption_bound: Option<usize>,
     deepening: bool,
 }
@@ -212,6 +223,11 @@ impl Builder {
             timing: Timing::Exact,
             spurious_wakeups: false,
             name: None,
+            faults: crate::Faults::None,
+            ipc_latency: std::time::Duration::ZERO,
+            jobs: 1,
+            shard: None,
+            progress: None,
             preemption_bound: None,
             deepening: false,
         }
@@ -333,9 +349,110 @@ impl Builder {
         self
     }
 
+    /// Faults the explorer may inject as scheduling choices (default
+    /// none). With [`Faults::Kill`](crate::Faults::Kill) it may kill
+    /// processes (never threads) at any scheduling point.
+    ///
+    /// ```
+    /// use sim::{Builder, Faults, FailureKind};
+    /// use sim::process::Lock;
+    /// // A child killed while it holds a process::Lock never releases it.
+    /// let body = || {
+    ///     let lock = Lock::new();
+    ///     let p = sim::process::spawn(move || {
+    ///         let _g = lock.lock();
+    ///         sim::println!("child working");
+    ///     });
+    ///     p.join();
+    ///     let _g = lock.lock();
+    /// };
+    /// let report = Builder::new().faults(Faults::Kill { max: 1 }).executions(200).explore(body);
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(Builder::new().executions(200).explore(body).failures.is_empty());
+    /// ```
+    pub fn faults(mut self, faults: crate::Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Virtual time each IPC send (`process::Queue::put`,
+    /// `Connection::send`) costs its sender (default zero).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let report = sim::Builder::new().ipc_latency(Duration::from_millis(5)).executions(1).explore(|| {
+    ///     let q = sim::process::Queue::new(0);
+    ///     q.put(1);
+    ///     assert_eq!(sim::time::now(), Duration::from_millis(5));
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn ipc_latency(mut self, latency: std::time::Duration) -> Self {
+        self.ipc_latency = latency;
+        self
+    }
+
     /// The scenario's name, recorded in traces (default: the test's name).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// How many OS threads run executions (default 1). Each has its own
+    /// runtime and stack pool; the report is the one `jobs(1)` gives for the
+    /// same seed (same failures, tokens, execution counts and outputs),
+    /// whatever the number of jobs. `0` means one per available core.
+    ///
+    /// ```
+    /// use sim::Builder;
+    /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
+    /// let one = Builder::new().executions(2000).explore(body);
+    /// let two = Builder::new().executions(2000).jobs(2).explore(body);
+    /// assert_eq!(one, two);
+    /// ```
+    pub fn jobs(mut self, n: usize) -> Self {
+        self.jobs = if n == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            n
+        };
+        self
+    }
+
+    /// Runs only one shard of the exploration: a disjoint, deterministic
+    /// slice of the execution indices (see [`Shard::range`]), for
+    /// spreading one exploration over machines; [`Report::merge`] combines
+    /// the shards' reports. Failures keep their run-wide execution numbers
+    /// and tokens.
+    ///
+    /// ```
+    /// use sim::{Builder, Shard};
+    /// let report = Builder::new().executions(10).shard(Shard { index: 2, count: 3 }).explore(|| {});
+    /// assert_eq!(report.executions, 4); // indices 6..10
+    /// assert_eq!(report.shard, Some(Shard { index: 2, count: 3 }));
+    /// ```
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// Calls `hook` every [`PROGRESS_EVERY`] executions and once at the end,
+    /// from whichever thread ran them (see [`Progress`]). The CLI draws its
+    /// progress bar with it.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// let last = Arc::new(AtomicU64::new(0));
+    /// let seen = Arc::clone(&last);
+    /// sim::Builder::new()
+    ///     .executions(300)
+    ///     .on_progress(move |p| seen.store(p.executions, Ordering::Relaxed))
+    ///     .explore(|| {});
+    /// assert_eq!(last.load(Ordering::Relaxed), 300);
+    /// ```
+    pub fn on_progress(mut self, hook: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(progress::ProgressHook(Arc::new(hook)));
         self
     }
 
@@ -347,6 +464,8 @@ impl Builder {
             record_clocks: false,
             adversarial: self.timing == Timing::Adversarial,
             spurious_wakeups: self.spurious_wakeups,
+            kill_max: self.faults.kill_max(),
+            ipc_latency: crate::time::to_nanos(self.ipc_latency),
         }
     }
 
@@ -371,9 +490,25 @@ impl Builder {
     {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let cfg = self.exec_config();
-        match self.strategy {
-            Strategy::Random => {}
-            Strategy::Exhaustive => return self.explore_exhaustive(&main, &cfg),
+        if self.strategy == Strategy::Exhaustive {
+            // Not split (yet): one thread, and all of it in shard 0 (the
+            // other shards' parts are empty, so merging stays exact).
+            let mut report = match self.shard {
+                Some(shard) if shard.index != 0 => Run::new(self).finish(true),
+                _ => self.explore_exhaustive(&main, &cfg),
+            };
+            report.shard = self.shard;
+            return report;
+        }
+        let range = match self.shard {
+            Some(shard) => shard.range(self.executions),
+            None => 0..self.executions,
+        };
+        let seed = self.seed;
+        let mut pct_steps = None;
+        // Execution `index` of an index-seeded strategy is named by its token.
+        let token_of: Box<dyn Fn(u64) -> Token + Sync> = match self.strategy {
+            Strategy::Random => Box::new(move |index| Token::Seed(execution_seed(seed, index))),
             Strategy::Pct { depth } => {
                 // Probe executions (random, not counted) estimate the step
                 // count k: the longest of them.
@@ -383,42 +518,22 @@ impl Builder {
                     rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
                     steps = steps.max(rt::with_exec(|e| e.steps));
                 }
-                let mut run = Run::new(self);
-                for index in 0..self.executions {
-                    let token = Token::Pct {
-                        depth: depth.max(1),
-                        steps,
-                        seed: execution_seed(self.seed, index),
-                    };
-                    if run.execute(&main, &cfg, token) && self.stop_on_first_failure {
-                        break;
-                    }
-                }
-                let mut report = run.finish(false);
-                report.pct_steps = Some(steps);
-                return report;
+                pct_steps = Some(steps);
+                Box::new(move |index| Token::Pct {
+                    depth: depth.max(1),
+                    steps,
+                    seed: execution_seed(seed, index),
+                })
             }
-            Strategy::Pos => {
-                let mut run = Run::new(self);
-                for index in 0..self.executions {
-                    let token = Token::Pos {
-                        seed: execution_seed(self.seed, index),
-                    };
-                    if run.execute(&main, &cfg, token) && self.stop_on_first_failure {
-                        break;
-                    }
-                }
-                return run.finish(false);
-            }
-        }
-        let mut run = Run::new(self);
-        for index in 0..self.executions {
-            let seed = execution_seed(self.seed, index);
-            if run.execute(&main, &cfg, Token::Seed(seed)) && self.stop_on_first_failure {
-                break;
-            }
-        }
-        run.finish(false)
+            Strategy::Pos => Box::new(move |index| Token::Pos {
+                seed: execution_seed(seed, index),
+            }),
+            Strategy::Exhaustive => unreachable!("explored above"),
+        };
+        let mut report = parallel::run_indexed(self, &main, &cfg, range, token_of);
+        report.shard = self.shard;
+        report.pct_steps = pct_steps;
+        report
     }
 
     /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
@@ -490,6 +605,7 @@ impl Builder {
                 token: token.to_string(),
                 execution: 1,
                 trace,
+                key: "nondeterminism: misfit".to_string(),
             });
             return Ok(run.finish(false));
         }
@@ -535,8 +651,13 @@ impl Builder {
         }
         let this = &builder;
         rt::run_execution(&main, &this.tracing_config(), &mut *token.scheduler());
-        let mut trace =
-            rt::with_exec(|e| build_trace(this, e, &recorded.token, &recorded.scenario));
+        let (mut trace, key) = rt::with_exec(|e| {
+            let key = e.failure.as_ref().map(|f| f.key.clone());
+            (
+                build_trace(this, e, &recorded.token, &recorded.scenario),
+                key,
+            )
+        });
         let mut failures = Vec::new();
         if let Some(divergence) = recorded.first_divergence(&trace) {
             let message = format!(
@@ -556,6 +677,7 @@ impl Builder {
                 token: recorded.token.clone(),
                 execution: 1,
                 trace: trace.clone(),
+                key: "nondeterminism".to_string(),
             });
         } else if let Some(f) = &trace.failure {
             failures.push(Failure {
@@ -564,6 +686,7 @@ impl Builder {
                 token: recorded.token.clone(),
                 execution: 1,
                 trace: trace.clone(),
+                key: key.unwrap_or_default(),
             });
         }
         Ok(Report {
@@ -573,6 +696,7 @@ impl Builder {
             outputs: BTreeMap::from([(trace.output_text(), 1)]),
             strategy: self.strategy,
             seed: self.seed,
+            shard: None,
             incomplete_reason: None,
             pct_steps: None,
         })
@@ -606,7 +730,9 @@ impl Builder {
 /// assert_eq!(report.outputs.get("same\n"), Some(&3));
 /// assert!(report.failures.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+/// Reports serialise with serde (the CLI's `explore --report` writes one as
+/// JSON for `sim merge`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// Executions run (with the default stop-at-first-failure, the 1-based
     /// index of the failing one).
@@ -623,6 +749,8 @@ pub struct Report {
     pub strategy: Strategy,
     /// The run's seed.
     pub seed: u64,
+    /// The shard this report covers, if the exploration was sharded.
+    pub shard: Option<Shard>,
     /// Why an exhaustive exploration is not complete (the execution budget
     /// ran out, the preemption bound or the step limit cut schedules, or it
     /// stopped at the first failure); `None` when complete or not
@@ -662,10 +790,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} executions ({}, seed {}), {}, {} distinct output(s), {} failure(s)",
+            "{} executions ({}, seed {}{}), {}, {} distinct output(s), {} failure(s)",
             self.executions,
             self.strategy,
             self.seed,
+            self.shard
+                .map(|s| format!(", shard {s}"))
+                .unwrap_or_default(),
             if self.complete {
                 "complete"
             } else {
@@ -687,9 +818,12 @@ impl fmt::Display for Report {
     }
 }
 
-/// The state of one exploration in progress.
+/// The state of one exploration (or one chunk of one) in progress.
 struct Run<'a> {
     builder: &'a Builder,
+    /// Executions before this run's first one (a chunk or shard starts
+    /// partway through the run): failures are numbered run-wide.
+    base: u64,
     executions: u64,
     failures: Vec<Failure>,
     failure_keys: BTreeSet<(FailureKind, String)>,
@@ -699,8 +833,13 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(builder: &'a Builder) -> Self {
+        Run::starting_at(builder, 0)
+    }
+
+    fn starting_at(builder: &'a Builder, base: u64) -> Self {
         Run {
             builder,
+            base,
             executions: 0,
             failures: Vec::new(),
             failure_keys: BTreeSet::new(),
@@ -748,11 +887,9 @@ impl<'a> Run<'a> {
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
             {
-                Some(Some(build_trace(
-                    self.builder,
-                    e,
-                    &token.to_string(),
-                    &name,
+                Some(Some((
+                    build_trace(self.builder, e, &token.to_string(), &name),
+                    failure.key.clone(),
                 )))
             } else {
                 Some(None)
@@ -761,7 +898,7 @@ impl<'a> Run<'a> {
         let Some(new_failure) = new_failure else {
             return false;
         };
-        if let Some(untimed) = new_failure {
+        if let Some((untimed, key)) = new_failure {
             let traced = ExecConfig {
                 record_clocks: true,
                 ..cfg.clone()
@@ -781,7 +918,7 @@ impl<'a> Run<'a> {
                         "nondeterminism: execution {} failed, but replaying its token {token} diverged                          from it {divergence}.
   The scenario depends on something sim does not                          control (the real clock, real threads, unseeded randomness, I/O, state kept                          between executions), so its failures cannot be replayed. The failure was:
 {}: {}",
-                        self.executions, original.kind, original.message
+                        self.base + self.executions, original.kind, original.message
                     );
                     trace = untimed;
                     trace.failure = Some(TraceFailure {
@@ -795,9 +932,10 @@ impl<'a> Run<'a> {
             self.failures.push(Failure {
                 kind,
                 message,
-                execution: self.executions,
+                execution: self.base + self.executions,
                 trace,
                 token: token.to_string(),
+                key,
             });
         }
         true
@@ -811,6 +949,7 @@ impl<'a> Run<'a> {
             outputs: self.outputs,
             strategy: self.builder.strategy,
             seed: self.builder.seed,
+            shard: None,
             incomplete_reason: None,
             pct_steps: None,
         }

@@ -15,6 +15,13 @@ fn waits_for(exec: &Exec, tid: Tid) -> (String, Option<Tid>) {
             let t = &exec.threads[target];
             (format!("join of {}", t.name), Some(target))
         }
+        Op::ProcJoin { pid, .. } => {
+            let main = exec.procs[pid as usize].main;
+            (
+                format!("join of process {}", exec.process_name(pid)),
+                Some(main),
+            )
+        }
         _ => match op.object() {
             Some(obj) => {
                 let object = &exec.objects[obj.index()];
@@ -44,8 +51,9 @@ pub(super) fn report(exec: &Exec) -> String {
             Some(h) if exec.threads[h].life == Life::Finished => {
                 let _ = write!(
                     msg,
-                    "; held by {} (which has finished)",
-                    exec.threads[h].name
+                    "; held by {} ({})",
+                    exec.threads[h].name,
+                    exec.end_note(h)
                 );
             }
             Some(h) if h == tid => {

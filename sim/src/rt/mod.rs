@@ -19,6 +19,7 @@ pub(crate) mod green;
 pub(crate) mod object;
 pub(crate) mod op;
 mod prims;
+pub(crate) mod process;
 pub(crate) mod race;
 
 use std::cell::{Cell, RefCell};
@@ -75,6 +76,10 @@ pub(crate) struct ExecConfig {
     pub(crate) adversarial: bool,
     /// Whether a condition wait may wake up without a notify.
     pub(crate) spurious_wakeups: bool,
+    /// `Faults::Kill { max }`: how many processes the explorer may kill.
+    pub(crate) kill_max: u32,
+    /// Virtual time an IPC send costs its sender (`Builder::ipc_latency`).
+    pub(crate) ipc_latency: Nanos,
 }
 
 /// A thread's name, formatted only when needed.
@@ -130,6 +135,8 @@ pub(crate) struct ThreadState {
     pub(crate) spawned_at: u64,
     /// Step of the thread's last event (0 before its first).
     pub(crate) last_step: u64,
+    /// The process the thread belongs to (0: the main process).
+    pub(crate) process: u32,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -203,6 +210,10 @@ pub(crate) struct Exec {
     unnamed_threads: u32,
     unstarted: Vec<Tid>,
     enabled: Vec<Candidate>,
+    /// Processes, by pid (0: the main process). See `rt/process.rs`.
+    pub(crate) procs: Vec<process::ProcState>,
+    /// Kills performed as faults in this execution.
+    pub(crate) kills: u32,
 }
 
 thread_local! {
@@ -229,6 +240,8 @@ impl Exec {
                 record_clocks: false,
                 adversarial: false,
                 spurious_wakeups: false,
+                kill_max: 0,
+                ipc_latency: 0,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -246,6 +259,8 @@ impl Exec {
             unnamed_threads: 0,
             unstarted: Vec::new(),
             enabled: Vec::new(),
+            procs: Vec::new(),
+            kills: 0,
         }
     }
 
@@ -269,6 +284,9 @@ impl Exec {
         self.unnamed_threads = 0;
         self.unstarted.clear();
         self.enabled.clear();
+        self.procs.clear();
+        self.procs.push(process::ProcState::main());
+        self.kills = 0;
     }
 
     fn add_thread(
@@ -294,6 +312,7 @@ impl Exec {
             waited: false,
             spawned_at,
             last_step: 0,
+            process: 0,
         });
         self.unstarted.push(tid);
         tid
@@ -362,6 +381,7 @@ impl Exec {
             | Op::Read { .. }
             | Op::Write { .. }
             | Op::Print => true,
+            Op::ProcJoin { .. } | Op::QueuePoll { .. } => self.proc_can_complete(op),
             op => self.prim_can_complete(tid, op),
         }
     }
@@ -424,7 +444,7 @@ impl Exec {
                 if t.life == Life::Finished {
                     continue;
                 }
-                live |= !t.daemon;
+                live |= !t.daemon && (t.process == 0 || !self.procs[t.process as usize].daemon);
                 let before = self.enabled.len();
                 self.push_candidates(tid);
                 if self.enabled.len() == before {
@@ -439,6 +459,9 @@ impl Exec {
             }
             if !live {
                 return false;
+            }
+            if !self.enabled.is_empty() && self.kills < self.cfg.kill_max {
+                self.push_kill_candidates();
             }
             if !self.enabled.is_empty() {
                 if self.steps >= self.cfg.max_steps {
@@ -547,6 +570,7 @@ impl Exec {
                 };
                 let parent_clock = self.threads[tid].clock.clone();
                 let child = self.add_thread(name, daemon, parent_clock, self.steps);
+                self.threads[child].process = self.threads[tid].process;
                 self.threads[tid].clock.tick(tid);
                 OpResult::Spawned(child)
             }
@@ -728,6 +752,11 @@ impl Exec {
                 });
                 OpResult::Unit
             }
+            Op::ProcSpawn { .. }
+            | Op::ProcJoin { .. }
+            | Op::ProcSignal { .. }
+            | Op::Kill { .. }
+            | Op::QueuePoll { .. } => self.proc_complete(tid, op),
             op => self.prim_complete(tid, op, location),
         }
     }
@@ -838,11 +867,16 @@ pub(crate) fn run_execution(
             if e.terminal {
                 None
             } else {
-                Some(tid)
+                // A killed thread (its process was killed) never runs again.
+                let stopped = matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
+                    && e.threads[tid].life == Life::Finished;
+                Some((tid, !stopped))
             }
         });
-        let Some(tid) = next else { break };
-        resume(tid);
+        let Some((tid, runs)) = next else { break };
+        if runs {
+            resume(tid);
+        }
         start_new_threads();
     }
     teardown();
@@ -850,8 +884,14 @@ pub(crate) fn run_execution(
 
 /// Runs every thread created since the last step up to its first operation.
 fn start_new_threads() {
-    while let Some(tid) = EXEC.with(|e| e.borrow_mut().unstarted.pop()) {
-        resume(tid);
+    while let Some((tid, killed)) = EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        let tid = e.unstarted.pop()?;
+        Some((tid, e.threads[tid].life == Life::Finished))
+    }) {
+        if !killed {
+            resume(tid);
+        }
     }
 }
 
@@ -921,9 +961,14 @@ fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
                     false,
                 );
                 e.threads[tid].life = Life::Finished;
+                e.thread_exited(tid);
             });
         }
-        Ok(()) => EXEC.with(|e| e.borrow_mut().threads[tid].life = Life::Finished),
+        Ok(()) => EXEC.with(|e| {
+            let mut e = e.borrow_mut();
+            e.threads[tid].life = Life::Finished;
+            e.thread_exited(tid);
+        }),
     }
 }
 
@@ -950,6 +995,9 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
             op.name()
         );
         let tid = e.current;
+        if e.procs.len() > 1 {
+            e.check_process_memory(tid, op, location);
+        }
         let t = &mut e.threads[tid];
         t.pending = op;
         t.waited = false;
@@ -994,11 +1042,13 @@ pub(crate) fn new_object(state: ObjState, created_at: &'static Location<'static>
             state.kind()
         );
         let id = ObjId(e.objects.len() as u32);
+        let process = e.threads[e.current].process;
         e.objects.push(Object {
             id,
             state,
             created_at,
             released_at: 0,
+            process,
         });
         (id, e.serial)
     })

@@ -179,7 +179,13 @@ pub(crate) struct Object {
     /// happens-before edge to the next acquire. Primitives whose
     /// synchronisation has one source per object use it the same way.
     pub(crate) released_at: u64,
+    /// The process whose memory holds the object ([`CROSS_PROCESS`] for
+    /// the `process::` primitives, which every process may use).
+    pub(crate) process: u32,
 }
+
+/// [`Object::process`] of an object shared between processes.
+pub(crate) const CROSS_PROCESS: u32 = u32::MAX;
 
 impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -128,6 +128,22 @@ pub(crate) enum Op {
     QueueJoin { queue: ObjId },
     /// `Queue::qsize`, `empty`, `full` (a read).
     QueueSize { queue: ObjId },
+    /// `process::spawn`: registers a new process and its main thread.
+    ProcSpawn { daemon: bool },
+    /// `Process::join` (`deadline: None`) or `join_timeout`: enabled once
+    /// process `pid` has exited.
+    ProcJoin { pid: u32, deadline: Option<Nanos> },
+    /// `Process::terminate` (`sig` 15) or `kill` (`sig` 9).
+    ProcSignal { pid: u32, sig: u8 },
+    /// A fault chosen by the explorer (`Faults::Kill`): process `pid` is
+    /// killed with SIGKILL. Never announced by a thread; it appears only as
+    /// a candidate, on a thread of the victim.
+    Kill { pid: u32 },
+    /// `Connection::poll`: enabled while the queue has an item; times out.
+    QueuePoll {
+        queue: ObjId,
+        deadline: Option<Nanos>,
+    },
 }
 
 impl Op {
@@ -160,7 +176,12 @@ impl Op {
             | Op::QueueGet { queue, .. }
             | Op::QueueTaskDone { queue }
             | Op::QueueJoin { queue }
-            | Op::QueueSize { queue } => Some(queue),
+            | Op::QueueSize { queue }
+            | Op::QueuePoll { queue, .. } => Some(queue),
+            Op::ProcSpawn { .. }
+            | Op::ProcJoin { .. }
+            | Op::ProcSignal { .. }
+            | Op::Kill { .. } => None,
             Op::Start
             | Op::Yield
             | Op::Sleep { .. }
@@ -195,7 +216,9 @@ impl Op {
             | Op::EventWait { deadline, .. }
             | Op::BarrierBlock { deadline, .. }
             | Op::QueuePut { deadline, .. }
-            | Op::QueueGet { deadline, .. } => deadline,
+            | Op::QueueGet { deadline, .. }
+            | Op::QueuePoll { deadline, .. }
+            | Op::ProcJoin { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -211,6 +234,7 @@ impl Op {
                 | Op::EventIsSet { .. }
                 | Op::BarrierRead { .. }
                 | Op::QueueSize { .. }
+                | Op::QueuePoll { .. }
         )
     }
 
@@ -253,6 +277,12 @@ impl Op {
             Op::QueueTaskDone { .. } => "task_done",
             Op::QueueJoin { .. } => "join",
             Op::QueueSize { .. } => "qsize",
+            Op::ProcSpawn { .. } => "spawn process",
+            Op::ProcJoin { .. } => "join process",
+            Op::ProcSignal { sig: 9, .. } => "kill",
+            Op::ProcSignal { .. } => "terminate",
+            Op::Kill { .. } => "killed (fault)",
+            Op::QueuePoll { .. } => "poll",
         }
     }
 }
@@ -275,6 +305,9 @@ impl fmt::Display for Op {
             } => {
                 write!(f, "acquire (timeout at {})", crate::time::format_nanos(d))
             }
+            Op::ProcJoin { pid, .. } => write!(f, "join process {pid}"),
+            Op::ProcSignal { pid, sig } => write!(f, "signal {sig} to process {pid}"),
+            Op::Kill { pid } => write!(f, "kill process {pid} (fault)"),
             op => f.write_str(op.name()),
         }
     }

@@ -142,6 +142,11 @@ impl<T> Queue<T> {
         }
     }
 
+    /// The queue's object id.
+    pub(crate) fn id(&self) -> ObjId {
+        self.inner.id
+    }
+
     fn put_op(
         &self,
         item: T,

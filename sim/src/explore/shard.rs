@@ -1,0 +1,197 @@
+//! Sharding one exploration across machines, and merging the shards'
+//! reports back into one.
+//!
+//! Shard `i` of `n` runs a disjoint, deterministic slice of the run's
+//! execution indices (execution `k` has the same seed in every shard and in
+//! the unsharded run), so a CI matrix or `cargo nextest --partition` can
+//! spread one exploration over many machines and [`Report::merge`] can
+//! combine what they found.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::Report;
+
+/// One part of a sharded exploration: `index` of `count` (0-based).
+///
+/// ```
+/// let shard: sim::Shard = "1/4".parse().unwrap();
+/// assert_eq!((shard.index, shard.count), (1, 4));
+/// assert_eq!(shard.to_string(), "1/4");
+/// assert!("4/4".parse::<sim::Shard>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which part this is, `0..count`.
+    pub index: u64,
+    /// How many parts the exploration is cut into.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The execution indices of a run of `executions` that this shard runs:
+    /// contiguous blocks, so shard `i` of `n` runs indices
+    /// `executions * i / n .. executions * (i + 1) / n`.
+    ///
+    /// ```
+    /// let shard = sim::Shard { index: 1, count: 3 };
+    /// assert_eq!(shard.range(10), 3..6);
+    /// ```
+    pub fn range(self, executions: u64) -> Range<u64> {
+        let at = |i: u64| (u128::from(executions) * u128::from(i) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A shard that could not be parsed, or a set of reports that do not make
+/// up one exploration.
+///
+/// ```
+/// let err = "3".parse::<sim::Shard>().unwrap_err();
+/// assert!(err.to_string().contains("expected i/n"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardError(String);
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ShardError {}
+
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(text: &str) -> Result<Shard, ShardError> {
+        let bad = |why: &str| {
+            ShardError(format!(
+                "bad shard {text:?}: {why}; expected i/n with 0 <= i < n, such as 0/4"
+            ))
+        };
+        let (i, n) = text.trim().split_once('/').ok_or_else(|| bad("no '/'"))?;
+        let index = i
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| bad("i is not a number"))?;
+        let count = n
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| bad("n is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(bad("i must be below n"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Report {
+    /// Combines the reports of the shards of one exploration (or of any
+    /// reports of the same run, such as the chunks of a parallel one):
+    /// executions and outputs are added up, and failures are put in
+    /// execution order with one per distinct bug (the earliest).
+    ///
+    /// With `stop_on_first_failure(false)` the merge of shards `0..n` is the
+    /// unsharded report; with it on, each shard stopped at its own first
+    /// failure, and the merged report's first failure is the unsharded
+    /// run's first failure (same execution, same token).
+    ///
+    /// Reports of different strategies or seeds, or shards that overlap or
+    /// leave a gap, are an error.
+    ///
+    /// ```
+    /// use sim::{Builder, Report, Shard};
+    /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
+    /// let whole = Builder::new().executions(100).explore(body);
+    /// let parts: Vec<Report> = (0..3)
+    ///     .map(|i| Builder::new().executions(100).shard(Shard { index: i, count: 3 }).explore(body))
+    ///     .collect();
+    /// let merged = Report::merge(parts).unwrap();
+    /// assert_eq!(merged.outputs, whole.outputs);
+    /// assert_eq!(merged.executions, 100);
+    /// ```
+    pub fn merge(reports: impl IntoIterator<Item = Report>) -> Result<Report, ShardError> {
+        let reports: Vec<Report> = reports.into_iter().collect();
+        let Some(first) = reports.first() else {
+            return Err(ShardError("no reports to merge".to_string()));
+        };
+        let (strategy, seed) = (first.strategy, first.seed);
+        if let Some(other) = reports
+            .iter()
+            .find(|r| r.strategy != strategy || r.seed != seed)
+        {
+            return Err(ShardError(format!(
+                "the reports are not of one exploration: strategy {strategy} seed {seed} \
+                 vs strategy {} seed {}",
+                other.strategy, other.seed
+            )));
+        }
+        let shards: Vec<Shard> = reports.iter().filter_map(|r| r.shard).collect();
+        if !shards.is_empty() {
+            check_cover(&shards, reports.len())?;
+        }
+        let mut merged = Report {
+            executions: 0,
+            complete: reports.iter().all(|r| r.complete),
+            failures: Vec::new(),
+            outputs: Default::default(),
+            strategy,
+            seed,
+            shard: None,
+            incomplete_reason: None,
+            pct_steps: None,
+        };
+        let mut failures = Vec::new();
+        let mut reasons = BTreeSet::new();
+        for r in reports {
+            reasons.extend(r.incomplete_reason.clone());
+            merged.pct_steps = merged.pct_steps.or(r.pct_steps);
+            merged.executions += r.executions;
+            for (text, n) in r.outputs {
+                *merged.outputs.entry(text).or_insert(0) += n;
+            }
+            failures.extend(r.failures);
+        }
+        if !reasons.is_empty() {
+            merged.incomplete_reason = Some(reasons.into_iter().collect::<Vec<_>>().join("; "));
+        }
+        failures.sort_by_key(|f| f.execution);
+        let mut seen = BTreeSet::new();
+        merged.failures = failures
+            .into_iter()
+            .filter(|f| seen.insert((f.kind, f.key.clone())))
+            .collect();
+        Ok(merged)
+    }
+}
+
+/// Shards `0..n` of one `n`, each exactly once.
+fn check_cover(shards: &[Shard], reports: usize) -> Result<(), ShardError> {
+    let count = shards[0].count;
+    let indices: BTreeSet<u64> = shards.iter().map(|s| s.index).collect();
+    if shards.len() != reports
+        || shards.iter().any(|s| s.count != count)
+        || indices.len() != shards.len()
+        || indices.len() as u64 != count
+    {
+        let have: Vec<String> = shards.iter().map(Shard::to_string).collect();
+        return Err(ShardError(format!(
+            "the shards do not cover the exploration once each: have [{}] of {reports} \
+             report(s), need 0/{count} .. {}/{count}",
+            have.join(", "),
+            count - 1
+        )));
+    }
+    Ok(())
+}

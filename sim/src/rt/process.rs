@@ -1,0 +1,295 @@
+//! The runtime side of processes (`sim::process`).
+//!
+//! A process is a group of green threads of the one execution, with its own
+//! memory id: every thread and every object records the process it belongs
+//! to (`ThreadState::process`, `Object::process`). Process 0 is the main
+//! process. What the runtime does for processes:
+//!
+//! - `ProcSpawn` registers a process and its main thread (the spawner's
+//!   clock is copied, as for a thread spawn). The `Shared` values are
+//!   copied by the handle side (`process::spawn` calls `shared::fork`).
+//! - A process exits when its last non-daemon thread has finished: its
+//!   daemon threads are stopped, its exit code is 1 if its main thread
+//!   panicked, else 0. `terminate`/`kill` (and the `Kill` fault) stop every
+//!   thread of the process where it stands: the threads are marked
+//!   finished and never resumed, so whatever they hold stays held.
+//! - `ProcJoin` is enabled once the process has exited; it joins the clocks
+//!   of all its threads.
+//! - Memory isolation: an operation on an object that belongs to another
+//!   process's memory is `Misuse` (checked when it is announced, in
+//!   [`super::op`]); the `process::` primitives are [`CROSS_PROCESS`].
+//! - Faults: with `kill_max > 0`, while fewer kills happened, every
+//!   scheduling point that has an enabled thread also offers one `Kill`
+//!   candidate per live non-main process (on its first live thread).
+
+use std::panic::Location;
+
+use super::object::{ObjState, CROSS_PROCESS};
+use super::op::{Op, OpResult, Tid};
+use super::{Candidate, EdgeKind, Exec, Life, ThreadName};
+use crate::failure::FailureKind;
+
+/// The signal number of `Process::terminate`.
+pub(crate) const SIGTERM: u8 = 15;
+/// The signal number of `Process::kill` and of the `Kill` fault.
+pub(crate) const SIGKILL: u8 = 9;
+
+/// The runtime's record of one process.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcState {
+    /// A name given with `process::Builder::name` (else `Process-<pid>`).
+    pub(crate) name: Option<String>,
+    pub(crate) daemon: bool,
+    /// The process's main thread.
+    pub(crate) main: Tid,
+    /// `None` while the process runs; Python's `exitcode` after.
+    pub(crate) exitcode: Option<i32>,
+    /// Step at which it was killed or terminated, with the signal.
+    pub(crate) signalled: Option<(u64, u8)>,
+}
+
+impl ProcState {
+    /// The main process (pid 0), whose main thread is `MainThread`.
+    pub(crate) fn main() -> Self {
+        ProcState {
+            name: None,
+            daemon: false,
+            main: 0,
+            exitcode: None,
+            signalled: None,
+        }
+    }
+}
+
+impl Exec {
+    /// The name of process `pid`: `MainProcess`, `Process-<pid>` or the
+    /// name it was given.
+    pub(crate) fn process_name(&self, pid: u32) -> String {
+        match (&self.procs[pid as usize].name, pid) {
+            (Some(name), _) => name.clone(),
+            (None, 0) => "MainProcess".to_string(),
+            (None, pid) => format!("Process-{pid}"),
+        }
+    }
+
+    /// `can_complete` for `ProcJoin` and `QueuePoll`.
+    pub(super) fn proc_can_complete(&self, op: Op) -> bool {
+        match op {
+            Op::ProcJoin { pid, .. } => self.procs[pid as usize].exitcode.is_some(),
+            Op::QueuePoll { queue, .. } => match &self.objects[queue.index()].state {
+                ObjState::Queue { items, .. } => !items.is_empty(),
+                _ => unreachable!("poll of a non-Queue"),
+            },
+            _ => true,
+        }
+    }
+
+    /// Completes a process operation or a kill fault.
+    #[inline(never)]
+    pub(super) fn proc_complete(&mut self, tid: Tid, op: Op) -> OpResult {
+        match op {
+            Op::ProcSpawn { daemon } => {
+                let pid = self.procs.len() as u32;
+                let parent_clock = self.threads[tid].clock.clone();
+                let name = ThreadName::Custom(format!("Process-{pid}"));
+                let child = self.add_thread(name, false, parent_clock, self.steps);
+                self.threads[child].process = pid;
+                self.threads[tid].clock.tick(tid);
+                self.procs.push(ProcState {
+                    name: None,
+                    daemon,
+                    main: child,
+                    exitcode: None,
+                    signalled: None,
+                });
+                OpResult::Spawned(child)
+            }
+            Op::ProcJoin { pid, .. } => {
+                let mut last = 0;
+                for t in 0..self.threads.len() {
+                    if self.threads[t].process == pid && t != tid {
+                        let (a, b) = super::two(&mut self.threads, tid, t);
+                        a.clock.join(&b.clock);
+                        last = last.max(b.last_step);
+                    }
+                }
+                self.sync_edge(last, EdgeKind::Join, None);
+                OpResult::Bool(true)
+            }
+            Op::ProcSignal { pid, sig } => {
+                self.stop_process(pid, sig);
+                OpResult::Unit
+            }
+            Op::Kill { pid } => {
+                self.kills += 1;
+                self.stop_process(pid, SIGKILL);
+                OpResult::Unit
+            }
+            Op::QueuePoll { .. } => OpResult::Bool(true),
+            _ => unreachable!("not a process operation"),
+        }
+    }
+
+    /// Stops every thread of process `pid` where it stands (they never run
+    /// again); its exit code becomes `-sig`. A no-op once it has exited.
+    fn stop_process(&mut self, pid: u32, sig: u8) {
+        let p = &mut self.procs[pid as usize];
+        if p.exitcode.is_some() {
+            return;
+        }
+        p.exitcode = Some(-i32::from(sig));
+        p.signalled = Some((self.steps, sig));
+        for t in &mut self.threads {
+            if t.process == pid && t.life != Life::Finished {
+                t.life = Life::Finished;
+            }
+        }
+    }
+
+    /// Called when thread `tid` has finished: its process exits when no
+    /// non-daemon thread of it is left (its daemon threads are stopped).
+    pub(super) fn thread_exited(&mut self, tid: Tid) {
+        let pid = self.threads[tid].process;
+        if pid == 0 || self.procs[pid as usize].exitcode.is_some() {
+            return;
+        }
+        let running = self
+            .threads
+            .iter()
+            .any(|t| t.process == pid && !t.daemon && t.life != Life::Finished);
+        if running {
+            return;
+        }
+        let main = self.procs[pid as usize].main;
+        let code = if self.threads[main].panic.is_some() {
+            1
+        } else {
+            0
+        };
+        self.procs[pid as usize].exitcode = Some(code);
+        for t in &mut self.threads {
+            if t.process == pid {
+                t.life = Life::Finished;
+            }
+        }
+    }
+
+    /// Adds one `Kill` candidate per live non-main process.
+    pub(super) fn push_kill_candidates(&mut self) {
+        for pid in 1..self.procs.len() {
+            if self.procs[pid].exitcode.is_some() {
+                continue;
+            }
+            let victim = self
+                .threads
+                .iter()
+                .position(|t| t.process == pid as u32 && t.life != Life::Finished);
+            if let Some(tid) = victim {
+                self.enabled.push(Candidate {
+                    tid,
+                    op: Op::Kill { pid: pid as u32 },
+                    timeout: false,
+                });
+            }
+        }
+    }
+
+    /// Memory isolation: `op` of thread `tid` must not touch an object of
+    /// another process's memory. Called when the operation is announced.
+    pub(super) fn check_process_memory(
+        &mut self,
+        tid: Tid,
+        op: Op,
+        location: &'static Location<'static>,
+    ) {
+        let user = self.threads[tid].process;
+        if let Op::Join { target } | Op::JoinTimeout { target, .. } = op {
+            let owner = self.threads[target].process;
+            if owner != user {
+                let msg = format!(
+                    "{} of {} joins {} of {} at {}: a process has only its own threads (a fork \
+                     copies the calling thread alone); processes do not share memory; use a \
+                     Queue, Pipe, Value or Manager (sim::process::Queue, Pipe, Value, Lock), or \
+                     join the Process",
+                    self.threads[tid].name,
+                    self.process_name(user),
+                    self.threads[target].name,
+                    self.process_name(owner),
+                    location
+                );
+                self.fail(FailureKind::Misuse, msg, Some(tid), true);
+            }
+            return;
+        }
+        let Some(obj) = op.object() else { return };
+        let owner = self.objects[obj.index()].process;
+        if owner == CROSS_PROCESS || owner == user {
+            return;
+        }
+        let msg = format!(
+            "{} belongs to the memory of {}, but {} of {} used it ({}) at {}: processes do not \
+             share memory; use a Queue, Pipe, Value or Manager (sim::process::Queue, Pipe, \
+             Value, Lock)",
+            self.objects[obj.index()],
+            self.process_name(owner),
+            self.threads[tid].name,
+            self.process_name(user),
+            op.name(),
+            location
+        );
+        self.fail(FailureKind::Misuse, msg, Some(tid), true);
+    }
+
+    /// For a deadlock report: how thread `tid`, which holds something, ended.
+    pub(super) fn end_note(&self, tid: Tid) -> String {
+        let pid = self.threads[tid].process;
+        match self.procs[pid as usize].signalled {
+            Some((step, sig)) => format!(
+                "which is dead: its process {} was {} at step {step}",
+                self.process_name(pid),
+                if sig == SIGKILL {
+                    "killed (SIGKILL)"
+                } else {
+                    "terminated (SIGTERM)"
+                }
+            ),
+            None => "which has finished".to_string(),
+        }
+    }
+}
+
+/// The process of the running thread (0 outside processes).
+pub(crate) fn current_process() -> u32 {
+    super::EXEC.with(|e| {
+        let e = e.borrow();
+        e.threads.get(e.current).map_or(0, |t| t.process)
+    })
+}
+
+/// Whether the execution is being torn down (operations are no-ops; the
+/// running-thread bookkeeping is stale): handles must not report misuse.
+pub(crate) fn tearing_down() -> bool {
+    super::EXEC.with(|e| e.borrow().tearing_down) || std::thread::panicking()
+}
+
+/// Marks object `id` as shared between processes (a `process::` primitive).
+pub(crate) fn mark_cross_process(id: super::op::ObjId) {
+    super::with_current(|e| e.objects[id.index()].process = CROSS_PROCESS);
+}
+
+/// Gives object `id` to process `pid`'s memory (a copy made at a fork).
+pub(crate) fn give_to_process(id: super::op::ObjId, pid: u32) {
+    super::with_current(|e| e.objects[id.index()].process = pid);
+}
+
+/// Reports `Misuse` found by a handle (not by the runtime) for the running
+/// thread, and stops the execution: the thread suspends and never resumes.
+pub(crate) fn misuse(message: String, location: &'static Location<'static>) -> ! {
+    super::with_current(|e| {
+        let tid = e.current;
+        e.fail(FailureKind::Misuse, message.clone(), Some(tid), true);
+    });
+    super::op(Op::Yield, location);
+    // Only reached during teardown, where operations do not suspend.
+    panic!("sim: {message}")
+}

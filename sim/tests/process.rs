@@ -1,0 +1,729 @@
+//! Processes: memory isolation, IPC, terminate/kill, kill faults.
+
+use std::time::Duration;
+
+use sim::process::{self, Lock, Queue, Value};
+use sim::{Builder, FailureKind, Faults, Shared};
+
+fn explore(n: u64, f: impl Fn() + Send + Sync + 'static) -> sim::Report {
+    Builder::new()
+        .executions(n)
+        .stop_on_first_failure(false)
+        .explore(f)
+}
+
+#[test]
+fn children_write_their_own_copy_of_a_global() {
+    let report = explore(200, || {
+        let counter = Shared::new(0);
+        let children: Vec<_> = (0..3)
+            .map(|_| {
+                let c = counter.clone();
+                process::spawn(move || {
+                    c.set(c.get() + 1);
+                    sim::println!("child sees {}", c.get());
+                })
+            })
+            .collect();
+        for p in &children {
+            p.join();
+        }
+        sim::println!("parent sees {}", counter.get());
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    // Every child sees 1 (its own copy); the parent still sees 0.
+    assert_eq!(report.outputs.len(), 1, "{report:?}");
+    let out = report.outputs.keys().next().unwrap();
+    assert_eq!(
+        out,
+        "child sees 1\nchild sees 1\nchild sees 1\nparent sees 0\n"
+    );
+}
+
+#[test]
+fn the_child_copy_is_taken_at_the_spawn() {
+    // Whatever the interleaving, the child sees the value as of the fork,
+    // not the parent's later write, and neither sees the other's write.
+    let report = explore(300, || {
+        let x = Shared::new(1);
+        let x2 = x.clone();
+        let p = process::spawn(move || {
+            sim::println!("child {}", x2.get());
+            x2.set(10);
+        });
+        x.set(2);
+        p.join();
+        sim::println!("parent {}", x.get());
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(
+        report.outputs.keys().cloned().collect::<Vec<_>>(),
+        vec!["child 1\nparent 2\n".to_string()]
+    );
+}
+
+#[test]
+fn a_grandchild_copies_its_parents_copy() {
+    let report = explore(50, || {
+        let x = Shared::new(0);
+        let x2 = x.clone();
+        let p = process::spawn(move || {
+            x2.set(5);
+            let x3 = x2.clone();
+            let g = process::spawn(move || sim::println!("grandchild {}", x3.get()));
+            g.join();
+        });
+        p.join();
+        sim::println!("parent {}", x.get());
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.outputs.contains_key("grandchild 5\nparent 0\n"));
+}
+
+#[test]
+fn threads_inside_a_process_share_its_memory_and_race() {
+    let report = explore(300, || {
+        let x = Shared::new(0);
+        let x2 = x.clone();
+        let p = process::spawn(move || {
+            let x3 = x2.clone();
+            let t = sim::thread::spawn(move || x3.set(1));
+            x2.set(2);
+            t.join().unwrap();
+        });
+        p.join();
+    });
+    assert_eq!(report.failures[0].kind, FailureKind::DataRace);
+}
+
+#[test]
+fn a_thread_lock_cannot_synchronise_processes() {
+    let report = explore(10, || {
+        let lock = sim::sync::Lock::new();
+        let p = process::spawn(move || {
+            let _g = lock.lock();
+        });
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message
+            .contains("processes do not share memory; use a Queue, Pipe, Value or Manager"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("Process-1"), "{}", f.message);
+}
+
+#[test]
+fn a_shared_created_after_the_fork_is_not_in_the_child() {
+    let report = explore(10, || {
+        let q: Queue<Shared<i32>> = Queue::new(0);
+        let q2 = q.clone();
+        let p = process::spawn(move || {
+            let s = q2.get();
+            s.set(1);
+        });
+        q.put(Shared::new(0));
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message.contains("processes do not share memory"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn queue_carries_results_and_orders_put_before_get() {
+    let report = explore(300, || {
+        let q = Queue::new(0);
+        let raw = Value::new_raw(0u64);
+        let workers: Vec<_> = (0..3u64)
+            .map(|i| {
+                let q = q.clone();
+                let raw = raw.clone();
+                process::spawn(move || {
+                    if i == 0 {
+                        raw.set(7);
+                    }
+                    q.put((i, (i * 10..i * 10 + 10).sum::<u64>()));
+                })
+            })
+            .collect();
+        let mut total = 0;
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            let (i, s) = q.get();
+            got.push(i);
+            total += s;
+        }
+        // Worker 0's write happens before its put, hence before our get.
+        assert_eq!(raw.get(), 7);
+        for p in &workers {
+            p.join();
+        }
+        assert_eq!(total, (0..30).sum::<u64>());
+        got.sort();
+        assert_eq!(got, [0, 1, 2]);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn queue_timeouts_and_close() {
+    let report = explore(20, || {
+        let q: Queue<u8> = Queue::new(1);
+        assert!(q.get_timeout(Duration::from_secs(2)).is_err());
+        assert_eq!(sim::time::now(), Duration::from_secs(2));
+        q.put(1);
+        assert!(q.put_timeout(2, Duration::from_secs(1)).is_err());
+        assert_eq!(q.qsize(), 1);
+        assert_eq!(q.try_get(), Ok(1));
+        assert!(q.empty());
+        q.close();
+        q.put(3);
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message.contains("ValueError: Queue is closed"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn close_is_per_process() {
+    let report = explore(50, || {
+        let q = Queue::new(0);
+        q.close();
+        let q2 = q.clone();
+        let p = process::spawn(move || q2.put(1));
+        p.join();
+        assert_eq!(q.get(), 1);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn pipe_ping_pong_poll_and_timeouts() {
+    let report = explore(200, || {
+        let (a, b) = process::pipe();
+        let p = process::spawn(move || {
+            for _ in 0..3 {
+                let n: u32 = b.recv();
+                b.send(n + 1);
+            }
+        });
+        let mut n = 0;
+        for _ in 0..3 {
+            a.send(n);
+            n = a.recv();
+        }
+        assert_eq!(n, 3);
+        assert!(!a.poll());
+        assert!(!a.poll_timeout(Duration::from_secs(1)));
+        assert_eq!(sim::time::now(), Duration::from_secs(1));
+        assert!(a.recv_timeout(Duration::from_secs(1)).is_err());
+        p.join();
+        assert_eq!(p.exitcode(), Some(0));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn poll_with_timeout_wakes_on_a_send() {
+    let report = explore(100, || {
+        let (a, b) = process::pipe();
+        let p = process::spawn(move || {
+            sim::time::sleep(Duration::from_secs(1));
+            b.send("hi");
+        });
+        assert!(a.poll_timeout(Duration::from_secs(5)));
+        assert_eq!(sim::time::now(), Duration::from_secs(1));
+        assert_eq!(a.recv(), "hi");
+        p.join();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn value_get_then_set_loses_updates_with_lock_does_not() {
+    let lossy = explore(500, || {
+        let v = Value::new(0);
+        let ps: Vec<_> = (0..2)
+            .map(|_| {
+                let v = v.clone();
+                process::spawn(move || v.set(v.get() + 1))
+            })
+            .collect();
+        for p in &ps {
+            p.join();
+        }
+        sim::println!("{}", v.get());
+    });
+    assert!(lossy.failures.is_empty(), "{lossy}");
+    assert!(lossy.outputs.contains_key("1\n"), "{lossy:?}");
+    assert!(lossy.outputs.contains_key("2\n"), "{lossy:?}");
+
+    let locked = explore(500, || {
+        let v = Value::new(0);
+        let ps: Vec<_> = (0..2)
+            .map(|_| {
+                let v = v.clone();
+                process::spawn(move || v.with_lock(|x| *x += 1))
+            })
+            .collect();
+        for p in &ps {
+            p.join();
+        }
+        sim::println!("{}", v.get());
+    });
+    assert!(locked.failures.is_empty(), "{locked}");
+    assert_eq!(locked.outputs.keys().collect::<Vec<_>>(), ["2\n"]);
+}
+
+#[test]
+fn raw_value_races_across_processes() {
+    let report = explore(200, || {
+        let v = Value::new_raw(0);
+        let v2 = v.clone();
+        let p = process::spawn(move || v2.set(1));
+        v.set(2);
+        p.join();
+    });
+    assert_eq!(report.failures[0].kind, FailureKind::DataRace);
+}
+
+#[test]
+fn process_lock_excludes_across_processes() {
+    let report = explore(300, || {
+        let lock = Lock::new();
+        let v = Value::new_raw(0);
+        let ps: Vec<_> = (0..2)
+            .map(|_| {
+                let v = v.clone();
+                process::spawn(move || {
+                    let _g = lock.lock();
+                    v.set(v.get() + 1);
+                })
+            })
+            .collect();
+        for p in &ps {
+            p.join();
+        }
+        assert_eq!(v.get(), 2);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn exit_codes_follow_python() {
+    let report = explore(100, || {
+        let ok = process::spawn(|| {});
+        let panics = process::spawn(|| panic!("boom"));
+        let sleeper = process::spawn(|| sim::time::sleep(Duration::from_secs(100)));
+        let spinner = process::spawn(|| loop {
+            sim::thread::yield_now()
+        });
+        assert_eq!(sleeper.exitcode(), None);
+        assert!(sleeper.is_alive());
+        sleeper.terminate();
+        spinner.kill();
+        for p in [&ok, &panics, &sleeper, &spinner] {
+            p.join();
+        }
+        assert_eq!(ok.exitcode(), Some(0));
+        assert_eq!(panics.exitcode(), Some(1));
+        assert_eq!(sleeper.exitcode(), Some(-15));
+        assert_eq!(spinner.exitcode(), Some(-9));
+        assert!(!sleeper.is_alive());
+        // terminate after exit is a no-op.
+        ok.terminate();
+        assert_eq!(ok.exitcode(), Some(0));
+        assert_eq!(sim::time::now(), Duration::ZERO);
+    });
+    // The child's panic is reported (as a thread's is); nothing else fails.
+    assert_eq!(report.failures.len(), 1, "{report}");
+    assert_eq!(report.failures[0].kind, FailureKind::Panic);
+}
+
+#[test]
+fn terminate_stops_every_thread_of_the_process() {
+    let report = explore(200, || {
+        let q = Queue::new(0);
+        let q2 = q.clone();
+        let p = process::spawn(move || {
+            let q3 = q2.clone();
+            let _t = sim::thread::spawn(move || loop {
+                sim::time::sleep(Duration::from_secs(1));
+                q3.put("tick");
+            });
+            loop {
+                sim::time::sleep(Duration::from_secs(1));
+            }
+        });
+        assert_eq!(q.get(), "tick");
+        p.terminate();
+        p.join();
+        assert_eq!(p.exitcode(), Some(-15));
+        // No thread of the process runs again.
+        let n = q.qsize();
+        sim::time::sleep(Duration::from_secs(10));
+        assert_eq!(q.qsize(), n);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn a_process_ends_when_its_non_daemon_threads_end() {
+    let report = explore(100, || {
+        let p = process::spawn(|| {
+            let _daemon = sim::thread::Builder::new().daemon(true).spawn(|| loop {
+                sim::time::sleep(Duration::from_secs(1))
+            });
+            let _worker = sim::thread::spawn(|| sim::time::sleep(Duration::from_secs(3)));
+        });
+        p.join();
+        assert_eq!(sim::time::now(), Duration::from_secs(3));
+        assert_eq!(p.exitcode(), Some(0));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn the_program_does_not_wait_for_a_daemon_process() {
+    let report = explore(10, || {
+        process::Builder::new()
+            .daemon(true)
+            .name("logger")
+            .spawn(|| loop {
+                sim::time::sleep(Duration::from_secs(1));
+            });
+        sim::println!("done");
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.outputs.contains_key("done\n"));
+}
+
+#[test]
+fn a_parent_waits_for_a_non_daemon_process() {
+    let report = explore(10, || {
+        process::spawn(|| {
+            sim::time::sleep(Duration::from_secs(2));
+            sim::println!("child done at {:?}", sim::time::now());
+        });
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.outputs.contains_key("child done at 2s\n"));
+}
+
+/// The notebook's point: a child killed while it holds a process::Lock.
+fn kill_while_holding() {
+    let lock = Lock::new();
+    let p = process::spawn(move || {
+        let _g = lock.lock();
+        sim::println!("child has the lock");
+    });
+    p.join();
+    let _g = lock.lock();
+    sim::println!("parent has the lock");
+}
+
+#[test]
+fn killed_holder_is_a_deadlock_naming_the_dead_holder() {
+    let report = Builder::new().executions(1).explore(|| {
+        let lock = Lock::new();
+        let held = process::Queue::new(0);
+        let h2 = held.clone();
+        let p = process::spawn(move || {
+            lock.acquire();
+            h2.put(());
+            loop {
+                sim::thread::yield_now()
+            }
+        });
+        held.get();
+        p.terminate();
+        p.join();
+        lock.acquire();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    assert!(
+        f.message
+            .contains("MainThread is blocked in acquire of Lock"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains(
+            "held by Process-1 (which is dead: its process Process-1 was terminated (SIGTERM)"
+        ),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn kill_faults_find_the_deadlock_faults_off_miss_it() {
+    let off = Builder::new()
+        .executions(2000)
+        .seed(3)
+        .explore(kill_while_holding);
+    assert!(off.failures.is_empty(), "{off}");
+    assert_eq!(off.executions, 2000);
+
+    let on = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(2000)
+        .seed(3)
+        .explore(kill_while_holding);
+    let f = &on.failures[0];
+    assert_eq!(f.kind, FailureKind::Deadlock, "{on}");
+    assert!(f.message.contains("killed (SIGKILL)"), "{}", f.message);
+    // The kill is in the trace as an event of the victim.
+    assert!(
+        f.trace
+            .events
+            .iter()
+            .any(|e| e.op == "killed (fault)" && e.thread_name == "Process-1"),
+        "{:?}",
+        f.trace.events
+    );
+    // And the token replays it exactly.
+    let again = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .replay(kill_while_holding, &f.token)
+        .unwrap();
+    assert_eq!(again.failures[0].kind, FailureKind::Deadlock);
+    assert_eq!(again.failures[0].trace, f.trace);
+}
+
+#[test]
+fn kill_faults_also_find_lost_results() {
+    // A parent waiting for a result from a killed child waits forever.
+    let on = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(500)
+        .explore(|| {
+            let q = Queue::new(0);
+            let q2 = q.clone();
+            let p = process::spawn(move || q2.put(42));
+            assert_eq!(q.get(), 42);
+            p.join();
+        });
+    let f = &on.failures[0];
+    assert_eq!(f.kind, FailureKind::Deadlock, "{on}");
+    assert!(
+        f.message.contains("MainThread is blocked in get"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn threads_are_never_killed() {
+    let report = Builder::new()
+        .faults(Faults::Kill { max: 3 })
+        .executions(200)
+        .explore(|| {
+            let t = sim::thread::spawn(|| sim::println!("thread"));
+            t.join().unwrap();
+            sim::println!("main");
+        });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["thread\nmain\n"]
+    );
+}
+
+#[test]
+fn at_most_max_kills_per_execution() {
+    let report = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(500)
+        .explore(|| {
+            let ps: Vec<_> = (0..3)
+                .map(|_| process::spawn(|| sim::thread::yield_now()))
+                .collect();
+            let killed = ps
+                .iter()
+                .map(|p| {
+                    p.join();
+                    p.exitcode()
+                })
+                .filter(|c| *c == Some(-9))
+                .count();
+            sim::println!("{killed}");
+        });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.outputs.contains_key("0\n"));
+    assert!(report.outputs.contains_key("1\n"));
+    assert!(!report.outputs.contains_key("2\n"));
+}
+
+#[test]
+fn ipc_latency_costs_the_sender_virtual_time() {
+    let report = Builder::new()
+        .ipc_latency(Duration::from_millis(10))
+        .executions(20)
+        .explore(|| {
+            let (a, b) = process::pipe();
+            let p = process::spawn(move || b.send(1));
+            assert_eq!(a.recv(), 1);
+            assert_eq!(sim::time::now(), Duration::from_millis(10));
+            p.join();
+        });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn readme_example() {
+    let report = Builder::new().executions(1000).explore(|| {
+        let counter = Shared::new(0); // a "global"
+        let results = Queue::new(0); // multiprocessing.Queue
+        let workers: Vec<_> = (0..2)
+            .map(|i| {
+                let (counter, results) = (counter.clone(), results.clone());
+                process::spawn(move || {
+                    counter.set(counter.get() + 1); // the child's own copy
+                    results.put(i * 10);
+                })
+            })
+            .collect();
+        let sum: i32 = (0..2).map(|_| results.get()).sum();
+        for p in &workers {
+            p.join();
+            assert_eq!(p.exitcode(), Some(0));
+        }
+        sim::println!("sum {sum}, counter {}", counter.get()); // counter is still 0
+    });
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["sum 10, counter 0\n"]
+    );
+}
+
+#[test]
+fn a_child_cannot_join_its_parents_thread() {
+    let report = explore(10, || {
+        let t = sim::thread::spawn(|| {});
+        let p = process::spawn(move || {
+            let _ = t.join();
+        });
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message
+            .contains("Process-1 of Process-1 joins Thread-1 of MainProcess"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_condition_cannot_synchronise_processes() {
+    let report = explore(10, || {
+        let cv = sim::sync::Condition::new();
+        let p = process::spawn(move || {
+            let _g = cv.lock();
+            cv.notify_all();
+        });
+        p.join();
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Misuse);
+    assert!(
+        f.message.contains("processes do not share memory"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_process_may_terminate_itself() {
+    let report = explore(50, || {
+        let p = process::spawn(|| {
+            sim::println!("before");
+            process::current().terminate();
+            sim::println!("never printed");
+        });
+        p.join();
+        assert_eq!(p.exitcode(), Some(-15));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["before\n"]);
+}
+
+#[test]
+fn a_join_timeout_on_a_process_moves_the_clock() {
+    let report = explore(20, || {
+        let p = process::spawn(|| sim::time::sleep(Duration::from_secs(5)));
+        assert!(!p.join_timeout(Duration::from_secs(2)));
+        assert_eq!(sim::time::now(), Duration::from_secs(2));
+        assert!(p.is_alive());
+        assert!(p.join_timeout(Duration::from_secs(10)));
+        assert_eq!(sim::time::now(), Duration::from_secs(5));
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+/// Reads a `Shared` when dropped.
+struct ReadsOnDrop(Shared<u32>);
+
+impl Drop for ReadsOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.get();
+    }
+}
+
+#[test]
+fn destructors_of_killed_processes_run_quietly_at_teardown() {
+    let report = Builder::new()
+        .faults(Faults::Kill { max: 1 })
+        .executions(300)
+        .stop_on_first_failure(false)
+        .explore(|| {
+            let x = Shared::new(0);
+            let q: Queue<u8> = Queue::new(0);
+            let (x2, q2) = (x.clone(), q.clone());
+            let p = process::spawn(move || {
+                // Its own Shared: at teardown the running thread is not its.
+                let _guard = ReadsOnDrop(Shared::new(7));
+                let _guard2 = ReadsOnDrop(x2.clone());
+                q2.close();
+                x2.set(1);
+                loop {
+                    sim::thread::yield_now()
+                }
+            });
+            sim::thread::yield_now();
+            p.terminate();
+            p.join();
+            drop(ReadsOnDrop(x));
+        });
+    assert!(report.failures.is_empty(), "{report}");
+}
+
+#[test]
+fn kill_faults_give_the_same_report_on_any_number_of_jobs() {
+    let base = || {
+        Builder::new()
+            .faults(Faults::Kill { max: 1 })
+            .executions(600)
+            .seed(11)
+            .stop_on_first_failure(false)
+    };
+    let one = base().jobs(1).explore(kill_while_holding);
+    let two = base().jobs(2).explore(kill_while_holding);
+    assert!(!one.failures.is_empty());
+    assert_eq!(one, two);
+}
