@@ -7,7 +7,10 @@
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
 //! lexicographic normal form). sim's exhaustive exploration must find the
-//! same outcome set with exactly that many executions.
+//! same outcome set with exactly that many executions. (Programs with a
+//! try-lock are outside DPOR's reduced fragment and explored without
+//! reduction: for them the outcome sets must be equal and the executions
+//! at least the traces.)
 //!
 //! `SIM_PROPTEST_CASES` sets the number of cases (default 2,000); the
 //! longer run is `SIM_PROPTEST_CASES=20000 cargo test --release -p sim
@@ -51,8 +54,12 @@ fn program() -> impl Strategy<Value = Vec<Vec<Stmt>>> {
     prop::collection::vec(prop::collection::vec(stmt(), 1..4), 2..5).prop_filter(
         "small enough to brute-force",
         |p| {
-            let sizes: Vec<usize> = p.iter().map(|t| flatten(t).len()).collect();
-            sizes.iter().sum::<usize>() <= 12 && interleavings_bound(&sizes) <= 200_000
+            let flat: Vec<Vec<Instr>> = p.iter().map(|t| flatten(t)).collect();
+            let sizes: Vec<usize> = flat.iter().map(Vec::len).collect();
+            // Try-locks are explored without reduction: keep those small.
+            let has_try = flat.iter().flatten().any(|i| matches!(i, Instr::Try(..)));
+            let limit = if has_try { 2_000 } else { 200_000 };
+            sizes.iter().sum::<usize>() <= 12 && interleavings_bound(&sizes) <= limit
         },
     )
 }
@@ -268,6 +275,7 @@ fn run_stmts(stmts: &[Stmt], vars: &[Shared<u64>], locks: &[Lock], acc: &mut u64
 
 fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
     let flat: Vec<Vec<Instr>> = program.iter().map(|t| flatten(t)).collect();
+    let has_try = flat.iter().flatten().any(|i| matches!(i, Instr::Try(..)));
     let expected = oracle(&flat);
     let report = Builder::new()
         .strategy(SimStrategy::Exhaustive)
@@ -305,7 +313,13 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
         found.insert("DEADLOCK".to_string());
     }
     prop_assert_eq!(&found, &expected.outcomes);
-    prop_assert_eq!(report.executions, expected.traces.len() as u64);
+    if has_try {
+        // Outside DPOR's fragment: explored without reduction (sound, not
+        // optimal).
+        prop_assert!(report.executions >= expected.traces.len() as u64);
+    } else {
+        prop_assert_eq!(report.executions, expected.traces.len() as u64);
+    }
     Ok(())
 }
 
@@ -321,6 +335,7 @@ proptest! {
         cases: cases(),
         failure_persistence: None,
         max_global_rejects: 1_000_000,
+        max_local_rejects: 100_000_000,
         ..ProptestConfig::default()
     })]
 

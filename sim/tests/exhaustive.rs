@@ -222,3 +222,74 @@ fn schedule_tokens_that_do_not_fit_are_clear_failures() {
         assert!(f.message.contains("does not fit"), "{}", f.message);
     }
 }
+
+#[test]
+fn programs_outside_the_fragment_are_explored_without_reduction() {
+    use sim::sync::Event;
+    use sim::Timing;
+    use std::time::Duration;
+    // An Event: every interleaving, complete, both print orders.
+    let event_program = || {
+        let ev = Event::new();
+        let t = sim::thread::spawn(move || {
+            ev.wait();
+            sim::println!("woken");
+        });
+        sim::println!("setting");
+        ev.set();
+        t.join().unwrap();
+    };
+    let report = exhaustive().explore(event_program);
+    assert!(report.complete, "{report}");
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.outputs.len(), 1, "{report}");
+    // Adversarial timing: the sleep orders nothing, both outputs appear;
+    // a timed wait may time out or not.
+    let report = exhaustive().timing(Timing::Adversarial).explore(|| {
+        let ev = Event::new();
+        let t = sim::thread::spawn(move || {
+            let ok = ev.wait_timeout(Duration::from_secs(1));
+            sim::println!("child {ok}");
+        });
+        sim::time::sleep(Duration::from_secs(2));
+        sim::println!("main");
+        ev.set();
+        t.join().unwrap();
+    });
+    assert!(report.complete, "{report}");
+    let outputs: Vec<&str> = report.outputs.keys().map(|s| s.as_str()).collect();
+    assert_eq!(
+        outputs,
+        [
+            "child false\nmain\n",
+            "main\nchild false\n",
+            "main\nchild true\n"
+        ],
+        "{report}"
+    );
+    // Every failure of such a program replays too.
+    let report = exhaustive().timing(Timing::Adversarial).explore(|| {
+        let ev = Event::new();
+        let t = sim::thread::spawn(move || assert!(ev.wait_timeout(Duration::from_secs(1))));
+        sim::time::sleep(Duration::from_secs(2));
+        ev.set();
+        let _ = t.join();
+    });
+    let f = report.failure().expect("the timeout is found");
+    assert_eq!(f.kind, FailureKind::Panic);
+    let replayed = Builder::new()
+        .timing(Timing::Adversarial)
+        .replay(
+            || {
+                let ev = Event::new();
+                let t =
+                    sim::thread::spawn(move || assert!(ev.wait_timeout(Duration::from_secs(1))));
+                sim::time::sleep(Duration::from_secs(2));
+                ev.set();
+                let _ = t.join();
+            },
+            &f.token,
+        )
+        .unwrap();
+    assert_eq!(replayed.failures[0].kind, FailureKind::Panic);
+}

@@ -1,7 +1,8 @@
-//! The panicking entry points for tests: `check_random` and `replay`, and
-//! the environment variables they read (`SIM_SEED`, `SIM_REPLAY`,
-//! `SIM_PERSIST`, `SIM_TRACES_DIR`, `SIM_STRATEGY`, `SIM_EXECUTIONS`,
-//! `SIM_PREEMPTIONS`, `SIM_JOBS`, `SIM_SHARD`).
+//! The panicking entry points for tests: `check_random`, `check_pct`,
+//! `model` and `replay`, and the environment variables they read
+//! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
+//! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
+//! `SIM_SHARD`).
 
 use std::sync::Arc;
 

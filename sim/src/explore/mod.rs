@@ -768,7 +768,14 @@ pub struct Report {
     /// ```
     pub incomplete_reason: Option<String>,
     /// For [`Strategy::Pct`]: the estimated step count `k` the change points
-    /// were drawn over.
+    /// were drawn over (also part of each execution's token).
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pct { depth: 3 }).executions(5)
+    ///     .explore(|| { sim::thread::spawn(|| sim::println!("hi")).join().unwrap(); });
+    /// assert_eq!(report.pct_steps, Some(3)); // spawn, print, join
+    /// ```
     pub pct_steps: Option<u64>,
 }
 
