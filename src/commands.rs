@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use scenarios::{Expected, Scenario};
 use serde::{Deserialize, Serialize};
-use sim::{Builder, Report, Shard, Timing, Trace};
+use sim::{Builder, Report, Shard, Strategy, Timing, Trace};
 
-use crate::{progress, ExploreOpts, RunOpts, TimingArg};
+use crate::{progress, ExploreOpts, RunOpts, StrategyArg, TimingArg};
 
 type CmdResult = Result<ExitCode, String>;
 
@@ -60,33 +60,26 @@ fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
 }
 
 fn expected(s: &Scenario, t: TimingArg) -> Expected {
-    match t {
-        TimingArg::Exact => s.exact,
-        // Unstated: a sleep-free program's verdict does not depend on time.
-        TimingArg::Adversarial => s.adversarial.unwrap_or(s.exact),
-    }
+    s.expected(timing(t))
 }
 
 /// `sim list`.
 pub fn list() -> CmdResult {
     println!(
-        "{:<20} {:<16} {:<16} description",
-        "scenario", "exact", "adversarial"
+        "{:<22} {:<28} {:<28} description",
+        "scenario", "exact (proved by)", "adversarial (proved by)"
     );
     for s in scenarios::all() {
-        let adv = s.adversarial.map_or("-".to_string(), |e| e.to_string());
+        let proved = |t: Timing| format!("{} ({})", s.expected(t), s.strategy(t));
+        let (exact, adv) = (proved(Timing::Exact), proved(Timing::Adversarial));
         let kills = if s.kills > 0 {
             format!(" (explored with --kill {})", s.kills)
         } else {
             String::new()
         };
         println!(
-            "{:<20} {:<16} {:<16} {} [{}]{kills}",
-            s.name,
-            s.exact.to_string(),
-            adv,
-            s.description,
-            s.cell
+            "{:<22} {:<28} {:<28} {} [{}]{kills}",
+            s.name, exact, adv, s.description, s.cell
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -144,12 +137,53 @@ fn verdict(report: &Report) -> String {
 }
 
 /// A scenario's builder for an exploration with `explore`'s options.
+/// The strategy of an exploration: the flag's, else the one that proves
+/// the scenario's verdict under the timing model.
+fn strategy(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Strategy {
+    match explore.strategy {
+        None => s.strategy(timing(opts.timing())),
+        Some(StrategyArg::Random) => Strategy::Random,
+        Some(StrategyArg::Pct) => Strategy::Pct {
+            depth: explore.depth,
+        },
+        Some(StrategyArg::Pos) => Strategy::Pos,
+        Some(StrategyArg::Exhaustive) => Strategy::Exhaustive,
+    }
+}
+
+/// The executions an exploration runs, or at most runs (exhaustive).
+fn planned(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> u64 {
+    match (explore.executions, strategy(s, explore, opts)) {
+        (Some(n), _) => n,
+        (None, Strategy::Exhaustive) => scenarios::EXHAUSTIVE_BUDGET,
+        (None, _) => s.executions,
+    }
+}
+
 fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {
-    let mut b = builder(s, opts).jobs(explore.jobs);
-    if let Some(n) = explore.executions {
-        b = b.executions(n);
+    let mut b = builder(s, opts)
+        .jobs(explore.jobs)
+        .strategy(strategy(s, explore, opts))
+        .executions(planned(s, explore, opts));
+    if explore.preemptions.is_some() {
+        b = b.preemption_bound(explore.preemptions);
     }
     b
+}
+
+/// The progress bar's total: the executions planned, unknown for an
+/// exhaustive exploration (it ends when the space is covered).
+fn bar_total(
+    s: &Scenario,
+    explore: &ExploreOpts,
+    opts: &RunOpts,
+    shard: Option<Shard>,
+) -> Option<u64> {
+    let planned = planned(s, explore, opts);
+    match strategy(s, explore, opts) {
+        Strategy::Exhaustive => None,
+        _ => Some(shard.map_or(planned, |sh| sh.range(planned).count() as u64)),
+    }
 }
 
 /// What `sim explore --report` writes and `sim merge` reads.
@@ -163,9 +197,20 @@ struct ReportFile {
     report: Report,
 }
 
-/// Explores `s` with a progress display.
-fn explore_with_progress(s: &Scenario, b: Builder, planned: u64) -> Report {
-    let (b, display) = progress::attach(b, s.name, Some(planned));
+/// Explores `s` with the command's options (`shard` if given; every
+/// execution when `stop_on_first_failure` is false), showing progress.
+fn run_exploration(
+    s: &Scenario,
+    explore: &ExploreOpts,
+    opts: &RunOpts,
+    shard: Option<Shard>,
+    stop_on_first_failure: bool,
+) -> Report {
+    let mut b = explorer(s, explore, opts).stop_on_first_failure(stop_on_first_failure);
+    if let Some(shard) = shard {
+        b = b.shard(shard);
+    }
+    let (b, display) = progress::attach(b, s.name, bar_total(s, explore, opts, shard));
     let report = b.explore(s.body);
     display.finish();
     report
@@ -181,13 +226,7 @@ pub fn explore(
     opts: &RunOpts,
 ) -> CmdResult {
     let s = scenario(name)?;
-    let mut b = explorer(s, explore, opts);
-    let mut planned = explore.executions.unwrap_or(s.executions);
-    if let Some(shard) = shard {
-        b = b.shard(shard);
-        planned = shard.range(planned).count() as u64;
-    }
-    let report = explore_with_progress(s, b, planned);
+    let report = run_exploration(s, explore, opts, shard, true);
     if let Some(path) = report_file {
         let file = ReportFile {
             scenario: s.name.to_string(),
@@ -318,8 +357,8 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
         None => vec![TimingArg::Exact, TimingArg::Adversarial],
     };
     println!(
-        "{:<20} {:<12} {:>10} {:<16} {:<16} result",
-        "scenario", "timing", "executions", "expected", "found"
+        "{:<22} {:<12} {:<11} {:>10} {:<9} {:<16} {:<16} result",
+        "scenario", "timing", "strategy", "executions", "space", "expected", "found"
     );
     let mut mismatches = 0;
     let mut rows = 0;
@@ -329,22 +368,28 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
                 timing: Some(t),
                 ..opts.clone()
             };
-            let mut b = explorer(s, explore, &opts);
-            let mut planned = explore.executions.unwrap_or(s.executions);
-            if let Some(shard) = shard {
-                b = b.shard(shard);
-                planned = shard.range(planned).count() as u64;
-            }
-            let report = explore_with_progress(s, b, planned);
+            let report = run_exploration(s, explore, &opts, shard, true);
             let want = expected(s, t);
             let ok = want.matches(&report);
             mismatches += usize::from(!ok);
             rows += 1;
+            // How much of the space the verdict rests on.
+            let space = if report.complete {
+                "complete"
+            } else if !report.failures.is_empty() {
+                "stopped" // at the first failure
+            } else if report.strategy == Strategy::Exhaustive {
+                "cut" // by the execution budget
+            } else {
+                "sampled"
+            };
             println!(
-                "{:<20} {:<12} {:>10} {:<16} {:<16} {}",
+                "{:<22} {:<12} {:<11} {:>10} {:<9} {:<16} {:<16} {}",
                 s.name,
                 timing(t).to_string(),
+                report.strategy.to_string(),
                 report.executions,
+                space,
                 want.to_string(),
                 verdict(&report),
                 if ok { "ok" } else { "MISMATCH" }
@@ -442,8 +487,7 @@ pub fn timeline(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -
 /// `sim outputs`.
 pub fn outputs(name: &str, explore: &ExploreOpts, opts: &RunOpts) -> CmdResult {
     let s = scenario(name)?;
-    let b = explorer(s, explore, opts).stop_on_first_failure(false);
-    let report = explore_with_progress(s, b, explore.executions.unwrap_or(s.executions));
+    let report = run_exploration(s, explore, opts, None, false);
     println!(
         "{}: {} distinct output(s) over {} executions ({})",
         s.name,

@@ -4,11 +4,12 @@
 //! ```text
 //! sim list
 //! sim run <scenario> [--seed S] [--timing exact|adversarial]
-//! sim explore <scenario>|--all [--executions N] [--seed S] [--timing exact|adversarial]
-//!             [--jobs N] [--shard I/N] [--report FILE] [--save DIR] [--kill K]
+//! sim explore <scenario>|--all [--strategy random|pct|pos|exhaustive] [--depth D]
+//!             [--preemptions K] [--executions N] [--seed S] [--timing exact|adversarial]
+//!             [--kill K] [--jobs N] [--shard I/N] [--report FILE] [--save DIR] [--kill K]
 //! sim merge <report.json>...
 //! sim replay <scenario> <token> [--kill K]
-//! sim outputs <scenario> [--executions N] [--jobs N]
+//! sim outputs <scenario> [--strategy ..] [--executions N] [--jobs N]
 //! sim dot <scenario> <token> [--full]
 //! sim timeline <scenario> <token>
 //! ```
@@ -55,13 +56,39 @@ impl RunOpts {
 /// Options of the commands that explore many executions.
 #[derive(Debug, Clone, clap::Args)]
 struct ExploreOpts {
-    /// Executions per scenario (default: the scenario's own number).
+    /// The strategy (default: the one that proves the scenario's verdict,
+    /// exhaustive where its space is small, see `sim list`).
+    #[arg(long, value_enum)]
+    strategy: Option<StrategyArg>,
+    /// PCT's bug depth d (with `--strategy pct`).
+    #[arg(long, default_value_t = 3, value_name = "D")]
+    depth: u32,
+    /// Exhaustive only: explore the schedules with at most K preemptions
+    /// (a bounded search; the summary says "not complete" if it cut any).
+    #[arg(long, value_name = "K")]
+    preemptions: Option<usize>,
+    /// Executions (default: the scenario's own number; for exhaustive
+    /// exploration, a budget of 1,000,000).
     #[arg(long)]
     executions: Option<u64>,
     /// Worker threads; 0 (the default) is one per core. The results are
     /// the same for any number.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StrategyArg {
+    /// Uniformly random among the runnable threads, seeded.
+    Random,
+    /// Probabilistic concurrency testing (random priorities, d-1 change
+    /// points), seeded.
+    Pct,
+    /// Partial-order sampling (priorities re-drawn on conflicts), seeded.
+    Pos,
+    /// Every execution, one per Mazurkiewicz trace where the program allows
+    /// partial-order reduction.
+    Exhaustive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -172,7 +199,26 @@ enum Command {
     },
 }
 
+/// Ends the process quietly when stdout is closed under it (`sim list |
+/// head`), as a command-line tool should, instead of a panic backtrace.
+fn quiet_on_closed_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141); // 128 + SIGPIPE, what a shell reports
+        }
+        previous(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List => commands::list(),

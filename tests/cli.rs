@@ -108,17 +108,83 @@ fn run_prints_output_with_time_and_thread() {
 
 #[test]
 fn outputs_lists_distinct_outputs_with_counts() {
-    let o = sim(&["outputs", "gil_counter_locked", "--executions", "50"]);
+    let o = sim(&[
+        "outputs",
+        "gil_counter_locked",
+        "--strategy",
+        "random",
+        "--executions",
+        "50",
+    ]);
     assert!(o.status.success());
     let out = stdout(&o);
     assert!(
-        out.contains("1 distinct output(s) over 50 executions"),
+        out.contains("1 distinct output(s) over 50 executions (sampled, not complete)"),
         "{out}"
     );
     assert!(
         out.contains("--- output 1 (50 executions) ---\ncount = 3"),
         "{out}"
     );
+    // By default, every output of a small program: exhaustive, complete.
+    let o = sim(&["outputs", "print_time"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("print_time: 4 distinct output(s) over 36 executions (complete)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explore_takes_a_strategy_and_a_preemption_bound() {
+    // lock_order's deadlock needs one preemption.
+    let o = sim(&[
+        "explore",
+        "lock_order",
+        "--strategy",
+        "exhaustive",
+        "--preemptions",
+        "0",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("not complete"), "{out}");
+    assert!(
+        out.contains("verdict: no failure (expected Deadlock): UNEXPECTED"),
+        "{out}"
+    );
+    let o = sim(&[
+        "explore",
+        "lock_order",
+        "--strategy",
+        "exhaustive",
+        "--preemptions",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    for (strategy, token) in [("pct", "pct3:"), ("pos", "pos:"), ("exhaustive", "s1:")] {
+        let o = sim(&["explore", "lock_order", "--strategy", strategy]);
+        let out = stdout(&o);
+        assert!(o.status.success(), "{strategy}: {out}");
+        assert!(out.contains(&format!("({strategy}")), "{out}");
+        // The printed replay command names a token of the strategy, and
+        // pasted as is, it reproduces the deadlock.
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("replay: sim replay lock_order "))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(line.contains(token), "{line}");
+        let args: Vec<&str> = line["replay: sim ".len()..].split_whitespace().collect();
+        let replayed = sim(&args);
+        assert!(
+            stdout(&replayed).contains("Deadlock"),
+            "{}",
+            stdout(&replayed)
+        );
+    }
+    let o = sim(&["explore", "lock_order", "--strategy", "dfs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value 'dfs'"), "{}", stderr(&o));
 }
 
 #[test]
@@ -201,6 +267,8 @@ fn shards_written_as_reports_merge_into_the_unsharded_exploration() {
     let whole = sim(&[
         "explore",
         "print_time",
+        "--strategy",
+        "random",
         "--executions",
         "900",
         "--jobs",
@@ -214,6 +282,8 @@ fn shards_written_as_reports_merge_into_the_unsharded_exploration() {
         let o = sim(&[
             "explore",
             "print_time",
+            "--strategy",
+            "random",
             "--executions",
             "900",
             "--jobs",
@@ -286,7 +356,14 @@ fn jobs_do_not_change_what_explore_prints() {
 
 #[test]
 fn long_runs_print_plain_progress_lines_when_not_on_a_terminal() {
-    let o = sim(&["explore", "lock", "--executions", "40000"]);
+    let o = sim(&[
+        "explore",
+        "lock",
+        "--strategy",
+        "random",
+        "--executions",
+        "40000",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     let lines: Vec<&str> = err
@@ -297,7 +374,14 @@ fn long_runs_print_plain_progress_lines_when_not_on_a_terminal() {
     assert!(lines[0].starts_with("sim: lock: 25% ("), "{err}");
     assert!(lines[2].contains("/40000 executions, 0 failed)"), "{err}");
     // Short runs stay quiet.
-    let o = sim(&["explore", "lock", "--executions", "100"]);
+    let o = sim(&[
+        "explore",
+        "lock",
+        "--strategy",
+        "random",
+        "--executions",
+        "100",
+    ]);
     assert_eq!(stderr(&o), "");
 }
 
