@@ -388,7 +388,33 @@ fn first_bug(name: &str, ours: fn(), theirs: fn()) {
             "sim random",
             mean(&|seed| ours_until_bug(name, sim::Builder::new(), seed, ours)),
         ),
+        (
+            "sim PCT (depth 3)",
+            mean(&|seed| {
+                let pct = sim::Builder::new().strategy(sim::Strategy::Pct { depth: 3 });
+                ours_until_bug(name, pct, seed, ours)
+            }),
+        ),
+        (
+            "sim POS",
+            mean(&|seed| {
+                let pos = sim::Builder::new().strategy(sim::Strategy::Pos);
+                ours_until_bug(name, pos, seed, ours)
+            }),
+        ),
     ];
+    let exhaustive = sim::Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .race_detection(false)
+        .executions(u64::MAX);
+    let t = Instant::now();
+    let r = exhaustive.explore(ours);
+    let t = t.elapsed();
+    assert!(!r.failures.is_empty(), "{name}: exhaustive found no bug");
+    let rows: Vec<_> = rows
+        .into_iter()
+        .chain([("sim exhaustive (deterministic)", (r.executions as f64, t))])
+        .collect();
     let (base_n, base_t) = rows[0].1;
     for (tool, (n, t)) in rows {
         println!(
@@ -399,13 +425,23 @@ fn first_bug(name: &str, ours: fn(), theirs: fn()) {
     }
 }
 
-/// Executions loom's DPOR and shuttle's DFS need to cover a program.
+/// Executions sim's exhaustive exploration, loom's DPOR and shuttle's DFS
+/// need to cover a program.
 fn exhaustive_counts(
     name: &str,
+    ours: impl Fn() + Sync + Send + 'static,
     loom_f: impl Fn() + Sync + Send + 'static,
     shuttle_f: impl Fn() + Sync + Send + 'static,
     shuttle_cap: Option<usize>,
 ) {
+    let t = Instant::now();
+    let report = sim::Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .executions(u64::MAX)
+        .explore(ours);
+    let ours_t = t.elapsed();
+    assert!(report.complete && report.failures.is_empty(), "{report}");
+    let ours_n = report.executions;
     reset();
     let t = Instant::now();
     loom::model(loom_f);
@@ -420,10 +456,13 @@ fn exhaustive_counts(
     .run(shuttle_f);
     let shuttle_t = t.elapsed();
     println!(
-        "| {name} | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) |",
+        "| {name} | {ours_n} in {ours_t:.2?} ({:.0}/s) | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) | {:.0}x fewer than loom, {:.1}x less time |",
+        ours_n as f64 / ours_t.as_secs_f64(),
         loom_n as f64 / loom_t.as_secs_f64(),
         if shuttle_cap == Some(shuttle_n) { " (capped)" } else { "" },
         shuttle_n as f64 / shuttle_t.as_secs_f64(),
+        loom_n as f64 / ours_n as f64,
+        loom_t.as_secs_f64() / ours_t.as_secs_f64(),
     );
 }
 
@@ -478,25 +517,40 @@ fn main() {
     );
 
     println!("\n## Executions to cover the space exhaustively\n");
-    println!("| scenario | loom (DPOR) | shuttle (DFS, no reduction) |");
-    println!("|---|---|---|");
+    println!("| scenario | sim (exhaustive) | loom (DPOR) | shuttle (DFS, no reduction) | sim vs loom |");
+    println!("|---|---|---|---|---|");
     exhaustive_counts(
         "2 threads x 3 lock increments",
+        ours::lock_incr(2, 3),
         || loom_side::lock_incr(2, 3),
         || shuttle_side::lock_incr(2, 3),
         None,
     );
     exhaustive_counts(
         "3 threads x 2 lock increments",
+        ours::lock_incr(3, 2),
         || loom_side::lock_incr(3, 2),
         || shuttle_side::lock_incr(3, 2),
         if quick { Some(200_000) } else { None },
     );
     exhaustive_counts(
         "Condition producer, 2 consumers",
+        ours::condvar_producer,
         loom_side::condvar_producer,
         shuttle_side::condvar_producer,
         None,
+    );
+    let t = Instant::now();
+    let r = sim::Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .executions(u64::MAX)
+        .explore(ours::lock_incr(8, 1));
+    let t = t.elapsed();
+    assert!(r.complete && r.failures.is_empty(), "{r}");
+    println!(
+        "| 8 threads x 1 lock increment | {} in {t:.2?} ({:.0}/s) | cannot express it (loom runs at most 4 threads besides main) | not run (no reduction: far beyond 10^9 schedules) | - |",
+        r.executions,
+        r.executions as f64 / t.as_secs_f64()
     );
     black_box(loom_side::racy_counter as fn());
     black_box(loom_side::philosophers as fn());
