@@ -456,7 +456,7 @@ fn exhaustive_counts(
     .run(shuttle_f);
     let shuttle_t = t.elapsed();
     println!(
-        "| {name} | {ours_n} in {ours_t:.2?} ({:.0}/s) | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) | {:.0}x fewer than loom, {:.1}x less time |",
+        "| {name} | {ours_n} in {ours_t:.2?} ({:.0}/s) | {loom_n} in {loom_t:.2?} ({:.0}/s) | {shuttle_n}{} in {shuttle_t:.2?} ({:.0}/s) | {:.1}x fewer than loom, {:.0}x less time |",
         ours_n as f64 / ours_t.as_secs_f64(),
         loom_n as f64 / loom_t.as_secs_f64(),
         if shuttle_cap == Some(shuttle_n) { " (capped)" } else { "" },
@@ -517,7 +517,9 @@ fn main() {
     );
 
     println!("\n## Executions to cover the space exhaustively\n");
-    println!("| scenario | sim (exhaustive) | loom (DPOR) | shuttle (DFS, no reduction) | sim vs loom |");
+    println!(
+        "| scenario | sim (exhaustive) | loom (DPOR) | shuttle (DFS, no reduction) | sim vs loom |"
+    );
     println!("|---|---|---|---|---|");
     exhaustive_counts(
         "2 threads x 3 lock increments",
