@@ -47,12 +47,12 @@ fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
     }
 }
 
+/// The scenario's own builder (its proving strategy and executions) under
+/// the `--timing`, `--kill` and `--seed` flags.
 fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
-    let b = Builder::new()
-        .name(s.name)
-        .timing(timing(opts.timing()))
-        .faults(scenarios::faults(kills(s, opts.kill)))
-        .executions(s.executions);
+    let b = s
+        .builder(timing(opts.timing()))
+        .faults(scenarios::faults(kills(s, opts.kill)));
     match opts.seed {
         Some(seed) => b.seed(seed),
         None => b,
@@ -153,11 +153,9 @@ fn strategy(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Strategy {
 
 /// The executions an exploration runs, or at most runs (exhaustive).
 fn planned(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> u64 {
-    match (explore.executions, strategy(s, explore, opts)) {
-        (Some(n), _) => n,
-        (None, Strategy::Exhaustive) => scenarios::EXHAUSTIVE_BUDGET,
-        (None, _) => s.executions,
-    }
+    explore
+        .executions
+        .unwrap_or_else(|| s.executions_for(strategy(s, explore, opts)))
 }
 
 fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {

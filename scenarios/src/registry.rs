@@ -150,10 +150,23 @@ impl Scenario {
             .timing(timing)
             .faults(self.faults())
             .strategy(strategy)
-            .executions(match strategy {
-                sim::Strategy::Exhaustive => EXHAUSTIVE_BUDGET,
-                _ => self.executions,
-            })
+            .executions(self.executions_for(strategy))
+    }
+
+    /// The executions an exploration of it under `strategy` runs by
+    /// default: [`EXHAUSTIVE_BUDGET`] at most for exhaustive exploration
+    /// (it ends when the space is covered), else [`Scenario::executions`].
+    ///
+    /// ```
+    /// let s = scenarios::find("barrier").unwrap();
+    /// assert_eq!(s.executions_for(sim::Strategy::Random), s.executions);
+    /// assert_eq!(s.executions_for(sim::Strategy::Exhaustive), scenarios::EXHAUSTIVE_BUDGET);
+    /// ```
+    pub fn executions_for(&self, strategy: sim::Strategy) -> u64 {
+        match strategy {
+            sim::Strategy::Exhaustive => EXHAUSTIVE_BUDGET,
+            _ => self.executions,
+        }
     }
 
     /// The faults its exploration injects (from [`Scenario::kills`]).

@@ -583,7 +583,7 @@ impl Builder {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let mut run = Run::new(self);
         let cfg = self.exec_config();
-        rt::run_execution(&main, &cfg, &mut *token.scheduler());
+        token.run(&main, &cfg);
         if let Some(misfit) = token::take_misfit() {
             // A schedule token that does not fit this program.
             let message = format!(
@@ -650,7 +650,7 @@ impl Builder {
             _ => {}
         }
         let this = &builder;
-        rt::run_execution(&main, &this.tracing_config(), &mut *token.scheduler());
+        token.run(&main, &this.tracing_config());
         let (mut trace, key) = rt::with_exec(|e| {
             let key = e.failure.as_ref().map(|f| f.key.clone());
             (
@@ -715,7 +715,7 @@ impl Builder {
     {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
-        rt::run_execution(&main, &self.tracing_config(), &mut *token.scheduler());
+        token.run(&main, &self.tracing_config());
         Ok(rt::with_exec(|e| {
             build_trace(self, e, &token.to_string(), &self.scenario_name())
         }))
@@ -872,7 +872,7 @@ impl<'a> Run<'a> {
         cfg: &ExecConfig,
         token: Token,
     ) -> bool {
-        rt::run_execution(main, cfg, &mut *token.scheduler());
+        token.run(main, cfg);
         self.record(main, cfg, token)
     }
 
@@ -930,7 +930,7 @@ impl<'a> Run<'a> {
                 record_clocks: true,
                 ..cfg.clone()
             };
-            rt::run_execution(main, &traced, &mut *token.scheduler());
+            token.run(main, &traced);
             let mut trace =
                 rt::with_exec(|e| build_trace(self.builder, e, &token.to_string(), &name));
             let mut without_clocks = trace.clone();

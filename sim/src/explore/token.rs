@@ -2,11 +2,12 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 use super::pct::PctScheduler;
 use super::pos::PosScheduler;
 use super::random::RandomScheduler;
-use crate::rt::{Candidate, Scheduler};
+use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// A parsed replay token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,18 +38,18 @@ pub(crate) fn take_misfit() -> Option<String> {
 }
 
 impl Token {
-    /// A fresh scheduler that makes the execution this token names.
-    pub(crate) fn scheduler(&self) -> Box<dyn Scheduler> {
+    /// Runs the execution this token names, its scheduler on the stack
+    /// (nothing allocated per execution).
+    pub(crate) fn run(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) {
         match self {
-            Token::Seed(seed) => Box::new(RandomScheduler::new(*seed)),
-            Token::Pct { depth, steps, seed } => Box::new(PctScheduler::new(*seed, *depth, *steps)),
-            Token::Pos { seed } => Box::new(PosScheduler::new(*seed)),
+            Token::Seed(seed) => rt::run_execution(main, cfg, &mut RandomScheduler::new(*seed)),
+            Token::Pct { depth, steps, seed } => {
+                rt::run_execution(main, cfg, &mut PctScheduler::new(*seed, *depth, *steps))
+            }
+            Token::Pos { seed } => rt::run_execution(main, cfg, &mut PosScheduler::new(*seed)),
             Token::Schedule(choices) => {
                 MISFIT.with(|m| *m.borrow_mut() = None);
-                Box::new(ScheduleReplay {
-                    choices: choices.clone(),
-                    pos: 0,
-                })
+                rt::run_execution(main, cfg, &mut ScheduleReplay { choices, pos: 0 })
             }
         }
     }
@@ -190,12 +191,12 @@ fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
 /// (an index out of range, or no choice left) is recorded as a misfit
 /// (read with [`take_misfit`]) and the first candidate is taken instead;
 /// so are choices left over at the end.
-struct ScheduleReplay {
-    choices: Vec<u32>,
+struct ScheduleReplay<'a> {
+    choices: &'a [u32],
     pos: usize,
 }
 
-impl Scheduler for ScheduleReplay {
+impl Scheduler for ScheduleReplay<'_> {
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
         let at = self.pos;
         self.pos += 1;
@@ -221,7 +222,7 @@ impl Scheduler for ScheduleReplay {
     }
 }
 
-impl Drop for ScheduleReplay {
+impl Drop for ScheduleReplay<'_> {
     fn drop(&mut self) {
         if self.pos < self.choices.len() {
             let msg = format!(
