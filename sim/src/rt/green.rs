@@ -2,33 +2,40 @@
 //!
 //! This is the only module of the crate that uses `unsafe`. It owns three
 //! things: the coroutine type, the per-OS-thread pool of stacks that are
-//! reused across executions, and the table of yielder pointers that lets code
-//! deep inside a green thread suspend it.
+//! reused across executions, and the pointer to the running coroutine's
+//! yielder that lets code deep inside a green thread suspend it.
 //!
 //! A green thread is created with [`GreenThread::new`], driven with
 //! [`GreenThread::resume`] by the scheduler (which runs on the OS thread's own
-//! stack), and suspends itself with [`suspend`]. When it has finished, or
-//! when the execution is torn down, [`GreenThread::recycle`] unwinds what is
-//! left of its stack and returns the stack to the pool.
+//! stack), and suspends itself with [`suspend`]. The value given to `resume`
+//! is what the thread's pending `suspend` returns: the result of the
+//! operation the scheduler just performed for it. When the thread has
+//! finished, or when the execution is torn down, [`GreenThread::recycle`]
+//! unwinds what is left of its stack and returns the stack to the pool.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
+
+use super::op::OpResult;
 
 /// Default size of one green-thread stack: 256 KiB. Only the pages a thread
 /// touches become resident; the rest is address space. Change it with
 /// [`crate::Builder::stack_size`].
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
-type Co = Coroutine<(), (), (), DefaultStack>;
-type Yield = Yielder<(), ()>;
+type Co = Coroutine<OpResult, (), (), DefaultStack>;
+type Yield = Yielder<OpResult, ()>;
 
 thread_local! {
     /// Stacks of finished green threads, ready for reuse (one pool per OS thread).
     static POOL: RefCell<StackPool> = const { RefCell::new(StackPool { size: 0, stacks: Vec::new() }) };
-    /// For each thread id of the running execution, the yielder of its coroutine.
-    static YIELDERS: RefCell<Vec<*const Yield>> = const { RefCell::new(Vec::new()) };
+    /// The yielder of the green thread running right now; null while the
+    /// scheduler runs. Set by the thread itself (on entry, and again each
+    /// time `suspend` returns into it) and cleared by `resume` when control
+    /// comes back: so it is never stale while non-null.
+    static RUNNING: Cell<*const Yield> = const { Cell::new(std::ptr::null()) };
 }
 
 struct StackPool {
@@ -67,28 +74,25 @@ pub(crate) struct GreenThread {
 }
 
 impl GreenThread {
-    /// Creates green thread `tid` running `body` on a stack of `stack_size`
+    /// Creates a green thread running `body` on a stack of `stack_size`
     /// bytes taken from the pool. The body does not start until the first
     /// [`resume`](Self::resume).
-    pub(crate) fn new(tid: usize, stack_size: usize, body: impl FnOnce() + 'static) -> Self {
+    pub(crate) fn new(stack_size: usize, body: impl FnOnce() + 'static) -> Self {
         let stack = POOL.with(|p| p.borrow_mut().take(stack_size));
-        let co = Coroutine::with_stack(stack, move |yielder: &Yield, ()| {
-            YIELDERS.with(|y| {
-                let mut y = y.borrow_mut();
-                if y.len() <= tid {
-                    y.resize(tid + 1, std::ptr::null());
-                }
-                y[tid] = yielder as *const Yield;
-            });
+        let co = Coroutine::with_stack(stack, move |yielder: &Yield, _first: OpResult| {
+            RUNNING.with(|r| r.set(yielder as *const Yield));
             body();
-            YIELDERS.with(|y| y.borrow_mut()[tid] = std::ptr::null());
+            RUNNING.with(|r| r.set(std::ptr::null()));
         });
         GreenThread { co, stack_size }
     }
 
-    /// Runs the thread until it suspends or finishes.
-    pub(crate) fn resume(&mut self) -> Resumed {
-        match self.co.resume(()) {
+    /// Runs the thread until it suspends or finishes; its pending
+    /// [`suspend`] returns `input`.
+    pub(crate) fn resume(&mut self, input: OpResult) -> Resumed {
+        let resumed = self.co.resume(input);
+        RUNNING.with(|r| r.set(std::ptr::null()));
+        match resumed {
             CoroutineResult::Yield(()) => Resumed::Suspended,
             CoroutineResult::Return(()) => Resumed::Finished,
         }
@@ -98,6 +102,7 @@ impl GreenThread {
     /// destructors) and returns the stack to the pool.
     pub(crate) fn recycle(mut self) {
         self.co.force_unwind();
+        RUNNING.with(|r| r.set(std::ptr::null()));
         let stack = self.co.into_stack();
         POOL.with(|p| {
             let mut p = p.borrow_mut();
@@ -108,21 +113,24 @@ impl GreenThread {
     }
 }
 
-/// Suspends the running green thread `tid`, returning to the scheduler.
-/// Returns when the scheduler resumes it.
+/// Suspends the running green thread, returning to the scheduler. Returns
+/// the value the scheduler resumes it with.
 ///
-/// Must be called from inside green thread `tid`.
-pub(crate) fn suspend(tid: usize) {
-    let ptr = YIELDERS.with(|y| y.borrow().get(tid).copied().unwrap_or(std::ptr::null()));
+/// Must be called from inside a green thread.
+pub(crate) fn suspend() -> OpResult {
+    let ptr = RUNNING.with(|r| r.get());
     assert!(
         !ptr.is_null(),
-        "sim: internal error: thread {tid} suspended from outside its green thread"
+        "sim: internal error: a green thread suspended from outside any green thread"
     );
-    // SAFETY: the pointer was stored by the body of green thread `tid` from
-    // the `&Yielder` corosensei passed it, and is cleared before that body
-    // returns; the yielder lives in the coroutine's stack frame for the whole
-    // body. We are called from inside that body (the runtime only calls
-    // `suspend` for its current thread, which is the one running), so the
-    // yielder is alive and belongs to the coroutine executing this code.
-    unsafe { (*ptr).suspend(()) }
+    // SAFETY: a non-null `RUNNING` was stored by the body of the green thread
+    // that runs now, from the `&Yielder` corosensei passed it (on entry, or
+    // below when it was last resumed), and is reset to null whenever control
+    // leaves that thread for the scheduler (`resume` and `recycle` return).
+    // So the yielder belongs to the coroutine executing this code and lives
+    // in its stack frame, which outlives this call.
+    let input = unsafe { (*ptr).suspend(()) };
+    // Back in this thread: it is the running one again.
+    RUNNING.with(|r| r.set(ptr));
+    input
 }

@@ -121,7 +121,6 @@ pub(crate) struct ThreadState {
     pub(crate) life: Life,
     pub(crate) pending: Op,
     pub(crate) location: &'static Location<'static>,
-    pub(crate) result: OpResult,
     pub(crate) clock: VectorClock,
     /// The panic message, if the thread panicked.
     pub(crate) panic: Option<String>,
@@ -218,7 +217,7 @@ pub(crate) struct Exec {
 
 thread_local! {
     static EXEC: RefCell<Exec> = const { RefCell::new(Exec::new()) };
-    static GREEN: RefCell<Vec<Option<GreenThread>>> = const { RefCell::new(Vec::new()) };
+    static GREEN: RefCell<Vec<Option<Box<GreenThread>>>> = const { RefCell::new(Vec::new()) };
     /// True while a green thread runs: its panics are captured, not printed.
     static CAPTURE_PANICS: Cell<bool> = const { Cell::new(false) };
     /// Message and location of the last captured panic.
@@ -305,7 +304,6 @@ impl Exec {
             life: Life::NotStarted,
             pending: Op::Start,
             location: Location::caller(),
-            result: OpResult::Unit,
             clock,
             panic: None,
             text: String::new(),
@@ -484,6 +482,12 @@ impl Exec {
         }
     }
 
+    /// Makes `tid` the running thread, before it is resumed.
+    fn run(&mut self, tid: Tid) {
+        self.current = tid;
+        self.threads[tid].life = Life::Running;
+    }
+
     fn step_limit_message(&self) -> String {
         let mut msg = format!(
             "step limit: the execution ran {} steps without finishing (possible livelock); \
@@ -502,7 +506,7 @@ impl Exec {
 
     /// Performs the chosen candidate: the pending operation of its thread,
     /// or that operation's timeout.
-    fn perform(&mut self, c: Candidate) {
+    fn perform(&mut self, c: Candidate) -> OpResult {
         let Candidate { tid, op, timeout } = c;
         let location = self.threads[tid].location;
         self.steps += 1;
@@ -519,7 +523,6 @@ impl Exec {
         } else {
             self.complete(tid, op, location)
         };
-        self.threads[tid].result = result;
         if self.cfg.record_clocks {
             // The clock the operation saw: its joins included, its own tick
             // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).
@@ -535,6 +538,7 @@ impl Exec {
             time: self.now,
             location,
         });
+        result
     }
 
     /// Records that the event being performed (step `self.steps`)
@@ -851,11 +855,21 @@ pub(crate) fn run_execution(
     let main = Arc::clone(main);
     install_green(0, move || main());
 
-    start_new_threads();
     let every_step = sched.observes_every_step();
     loop {
+        // One borrow of the execution per step: start a thread created by
+        // the last step, or compute the enabled set, choose and perform.
         let next = EXEC.with(|e| {
             let mut e = e.borrow_mut();
+            if let Some(tid) = e.unstarted.pop() {
+                // Run a new thread up to its first operation (unless its
+                // process was killed before it started).
+                let runs = e.threads[tid].life != Life::Finished;
+                if runs {
+                    e.run(tid);
+                }
+                return Some((tid, runs, OpResult::Unit));
+            }
             if e.terminal || !e.compute_enabled() {
                 return None;
             }
@@ -865,50 +879,37 @@ pub(crate) fn run_execution(
                 sched.choose(&e.enabled)
             };
             let candidate = e.enabled[choice];
-            e.perform(candidate);
+            let result = e.perform(candidate);
             let tid = candidate.tid;
             if e.terminal {
-                None
-            } else {
-                // A killed thread (its process was killed) never runs again.
-                let stopped = matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
-                    && e.threads[tid].life == Life::Finished;
-                Some((tid, !stopped))
+                return None;
             }
+            // A killed thread (its process was killed) never runs again.
+            let stopped = matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
+                && e.threads[tid].life == Life::Finished;
+            if !stopped {
+                e.run(tid);
+            }
+            Some((tid, !stopped, result))
         });
-        let Some((tid, runs)) = next else { break };
+        let Some((tid, runs, result)) = next else {
+            break;
+        };
         if runs {
-            resume(tid);
+            resume(tid, result);
         }
-        start_new_threads();
     }
     teardown();
 }
 
-/// Runs every thread created since the last step up to its first operation.
-fn start_new_threads() {
-    while let Some((tid, killed)) = EXEC.with(|e| {
-        let mut e = e.borrow_mut();
-        let tid = e.unstarted.pop()?;
-        Some((tid, e.threads[tid].life == Life::Finished))
-    }) {
-        if !killed {
-            resume(tid);
-        }
-    }
-}
-
-fn resume(tid: Tid) {
+/// Runs green thread `tid` (made the running one with [`Exec::run`]) until
+/// its next operation or its end; its pending operation returns `result`.
+fn resume(tid: Tid, result: OpResult) {
     let mut green = GREEN
         .with(|g| g.borrow_mut()[tid].take())
         .expect("sim: internal error: thread has no stack");
-    EXEC.with(|e| {
-        let mut e = e.borrow_mut();
-        e.current = tid;
-        e.threads[tid].life = Life::Running;
-    });
     CAPTURE_PANICS.with(|c| c.set(true));
-    let resumed = green.resume();
+    let resumed = green.resume(result);
     CAPTURE_PANICS.with(|c| c.set(false));
     match resumed {
         Resumed::Suspended => GREEN.with(|g| g.borrow_mut()[tid] = Some(green)),
@@ -918,7 +919,8 @@ fn resume(tid: Tid) {
 
 fn teardown() {
     EXEC.with(|e| e.borrow_mut().tearing_down = true);
-    let greens: Vec<GreenThread> = GREEN.with(|g| g.borrow_mut().drain(..).flatten().collect());
+    let greens: Vec<Box<GreenThread>> =
+        GREEN.with(|g| g.borrow_mut().drain(..).flatten().collect());
     for green in greens {
         green.recycle();
     }
@@ -932,10 +934,10 @@ fn teardown() {
 /// Creates the green thread of `tid`, running `body`.
 pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
     let stack_size = EXEC.with(|e| e.borrow().cfg.stack_size);
-    let green = GreenThread::new(tid, stack_size, move || {
+    let green = Box::new(GreenThread::new(stack_size, move || {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         thread_finished(tid, outcome);
-    });
+    }));
     GREEN.with(|g| {
         let mut g = g.borrow_mut();
         if g.len() <= tid {
@@ -1008,11 +1010,10 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
         t.life = Life::Waiting;
         Some(tid)
     });
-    let Some(tid) = tid else {
-        return OpResult::Unit;
-    };
-    green::suspend(tid);
-    EXEC.with(|e| e.borrow().threads[tid].result)
+    match tid {
+        Some(_) => green::suspend(),
+        None => OpResult::Unit,
+    }
 }
 
 /// Like [`op`] for a `print`: `text` is emitted when the operation runs.
