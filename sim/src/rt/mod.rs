@@ -444,7 +444,10 @@ impl Exec {
                 if t.life == Life::Finished {
                     continue;
                 }
-                live |= !t.daemon && (t.process == 0 || !self.procs[t.process as usize].daemon);
+                if !live {
+                    live = !t.daemon
+                        && (t.process == 0 || !self.procs[t.process as usize].daemon);
+                }
                 let before = self.enabled.len();
                 self.push_candidates(tid);
                 if self.enabled.len() == before {
