@@ -897,7 +897,6 @@ impl<'a> Run<'a> {
         token: Token,
     ) -> bool {
         self.executions += 1;
-        let name = self.builder.scenario_name();
         let new_failure = rt::with_exec(|e| {
             self.output_buf.clear();
             for chunk in &e.output {
@@ -915,7 +914,12 @@ impl<'a> Run<'a> {
                 .insert((failure.kind, failure.key.clone()))
             {
                 Some(Some((
-                    build_trace(self.builder, e, &token.to_string(), &name),
+                    build_trace(
+                        self.builder,
+                        e,
+                        &token.to_string(),
+                        &self.builder.scenario_name(),
+                    ),
                     failure.key.clone(),
                 )))
             } else {
@@ -926,6 +930,7 @@ impl<'a> Run<'a> {
             return false;
         };
         if let Some((untimed, key)) = new_failure {
+            let name = self.builder.scenario_name();
             let traced = ExecConfig {
                 record_clocks: true,
                 ..cfg.clone()

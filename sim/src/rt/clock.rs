@@ -6,14 +6,20 @@
 //! an access made by `t` in epoch `c` happens before thread `u` exactly when
 //! `c <= clock_u[t]` (the FastTrack epoch test).
 
+use smallvec::SmallVec;
+
+/// Entries kept inline, without a heap allocation: programs with up to this
+/// many threads copy and join clocks without calling the allocator.
+const INLINE: usize = 8;
+
 /// A vector clock, indexed by thread id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct VectorClock(Vec<u32>);
+pub(crate) struct VectorClock(SmallVec<[u32; INLINE]>);
 
 impl VectorClock {
     /// The clock of a thread that has seen nothing.
     pub(crate) const fn new() -> Self {
-        VectorClock(Vec::new())
+        VectorClock(SmallVec::new_const())
     }
 
     /// Entry `t`.
@@ -47,8 +53,10 @@ impl VectorClock {
 
     /// Overwrites `self` with `other`, reusing the allocation.
     pub(crate) fn copy_from(&mut self, other: &VectorClock) {
-        self.0.clear();
-        self.0.extend_from_slice(&other.0);
+        if self.0.len() != other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        self.0.copy_from_slice(&other.0);
     }
 
     /// The entries.

@@ -209,15 +209,20 @@ pub(crate) struct Exec {
     unnamed_threads: u32,
     unstarted: Vec<Tid>,
     enabled: Vec<Candidate>,
+    /// The thread whose step was local (see [`Exec::refresh_local`]), if
+    /// the last step was one.
+    local_step: Option<Tid>,
     /// Processes, by pid (0: the main process). See `rt/process.rs`.
     pub(crate) procs: Vec<process::ProcState>,
     /// Kills performed as faults in this execution.
     pub(crate) kills: u32,
+    /// The green thread of each thread id; `None` once finished, and while
+    /// it runs (the scheduler holds it then).
+    greens: Vec<Option<Box<GreenThread>>>,
 }
 
 thread_local! {
     static EXEC: RefCell<Exec> = const { RefCell::new(Exec::new()) };
-    static GREEN: RefCell<Vec<Option<Box<GreenThread>>>> = const { RefCell::new(Vec::new()) };
     /// True while a green thread runs: its panics are captured, not printed.
     static CAPTURE_PANICS: Cell<bool> = const { Cell::new(false) };
     /// Message and location of the last captured panic.
@@ -258,8 +263,10 @@ impl Exec {
             unnamed_threads: 0,
             unstarted: Vec::new(),
             enabled: Vec::new(),
+            local_step: None,
             procs: Vec::new(),
             kills: 0,
+            greens: Vec::new(),
         }
     }
 
@@ -283,6 +290,7 @@ impl Exec {
         self.unnamed_threads = 0;
         self.unstarted.clear();
         self.enabled.clear();
+        self.local_step = None;
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
@@ -435,6 +443,64 @@ impl Exec {
     /// Fills `self.enabled`, advancing the clock if nothing can run now.
     /// Returns false when the execution is over (finished or failed).
     fn compute_enabled(&mut self) -> bool {
+        if let Some(tid) = self.local_step.take() {
+            if self.refresh_local(tid) {
+                #[cfg(debug_assertions)]
+                {
+                    let fast = self.enabled.clone();
+                    self.compute_all();
+                    debug_assert_eq!(fast, self.enabled, "the local-step shortcut diverged");
+                }
+                return self.within_step_limit();
+            }
+        }
+        self.compute_all()
+    }
+
+    /// After a local step by `tid` (one that changes nothing another
+    /// thread's operation depends on: see [`Op::is_local`]), the enabled set
+    /// is the last one with `tid`'s entry replaced by its new operation.
+    /// Does that when the new operation can simply complete, under exact
+    /// timing without kill faults; returns false (nothing changed) when the
+    /// full computation is needed.
+    fn refresh_local(&mut self, tid: Tid) -> bool {
+        if self.cfg.adversarial || self.cfg.spurious_wakeups || self.cfg.kill_max > 0 {
+            return false;
+        }
+        if self.threads[tid].life != Life::Waiting {
+            return false;
+        }
+        let Some(pos) = self.enabled.iter().position(|c| c.tid == tid) else {
+            return false;
+        };
+        if self.enabled.get(pos + 1).is_some_and(|c| c.tid == tid) {
+            return false;
+        }
+        let op = self.threads[tid].pending;
+        if !self.can_complete(tid, op) {
+            return false;
+        }
+        self.enabled[pos] = Candidate {
+            tid,
+            op,
+            timeout: false,
+        };
+        true
+    }
+
+    /// Checks the step limit before a step; false (and a `StepLimit`
+    /// failure) when it is reached.
+    fn within_step_limit(&mut self) -> bool {
+        if self.steps >= self.cfg.max_steps {
+            let msg = self.step_limit_message();
+            self.fail(FailureKind::StepLimit, msg, None, true);
+            return false;
+        }
+        true
+    }
+
+    /// [`Exec::compute_enabled`] from scratch: every thread's candidates.
+    fn compute_all(&mut self) -> bool {
         loop {
             self.enabled.clear();
             let mut live = false;
@@ -445,8 +511,7 @@ impl Exec {
                     continue;
                 }
                 if !live {
-                    live = !t.daemon
-                        && (t.process == 0 || !self.procs[t.process as usize].daemon);
+                    live = !t.daemon && (t.process == 0 || !self.procs[t.process as usize].daemon);
                 }
                 let before = self.enabled.len();
                 self.push_candidates(tid);
@@ -467,12 +532,7 @@ impl Exec {
                 self.push_kill_candidates();
             }
             if !self.enabled.is_empty() {
-                if self.steps >= self.cfg.max_steps {
-                    let msg = self.step_limit_message();
-                    self.fail(FailureKind::StepLimit, msg, None, true);
-                    return false;
-                }
-                return true;
+                return self.within_step_limit();
             }
             match next_deadline {
                 Some(d) => self.now = d,
@@ -485,10 +545,14 @@ impl Exec {
         }
     }
 
-    /// Makes `tid` the running thread, before it is resumed.
-    fn run(&mut self, tid: Tid) {
+    /// Makes `tid` the running thread and hands out its green thread, to
+    /// be resumed.
+    fn run(&mut self, tid: Tid) -> Box<GreenThread> {
         self.current = tid;
         self.threads[tid].life = Life::Running;
+        self.greens[tid]
+            .take()
+            .expect("sim: internal error: thread has no stack")
     }
 
     fn step_limit_message(&self) -> String {
@@ -513,6 +577,7 @@ impl Exec {
         let Candidate { tid, op, timeout } = c;
         let location = self.threads[tid].location;
         self.steps += 1;
+        self.local_step = (!timeout && op.is_local()).then_some(tid);
         let own_before = self.threads[tid].clock.get(tid);
         let thread = &mut self.threads[tid];
         if thread.last_step == 0 && thread.spawned_at != 0 {
@@ -859,19 +924,24 @@ pub(crate) fn run_execution(
     install_green(0, move || main());
 
     let every_step = sched.observes_every_step();
+    // The green thread that ran last, handed back at the next step.
+    let mut parked: Option<(Tid, Box<GreenThread>)> = None;
     loop {
-        // One borrow of the execution per step: start a thread created by
-        // the last step, or compute the enabled set, choose and perform.
+        // One borrow of the execution per step: park the last thread, then
+        // start a thread created by the last step, or compute the enabled
+        // set, choose and perform.
         let next = EXEC.with(|e| {
             let mut e = e.borrow_mut();
+            if let Some((tid, green)) = parked.take() {
+                e.greens[tid] = Some(green);
+            }
             if let Some(tid) = e.unstarted.pop() {
                 // Run a new thread up to its first operation (unless its
                 // process was killed before it started).
-                let runs = e.threads[tid].life != Life::Finished;
-                if runs {
-                    e.run(tid);
+                if e.threads[tid].life == Life::Finished {
+                    return Some(None);
                 }
-                return Some((tid, runs, OpResult::Unit));
+                return Some(Some((tid, e.run(tid), OpResult::Unit)));
             }
             if e.terminal || !e.compute_enabled() {
                 return None;
@@ -888,42 +958,34 @@ pub(crate) fn run_execution(
                 return None;
             }
             // A killed thread (its process was killed) never runs again.
-            let stopped = matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
-                && e.threads[tid].life == Life::Finished;
-            if !stopped {
-                e.run(tid);
+            if matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
+                && e.threads[tid].life == Life::Finished
+            {
+                return Some(None);
             }
-            Some((tid, !stopped, result))
+            Some(Some((tid, e.run(tid), result)))
         });
-        let Some((tid, runs, result)) = next else {
-            break;
-        };
-        if runs {
-            resume(tid, result);
+        let Some(next) = next else { break };
+        if let Some((tid, mut green, result)) = next {
+            CAPTURE_PANICS.with(|c| c.set(true));
+            let resumed = green.resume(result);
+            CAPTURE_PANICS.with(|c| c.set(false));
+            match resumed {
+                Resumed::Suspended => parked = Some((tid, green)),
+                Resumed::Finished => green.recycle(),
+            }
         }
     }
-    teardown();
-}
-
-/// Runs green thread `tid` (made the running one with [`Exec::run`]) until
-/// its next operation or its end; its pending operation returns `result`.
-fn resume(tid: Tid, result: OpResult) {
-    let mut green = GREEN
-        .with(|g| g.borrow_mut()[tid].take())
-        .expect("sim: internal error: thread has no stack");
-    CAPTURE_PANICS.with(|c| c.set(true));
-    let resumed = green.resume(result);
-    CAPTURE_PANICS.with(|c| c.set(false));
-    match resumed {
-        Resumed::Suspended => GREEN.with(|g| g.borrow_mut()[tid] = Some(green)),
-        Resumed::Finished => green.recycle(),
+    if let Some((tid, green)) = parked {
+        EXEC.with(|e| e.borrow_mut().greens[tid] = Some(green));
     }
+    teardown();
 }
 
 fn teardown() {
     EXEC.with(|e| e.borrow_mut().tearing_down = true);
     let greens: Vec<Box<GreenThread>> =
-        GREEN.with(|g| g.borrow_mut().drain(..).flatten().collect());
+        EXEC.with(|e| e.borrow_mut().greens.drain(..).flatten().collect());
     for green in greens {
         green.recycle();
     }
@@ -941,12 +1003,12 @@ pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         thread_finished(tid, outcome);
     }));
-    GREEN.with(|g| {
-        let mut g = g.borrow_mut();
-        if g.len() <= tid {
-            g.resize_with(tid + 1, || None);
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        if e.greens.len() <= tid {
+            e.greens.resize_with(tid + 1, || None);
         }
-        g[tid] = Some(green);
+        e.greens[tid] = Some(green);
     });
 }
 

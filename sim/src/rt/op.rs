@@ -151,6 +151,18 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Whether performing this operation (not its timeout) changes nothing
+    /// that another thread's pending operation depends on: no object state
+    /// a thread can wait for, no thread's life, not the clock. After such a
+    /// step only the performing thread's candidates can change (see
+    /// `Exec::refresh_local`).
+    pub(crate) fn is_local(self) -> bool {
+        matches!(
+            self,
+            Op::Start | Op::Yield | Op::Read { .. } | Op::Write { .. } | Op::Print
+        )
+    }
+
     /// The object this operation touches, if any.
     pub(crate) fn object(self) -> Option<ObjId> {
         match self {
