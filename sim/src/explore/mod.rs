@@ -31,7 +31,7 @@ use crate::trace::{
     Trace, TraceEdge, TraceEvent, TraceFailure, TraceObject, TraceOutput, TracePending,
     TRACE_FORMAT_VERSION,
 };
-use random::{execution_seed, RandomScheduler};
+use random::{execution_seed, ExecutionSeeds, RandomScheduler};
 use token::Token;
 
 /// How the explorer picks the next thread at each scheduling point.
@@ -504,11 +504,11 @@ impl Builder {
             Some(shard) => shard.range(self.executions),
             None => 0..self.executions,
         };
-        let seed = self.seed;
+        let seeds = ExecutionSeeds::new(self.seed);
         let mut pct_steps = None;
         // Execution `index` of an index-seeded strategy is named by its token.
         let token_of: Box<dyn Fn(u64) -> Token + Sync> = match self.strategy {
-            Strategy::Random => Box::new(move |index| Token::Seed(execution_seed(seed, index))),
+            Strategy::Random => Box::new(move |index| Token::Seed(seeds.get(index))),
             Strategy::Pct { depth } => {
                 // Probe executions (random, not counted) estimate the step
                 // count k: the longest of them.
@@ -522,11 +522,11 @@ impl Builder {
                 Box::new(move |index| Token::Pct {
                     depth: depth.max(1),
                     steps,
-                    seed: execution_seed(seed, index),
+                    seed: seeds.get(index),
                 })
             }
             Strategy::Pos => Box::new(move |index| Token::Pos {
-                seed: execution_seed(seed, index),
+                seed: seeds.get(index),
             }),
             Strategy::Exhaustive => unreachable!("explored above"),
         };

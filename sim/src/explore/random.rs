@@ -13,9 +13,29 @@ use crate::rt::{Candidate, Scheduler};
 /// It is the first word of stream `index` of a ChaCha8 generator keyed by
 /// the run seed, so any execution's seed can be computed without the others.
 pub(crate) fn execution_seed(run_seed: u64, index: u64) -> u64 {
-    let mut rng = ChaCha8Rng::seed_from_u64(run_seed);
-    rng.set_stream(index);
-    rng.next_u64()
+    ExecutionSeeds::new(run_seed).get(index)
+}
+
+/// [`execution_seed`] for many indices of one run: the generator is keyed
+/// once.
+#[derive(Clone)]
+pub(crate) struct ExecutionSeeds {
+    keyed: ChaCha8Rng,
+}
+
+impl ExecutionSeeds {
+    pub(crate) fn new(run_seed: u64) -> Self {
+        ExecutionSeeds {
+            keyed: ChaCha8Rng::seed_from_u64(run_seed),
+        }
+    }
+
+    /// The seed of execution `index`.
+    pub(crate) fn get(&self, index: u64) -> u64 {
+        let mut rng = self.keyed.clone();
+        rng.set_stream(index);
+        rng.next_u64()
+    }
 }
 
 /// Picks uniformly among the enabled threads with a seeded ChaCha8 generator.
@@ -51,5 +71,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), 100);
         assert_ne!(execution_seed(8, 0), a[0]);
+        let seeds = ExecutionSeeds::new(7);
+        assert_eq!((0..100).map(|i| seeds.get(i)).collect::<Vec<u64>>(), a);
     }
 }

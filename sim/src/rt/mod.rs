@@ -490,6 +490,7 @@ impl Exec {
 
     /// Checks the step limit before a step; false (and a `StepLimit`
     /// failure) when it is reached.
+    #[inline]
     fn within_step_limit(&mut self) -> bool {
         if self.steps >= self.cfg.max_steps {
             let msg = self.step_limit_message();
