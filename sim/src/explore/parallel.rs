@@ -60,9 +60,13 @@ fn run_range<M>(
 where
     M: Fn(u64) -> Token + Sync,
 {
+    // Each execution clones the scenario's `Arc`: give this run its own, so
+    // that parallel workers do not contend on one reference count.
+    let shared = Arc::clone(main);
+    let main: Arc<dyn Fn() + Send + Sync> = Arc::new(move || shared());
     let mut run = Run::starting_at(builder, range.start);
     for index in range {
-        let failed = run.execute(main, cfg, token_of(index));
+        let failed = run.execute(&main, cfg, token_of(index));
         progress.tick(failed);
         if failed && builder.stop_on_first_failure {
             break;
