@@ -710,13 +710,7 @@ impl Exec {
                     object.released_at = self.steps;
                 }
                 if !was_locked {
-                    let msg = format!(
-                        "RuntimeError: release unlocked lock\n  {} released {} at {}, but it was not locked",
-                        self.threads[tid].name,
-                        self.objects[lock.index()],
-                        location
-                    );
-                    self.fail(FailureKind::Misuse, msg, Some(tid), true);
+                    self.release_unlocked(tid, lock, location);
                 }
                 OpResult::Unit
             }
@@ -778,17 +772,7 @@ impl Exec {
                     _ => unreachable!(),
                 };
                 if let Some(owner) = wrong_owner {
-                    let held = match owner {
-                        Some(o) => format!("it is held by {}", self.threads[o].name),
-                        None => "it is not held by anyone".to_string(),
-                    };
-                    let msg = format!(
-                        "RuntimeError: cannot release un-acquired lock\n  {} released {} at {}, but {held}",
-                        self.threads[tid].name,
-                        self.objects[lock.index()],
-                        location
-                    );
-                    self.fail(FailureKind::Misuse, msg, Some(tid), true);
+                    self.release_unowned(tid, lock, owner, location);
                 }
                 OpResult::Unit
             }
@@ -807,17 +791,7 @@ impl Exec {
                         _ => unreachable!(),
                     };
                     if let Some(race) = race {
-                        self.sync_edge(race.earlier.step, EdgeKind::Race, Some(var));
-                        let msg = self.race_message(var, race);
-                        let key = format!(
-                            "{} {}:{} {}:{}",
-                            self.objects[var.index()].created_at,
-                            race.earlier.write,
-                            race.earlier.location,
-                            race.later.write,
-                            race.later.location
-                        );
-                        self.fail_keyed(FailureKind::DataRace, msg, key, Some(tid), true);
+                        self.data_race(tid, var, race);
                     }
                 }
                 OpResult::Unit
@@ -839,6 +813,58 @@ impl Exec {
             | Op::FeederWait { .. } => self.proc_complete(tid, op),
             op => self.prim_complete(tid, op, location),
         }
+    }
+
+    // The failures `complete` reports, kept out of its hot path.
+
+    #[cold]
+    #[inline(never)]
+    fn release_unlocked(&mut self, tid: Tid, lock: ObjId, location: &'static Location<'static>) {
+        let msg = format!(
+            "RuntimeError: release unlocked lock\n  {} released {} at {}, but it was not locked",
+            self.threads[tid].name,
+            self.objects[lock.index()],
+            location
+        );
+        self.fail(FailureKind::Misuse, msg, Some(tid), true);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn release_unowned(
+        &mut self,
+        tid: Tid,
+        lock: ObjId,
+        owner: Option<Tid>,
+        location: &'static Location<'static>,
+    ) {
+        let held = match owner {
+            Some(o) => format!("it is held by {}", self.threads[o].name),
+            None => "it is not held by anyone".to_string(),
+        };
+        let msg = format!(
+            "RuntimeError: cannot release un-acquired lock\n  {} released {} at {}, but {held}",
+            self.threads[tid].name,
+            self.objects[lock.index()],
+            location
+        );
+        self.fail(FailureKind::Misuse, msg, Some(tid), true);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn data_race(&mut self, tid: Tid, var: ObjId, race: Race) {
+        self.sync_edge(race.earlier.step, EdgeKind::Race, Some(var));
+        let msg = self.race_message(var, race);
+        let key = format!(
+            "{} {}:{} {}:{}",
+            self.objects[var.index()].created_at,
+            race.earlier.write,
+            race.earlier.location,
+            race.later.write,
+            race.later.location
+        );
+        self.fail_keyed(FailureKind::DataRace, msg, key, Some(tid), true);
     }
 
     fn race_message(&self, var: ObjId, race: Race) -> String {
