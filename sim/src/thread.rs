@@ -87,6 +87,7 @@ impl Builder {
         let OpResult::Spawned(tid) = rt::op(op, location) else {
             panic!("sim: spawn during teardown")
         };
+        let tid = tid as usize;
         if let Some(name) = self.name {
             rt::with_current(|e| e.threads[tid].name = ThreadName::Custom(name));
         }

@@ -84,7 +84,7 @@ fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev> {
         Op::LockLocked { lock } => obj(lock.0, false),
         Op::Spawn { daemon: false, .. } => {
             if let Some(OpResult::Spawned(t)) = result {
-                spawned = Some(t);
+                spawned = Some(t as usize);
             }
             obj(KEY_SPAWN, true)
         }

@@ -1021,7 +1021,7 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trac
             result: match ev.result {
                 rt::op::OpResult::Unit => None,
                 rt::op::OpResult::Bool(b) => Some(b.to_string()),
-                rt::op::OpResult::Spawned(t) => Some(e.thread_name(t)),
+                rt::op::OpResult::Spawned(t) => Some(e.thread_name(t as usize)),
                 rt::op::OpResult::Value(v) => Some(v.to_string()),
             },
             time_ns: ev.time,

@@ -157,6 +157,7 @@ impl Builder {
         let OpResult::Spawned(tid) = rt::op(op, Location::caller()) else {
             panic!("sim: process spawn during teardown")
         };
+        let tid = tid as usize;
         let (pid, parent, serial) = rt::with_current(|e| {
             let pid = e.threads[tid].process;
             if let Some(name) = self.name {

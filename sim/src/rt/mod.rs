@@ -651,7 +651,7 @@ impl Exec {
                 let child = self.add_thread(name, daemon, parent_clock, self.steps);
                 self.threads[child].process = self.threads[tid].process;
                 self.threads[tid].clock.tick(tid);
-                OpResult::Spawned(child)
+                OpResult::Spawned(child as u32)
             }
             Op::Join { target } => {
                 let (a, b) = two(&mut self.threads, tid, target);

@@ -332,6 +332,10 @@ impl fmt::Display for Op {
 }
 
 /// What performing an operation gives back to the thread that announced it.
+///
+/// Eight bytes: it is handed over at every step (into the event log, and to
+/// the green thread as its coroutine's resume value, in a register), and a
+/// wider value written in pieces and read back whole stalled the CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum OpResult {
     /// Nothing to report.
@@ -340,9 +344,9 @@ pub(crate) enum OpResult {
     /// A yes/no answer: acquired or timed out, locked or not.
     Bool(bool),
     /// The id of a newly spawned thread.
-    Spawned(Tid),
+    Spawned(u32),
     /// A number: a barrier's arrival index, a queue's size...
-    Value(u64),
+    Value(u32),
 }
 
 impl OpResult {
@@ -353,7 +357,7 @@ impl OpResult {
     /// The number, if the result is one.
     pub(crate) fn as_value(self) -> Option<u64> {
         match self {
-            OpResult::Value(v) => Some(v),
+            OpResult::Value(v) => Some(u64::from(v)),
             _ => None,
         }
     }
@@ -361,6 +365,11 @@ impl OpResult {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_op_result_fits_in_a_register() {
+        assert_eq!(std::mem::size_of::<super::OpResult>(), 8);
+    }
     #[test]
     fn op_stays_small() {
         assert!(std::mem::size_of::<super::Op>() <= 24);

@@ -314,7 +314,7 @@ impl Exec {
                             last = true;
                         }
                         thread.clock.tick(tid);
-                        OpResult::Value(u64::from(index))
+                        OpResult::Value(index)
                     }
                     _ => unreachable!(),
                 };
@@ -398,11 +398,11 @@ impl Exec {
             Op::BarrierRead { barrier } => match self.objects[barrier.index()].state {
                 ObjState::Barrier { count, phase, .. } => {
                     let waiting = match phase {
-                        BarrierPhase::Filling | BarrierPhase::Action => u64::from(count),
+                        BarrierPhase::Filling | BarrierPhase::Action => count,
                         _ => 0,
                     };
-                    let broken = u64::from(phase == BarrierPhase::Broken);
-                    OpResult::Value(waiting | broken << 32)
+                    let broken = u32::from(phase == BarrierPhase::Broken);
+                    OpResult::Value(waiting << 1 | broken)
                 }
                 _ => unreachable!(),
             },
@@ -477,7 +477,9 @@ impl Exec {
                 OpResult::Unit
             }
             Op::QueueSize { queue } => match &self.objects[queue.index()].state {
-                ObjState::Queue { items, .. } => OpResult::Value(items.len() as u64),
+                ObjState::Queue { items, .. } => {
+                    OpResult::Value(u32::try_from(items.len()).unwrap_or(u32::MAX))
+                }
                 _ => unreachable!(),
             },
             _ => unreachable!("not a primitive operation: {op:?}"),

@@ -103,7 +103,7 @@ impl Exec {
                     exitcode: None,
                     signalled: None,
                 });
-                OpResult::Spawned(child)
+                OpResult::Spawned(child as u32)
             }
             Op::ProcJoin { pid, .. } => {
                 let mut last = 0;

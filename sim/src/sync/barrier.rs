@@ -185,7 +185,7 @@ impl Barrier {
     fn read(&self, location: &'static Location<'static>) -> u64 {
         rt::check_serial(self.serial, "Barrier");
         match rt::op(Op::BarrierRead { barrier: self.id }, location) {
-            OpResult::Value(v) => v,
+            OpResult::Value(v) => u64::from(v),
             _ => 0,
         }
     }
@@ -208,13 +208,13 @@ impl Barrier {
     /// ```
     #[track_caller]
     pub fn n_waiting(&self) -> usize {
-        (self.read(Location::caller()) & 0xffff_ffff) as usize
+        (self.read(Location::caller()) >> 1) as usize
     }
 
     /// Whether the barrier is broken (a scheduling point).
     #[track_caller]
     pub fn broken(&self) -> bool {
-        self.read(Location::caller()) >> 32 != 0
+        self.read(Location::caller()) & 1 != 0
     }
 
     /// The number of threads needed to pass the barrier.
