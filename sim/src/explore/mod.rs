@@ -14,6 +14,7 @@ mod pos;
 mod progress;
 mod random;
 mod shard;
+mod split;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -491,12 +492,7 @@ impl Builder {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let cfg = self.exec_config();
         if self.strategy == Strategy::Exhaustive {
-            // Not split (yet): one thread, and all of it in shard 0 (the
-            // other shards' parts are empty, so merging stays exact).
-            let mut report = match self.shard {
-                Some(shard) if shard.index != 0 => Run::new(self).finish(true),
-                _ => self.explore_exhaustive(&main, &cfg),
-            };
+            let mut report = self.explore_exhaustive(&main, &cfg);
             report.shard = self.shard;
             return report;
         }
@@ -538,40 +534,96 @@ impl Builder {
 
     /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
     /// search when a preemption bound is set or the program leaves DPOR's
-    /// fragment (see `dpor.rs`).
+    /// fragment (see `dpor.rs`). The depth-first search is split into
+    /// subtrees over jobs and shards (`split.rs`); ODPOR and the rounds of
+    /// iterative deepening as a whole run in shard 0 (the other shards'
+    /// parts are empty, so merging stays exact), and ODPOR on one thread.
     fn explore_exhaustive(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) -> Report {
-        let finish = |run: Run, ended: dpor::Ended| {
-            let mut report = run.finish(ended.complete);
-            report.incomplete_reason = ended.reason;
-            report
-        };
+        let not_shard_zero = self.shard.is_some_and(|s| s.index != 0);
         if let Some(k) = self.preemption_bound {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
-            let mut run = Run::new(self).counting();
-            let first = if self.deepening { 0 } else { k };
-            let mut ended = dpor::Ended {
-                complete: true,
-                reason: None,
+            if !self.deepening || k == 0 {
+                return self.explore_dfs(main, cfg, Some(k));
+            }
+            // Iterative deepening: whether round b + 1 runs depends on
+            // whether round b was complete, which no shard alone knows.
+            if not_shard_zero {
+                return split::empty_part(self);
+            }
+            let whole = Builder {
+                shard: None,
+                ..self.clone()
             };
-            for bound in first..=k {
-                ended = dpor::Dfs::explore(self, main, cfg, &mut run, Some(bound));
-                if ended.complete || !run.failures.is_empty() && self.stop_on_first_failure {
-                    break;
-                }
-                if run.executions >= self.executions {
+            let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+            let mut rounds = Vec::new();
+            let mut used = 0;
+            let mut last = (true, None);
+            for bound in 0..=k {
+                let left = self.executions.saturating_sub(used);
+                let round = whole.dfs_round(main, cfg, Some(bound), left, &counter);
+                used += round.executions;
+                let stop = round.complete
+                    || !round.failures.is_empty() && self.stop_on_first_failure
+                    || used >= self.executions;
+                last = (round.complete, round.incomplete_reason.clone());
+                rounds.push(round);
+                if stop {
                     break;
                 }
             }
-            return finish(run, ended);
+            // The rounds one after the other; complete if the last one is.
+            let mut report = shard::concat(rounds, self.strategy, self.seed);
+            (report.complete, report.incomplete_reason) = last;
+            counter.finish(report.executions);
+            return report;
         }
-        let mut run = Run::new(self).counting();
+        let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+        let mut run = Run::new(self).with_progress(&counter);
         if let Some(ended) = dpor::Odpor::explore(self, main, cfg, &mut run) {
-            return finish(run, ended);
+            let mut report = run.finish(ended.complete);
+            report.incomplete_reason = ended.reason;
+            if not_shard_zero {
+                report = split::empty_part(self);
+            }
+            counter.finish(report.executions);
+            return report;
         }
         // Outside the reduced fragment: start again without reduction.
-        let mut run = Run::new(self).counting();
-        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, None);
-        finish(run, ended)
+        self.explore_dfs(main, cfg, None)
+    }
+
+    /// The depth-first search (up to the preemption `bound`), counting
+    /// its progress.
+    fn explore_dfs(
+        &self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+    ) -> Report {
+        let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+        let report = self.dfs_round(main, cfg, bound, self.executions, &counter);
+        counter.finish(report.executions);
+        report
+    }
+
+    /// One depth-first search (up to `bound`, at most `budget`
+    /// executions): split over jobs or shards (`split.rs`), or serial.
+    fn dfs_round(
+        &self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+        budget: u64,
+        counter: &progress::ProgressCounter<'_>,
+    ) -> Report {
+        if split::splits(self) {
+            return split::explore(self, main, cfg, bound, budget, counter);
+        }
+        let mut run = Run::new(self).with_progress(counter);
+        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, bound, budget);
+        let mut report = run.finish(ended.complete);
+        report.incomplete_reason = ended.reason;
+        report
     }
 
     /// Re-runs the one execution that `token` names.
@@ -829,19 +881,16 @@ struct Run<'a> {
     failure_keys: BTreeSet<(FailureKind, String)>,
     outputs: BTreeMap<String, u64>,
     output_buf: String,
-    /// Progress of a run that is the whole exploration (exhaustive); the
-    /// chunks of index-seeded runs are counted by `parallel`.
-    progress: Option<progress::ProgressCounter<'a>>,
+    /// Where an exhaustive run counts its executions (the chunks of
+    /// index-seeded runs are counted by `parallel`).
+    progress: Option<&'a progress::ProgressCounter<'a>>,
 }
 
 impl<'a> Run<'a> {
-    /// A run that reports its progress to the builder's hook (total
-    /// unknown).
-    fn counting(mut self) -> Self {
-        self.progress = Some(progress::ProgressCounter::new(
-            self.builder.progress.as_ref(),
-            None,
-        ));
+    /// A run that counts its executions on `counter` (the caller calls
+    /// its `finish`).
+    fn with_progress(mut self, counter: &'a progress::ProgressCounter<'a>) -> Self {
+        self.progress = Some(counter);
         self
     }
 
@@ -969,9 +1018,6 @@ impl<'a> Run<'a> {
     }
 
     fn finish(self, complete: bool) -> Report {
-        if let Some(progress) = &self.progress {
-            progress.finish(self.executions);
-        }
         Report {
             executions: self.executions,
             complete,
