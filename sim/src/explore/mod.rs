@@ -404,12 +404,33 @@ impl Builder {
     /// same seed (same failures, tokens, execution counts and outputs),
     /// whatever the number of jobs. `0` means one per available core.
     ///
+    /// Random, PCT and POS split their execution indices. Exhaustive
+    /// exploration splits its unreduced depth-first search (used with a
+    /// preemption bound, and for programs outside the DPOR fragment:
+    /// Condition, Semaphore, Event, Barrier, Queue, sleeps, processes,
+    /// kills, adversarial timing) into independent subtrees, merged in
+    /// depth-first order; the reduced search (optimal DPOR, for programs of
+    /// locks, `Shared`, spawn and join) runs on one thread, because its
+    /// subtrees are not independent (see ARCHITECTURE.md, "Exhaustive
+    /// exploration").
+    ///
     /// ```
-    /// use sim::Builder;
+    /// use sim::{Builder, Strategy};
     /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
     /// let one = Builder::new().executions(2000).explore(body);
     /// let two = Builder::new().executions(2000).jobs(2).explore(body);
     /// assert_eq!(one, two);
+    ///
+    /// // An Event is outside the DPOR fragment: a split depth-first search.
+    /// let event = || {
+    ///     let ev = sim::sync::Event::new();
+    ///     let t = sim::thread::spawn(move || { ev.wait(); sim::println!("woken"); });
+    ///     sim::println!("set");
+    ///     ev.set();
+    ///     t.join().unwrap();
+    /// };
+    /// let exhaustive = Builder::new().strategy(Strategy::Exhaustive);
+    /// assert_eq!(exhaustive.clone().jobs(2).explore(event), exhaustive.explore(event));
     /// ```
     pub fn jobs(mut self, n: usize) -> Self {
         self.jobs = if n == 0 {
@@ -420,17 +441,40 @@ impl Builder {
         self
     }
 
-    /// Runs only one shard of the exploration: a disjoint, deterministic
-    /// slice of the execution indices (see [`Shard::range`]), for
-    /// spreading one exploration over machines; [`Report::merge`] combines
-    /// the shards' reports. Failures keep their run-wide execution numbers
-    /// and tokens.
+    /// Runs only one shard of the exploration, for spreading one
+    /// exploration over machines; [`Report::merge`] combines the shards'
+    /// reports. For Random, PCT and POS a shard is a disjoint,
+    /// deterministic slice of the execution indices (see [`Shard::range`]),
+    /// and failures keep their run-wide execution numbers and tokens.
+    ///
+    /// For [`Strategy::Exhaustive`], a shard is a block of the subtrees of
+    /// the unreduced depth-first search (a list every shard computes alike
+    /// from the program, the settings and the shard count); its failures
+    /// keep their tokens but are numbered from the shard's first execution
+    /// ([`Report::merge`] renumbers them), and [`Builder::executions`] is a
+    /// budget for the shard's block. What is not split (optimal DPOR, and
+    /// iterative deepening) runs in shard 0 only; the other shards report
+    /// no executions.
     ///
     /// ```
-    /// use sim::{Builder, Shard};
+    /// use sim::{Builder, Report, Shard, Strategy};
     /// let report = Builder::new().executions(10).shard(Shard { index: 2, count: 3 }).explore(|| {});
     /// assert_eq!(report.executions, 4); // indices 6..10
     /// assert_eq!(report.shard, Some(Shard { index: 2, count: 3 }));
+    ///
+    /// // Exhaustive, outside the DPOR fragment (a Semaphore): shards of the DFS.
+    /// let body = || {
+    ///     let sem = sim::sync::Semaphore::new(1);
+    ///     let t = sim::thread::spawn(move || { sem.acquire(); sim::println!("t"); sem.release(); });
+    ///     sem.acquire();
+    ///     sim::println!("main");
+    ///     sem.release();
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive).stop_on_first_failure(false);
+    /// let parts: Vec<Report> =
+    ///     (0..2).map(|i| b.clone().shard(Shard { index: i, count: 2 }).explore(body)).collect();
+    /// assert_eq!(Report::merge(parts).unwrap(), b.explore(body));
     /// ```
     pub fn shard(mut self, shard: Shard) -> Self {
         self.shard = Some(shard);

@@ -108,6 +108,13 @@ impl Report {
     /// failure, and the merged report's first failure is the unsharded
     /// run's first failure (same execution, same token).
     ///
+    /// Shards of an exhaustive exploration number their failures from
+    /// their own first execution: the merge puts them in shard order and
+    /// renumbers each shard's failures after the executions of the shards
+    /// before it (shard `i` explored the subtrees that follow those of
+    /// shards `0..i` in depth-first order), so the numbers are the
+    /// unsharded run's. Incomplete reasons are the union of the shards'.
+    ///
     /// Reports of different strategies or seeds, or shards that overlap or
     /// leave a gap, are an error.
     ///
