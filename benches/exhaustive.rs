@@ -130,20 +130,20 @@ fn main() {
     println!();
     println!("unreduced DFS split over jobs (same report):");
     println!("program                      jobs   executions/run   exec/s   vs jobs(1)");
-    let dfs_cases: Vec<(&str, Builder, Box<dyn Fn() + Send + Sync>)> = vec![
+    type Program = std::sync::Arc<dyn Fn() + Send + Sync>;
+    let dfs_cases: Vec<(&str, Builder, Program)> = vec![
         (
             "semaphore 3 workers",
             exhaustive.clone(),
-            Box::new(semaphore_workers),
+            std::sync::Arc::new(semaphore_workers),
         ),
         (
             "4x3 lock incs, bound 2",
             exhaustive.clone().preemption_bound(Some(2)),
-            Box::new(lock_increments(4, 3)),
+            std::sync::Arc::new(lock_increments(4, 3)),
         ),
     ];
     for (name, builder, program) in dfs_cases {
-        let program: std::sync::Arc<dyn Fn() + Send + Sync> = program.into();
         let mut base = 0.0;
         for jobs in [1, 2] {
             let b = builder.clone().jobs(jobs);
