@@ -143,6 +143,21 @@ fn adversarial() {
     let _ = t.join();
 }
 
+/// A thread spins on a Semaphore's `try_acquire` until main releases it:
+/// the schedules where main never gets to run again hit the step limit.
+fn spinner() {
+    let sem = Semaphore::new(0);
+    let t = sim::thread::spawn(move || {
+        while !sem.try_acquire() {
+            sim::thread::yield_now();
+        }
+        sim::println!("got it");
+    });
+    sim::println!("releasing");
+    sem.release();
+    t.join().unwrap();
+}
+
 /// Checks `jobs(2)` and `jobs(3)` against `jobs(1)`, failure for failure
 /// (kinds, keys through the messages, tokens, traces, execution numbers).
 fn same_report_with_jobs(builder: &Builder, body: fn()) -> Report {
@@ -312,6 +327,38 @@ fn the_execution_budget_cuts_split_explorations_where_the_serial_one_stops() {
         for stop in [false, true] {
             let b = exhaustive().executions(budget).stop_on_first_failure(stop);
             same_report_with_jobs(&b, condition_buggy);
+        }
+    }
+}
+
+#[test]
+fn step_limits_and_preemption_bounds_give_the_same_reasons() {
+    let (all, _) = check(exhaustive().max_steps(30), spinner);
+    assert!(!all.complete, "{all}");
+    assert_eq!(all.failures[0].kind, FailureKind::StepLimit, "{all}");
+    assert!(all.incomplete_reason.unwrap().contains("step limit"));
+    // Both reasons at once.
+    let (all, _) = check(
+        exhaustive().max_steps(30).preemption_bound(Some(2)),
+        spinner,
+    );
+    let reason = all.incomplete_reason.unwrap();
+    assert!(
+        reason.contains("step limit") && reason.contains("preemption bound"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn iterative_deepening_with_a_budget_splits_exactly() {
+    for budget in [2, 5, 9, 30] {
+        for stop in [false, true] {
+            let b = exhaustive()
+                .preemption_bound(Some(2))
+                .iterative_deepening(true)
+                .executions(budget)
+                .stop_on_first_failure(stop);
+            same_report_with_jobs(&b, lock_order);
         }
     }
 }
