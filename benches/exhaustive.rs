@@ -3,6 +3,11 @@
 //! traces), against random executions per second of the same program in the
 //! same run, plus the execution counts of the programs.
 //!
+//! The unreduced depth-first search (programs outside the DPOR fragment,
+//! here a Semaphore; and a preemption-bounded search) is also measured
+//! with `jobs(1)` and `jobs(2)`: it is split into subtrees over the jobs,
+//! with the same report.
+//!
 //! Run: `cargo bench -p sim --bench exhaustive` (release profile). Prints a
 //! table.
 
@@ -47,6 +52,26 @@ fn five_writers() {
         h.join().unwrap();
     }
     r.join().unwrap();
+}
+
+/// Three workers share a Semaphore(2), each entering it once and printing
+/// twice inside: outside the DPOR fragment, so explored by the plain DFS
+/// (137,151 executions).
+fn semaphore_workers() {
+    let sem = sim::sync::Semaphore::new(2);
+    let handles: Vec<_> = (0..3)
+        .map(|i| {
+            sim::thread::spawn(move || {
+                sem.acquire();
+                sim::println!("{i}");
+                sim::println!("{i}");
+                sem.release();
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
 }
 
 /// Repeats `run` (returning executions done) for about `budget`: (executions, elapsed).
@@ -102,4 +127,40 @@ fn main() {
         exhaustive.explore(lock_increments(3, 2)).executions,
         exhaustive.explore(lock_increments(4, 2)).executions,
     );
+    println!();
+    println!("unreduced DFS split over jobs (same report):");
+    println!("program                      jobs   executions/run   exec/s   vs jobs(1)");
+    type Program = std::sync::Arc<dyn Fn() + Send + Sync>;
+    let dfs_cases: Vec<(&str, Builder, Program)> = vec![
+        (
+            "semaphore 3 workers",
+            exhaustive.clone(),
+            std::sync::Arc::new(semaphore_workers),
+        ),
+        (
+            "4x3 lock incs, bound 2",
+            exhaustive.clone().preemption_bound(Some(2)),
+            std::sync::Arc::new(lock_increments(4, 3)),
+        ),
+    ];
+    for (name, builder, program) in dfs_cases {
+        let mut base = 0.0;
+        for jobs in [1, 2] {
+            let b = builder.clone().jobs(jobs);
+            let p = program.clone();
+            let per_run = b.explore(move || p()).executions;
+            let (n, t) = measure(budget, || {
+                let p = program.clone();
+                b.explore(move || p()).executions
+            });
+            let rate = n as f64 / t.as_secs_f64();
+            if jobs == 1 {
+                base = rate;
+            }
+            println!(
+                "{name:<28} {jobs:>4}   {per_run:>14}   {rate:>8.0}   {:>6.2}x",
+                rate / base
+            );
+        }
+    }
 }

@@ -422,3 +422,64 @@ fn kill_is_rejected_when_not_a_number() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--kill"), "{}", stderr(&o));
 }
+
+#[test]
+fn exhaustive_explorations_split_over_jobs_and_shards() {
+    // Semaphores under adversarial timing: the unreduced DFS (280
+    // executions, clean), split over jobs and over shards; the condition
+    // program under adversarial timing deadlocks at execution 73.
+    let dir = scratch("exhaustive-shards");
+    let explore = |name: &str, extra: &[&str]| {
+        let mut args = vec![
+            "explore",
+            name,
+            "--strategy",
+            "exhaustive",
+            "--timing",
+            "adversarial",
+        ];
+        args.extend_from_slice(extra);
+        let o = sim(&args);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    };
+    for name in ["semaphore", "condition"] {
+        let whole = explore(name, &["--jobs", "1"]);
+        assert_eq!(whole, explore(name, &["--jobs", "2"]), "{name}");
+        let mut args = vec!["merge".to_string()];
+        for i in 0..3 {
+            let file = dir.join(format!("{name}{i}.json"));
+            let shard = format!("{i}/3");
+            let file = file.to_str().unwrap().to_string();
+            explore(name, &["--shard", &shard, "--report", &file]);
+            args.push(file);
+        }
+        let merged = sim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(merged.status.success(), "{}", stderr(&merged));
+        let merged = stdout(&merged);
+        let lines = |text: &str, prefix: &str| {
+            text.lines()
+                .filter(|l| l.starts_with(prefix))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        if name == "semaphore" {
+            // Every execution: the same summary and verdict.
+            assert!(whole.contains("280 executions"), "{whole}");
+            for prefix in ["semaphore:", "verdict"] {
+                assert_eq!(lines(&merged, prefix), lines(&whole, prefix), "{merged}");
+            }
+        } else {
+            // The same first failure (execution and replay command).
+            assert!(whole.contains("Deadlock in execution 73"), "{whole}");
+            for prefix in ["Deadlock in execution", "replay:"] {
+                assert_eq!(
+                    lines(&merged, prefix).first(),
+                    lines(&whole, prefix).first(),
+                    "{merged}"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -243,3 +243,56 @@ fn pipe_ping_pong_alternates() {
     let want = "child got ping\nparent got pong\n".repeat(3);
     assert_eq!(report.outputs.keys().collect::<Vec<_>>(), [&want]);
 }
+
+#[test]
+fn exhaustive_verdicts_hold_with_jobs_and_shards() {
+    // Scenarios outside ODPOR's fragment (conditions, semaphores, events,
+    // timers, barriers, processes, kills; and adversarial timing) are
+    // explored by the plain depth-first search, which jobs and shards split
+    // into subtrees: the verdicts and the proofs' counts are the same.
+    let names = [
+        "condition",
+        "semaphore",
+        "event",
+        "timer",
+        "timer_cancel",
+        "barrier_short",
+        "process_kill_lock",
+        "pipe_ping_pong",
+    ];
+    for name in names {
+        let s = scenarios::find(name).unwrap();
+        for timing in [Timing::Exact, Timing::Adversarial] {
+            if s.strategy(timing) != Strategy::Exhaustive {
+                continue;
+            }
+            let one = check_verdict(s, timing);
+            let two = s.builder(timing).jobs(2).explore(s.body);
+            assert_eq!(
+                one, two,
+                "{name} under {timing}: jobs(2) differs from jobs(1)"
+            );
+            // Three shards, merged: the same report when the space is
+            // clean (every execution explored), else the same first failure.
+            let parts: Vec<Report> = (0..3)
+                .map(|i| {
+                    s.builder(timing)
+                        .shard(sim::Shard { index: i, count: 3 })
+                        .explore(s.body)
+                })
+                .collect();
+            let merged = Report::merge(parts).unwrap();
+            match one.failure() {
+                None => assert_eq!(merged, one, "{name} under {timing}: merged shards"),
+                Some(first) => {
+                    let found = merged.failure().expect("found sharded");
+                    assert_eq!(
+                        (found.execution, &found.token),
+                        (first.execution, &first.token),
+                        "{name} under {timing}: merged shards' first failure"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -56,7 +56,9 @@ pub struct Failure {
     pub message: String,
     /// The token that replays this execution (`sim::replay`, `SIM_REPLAY`).
     pub token: String,
-    /// 1-based index of the execution within its exploration.
+    /// 1-based index of the execution within its exploration (in a shard
+    /// of an exhaustive exploration, within the shard; see
+    /// [`Builder::shard`](crate::Builder::shard)).
     pub execution: u64,
     /// The execution's events, output and failure.
     pub trace: Trace,

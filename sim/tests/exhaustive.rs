@@ -293,3 +293,24 @@ fn programs_outside_the_fragment_are_explored_without_reduction() {
         .unwrap();
     assert_eq!(replayed.failures[0].kind, FailureKind::Panic);
 }
+
+#[test]
+fn the_counts_hold_with_jobs() {
+    // DPOR runs on one thread whatever `jobs` says: the same counts.
+    for (program, count) in [(lock_increments(2, 3), 20), (lock_increments(3, 2), 90)] {
+        let report = exhaustive().jobs(2).explore(program);
+        assert!(report.complete && report.failures.is_empty(), "{report}");
+        assert_eq!(report.executions, count);
+    }
+    // The bounded DFS is split over the jobs: the same report.
+    let bounded = exhaustive().preemption_bound(Some(10));
+    let one = bounded.clone().explore(lock_increments(2, 2));
+    let two = bounded.jobs(2).explore(lock_increments(2, 2));
+    assert!(one.complete, "{one}");
+    assert_eq!(one, two);
+    let r1 = exhaustive()
+        .preemption_bound(Some(1))
+        .jobs(2)
+        .explore(lock_order);
+    assert_eq!(r1.failures[0].kind, FailureKind::Deadlock, "{r1}");
+}

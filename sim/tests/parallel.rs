@@ -197,8 +197,11 @@ fn jobs_give_the_sequential_report_under_pct_and_pos() {
     }
 }
 
+/// `rare_order` is in the DPOR fragment (locks, `Shared`, spawn, join):
+/// the reduced search is not split, so it is all in shard 0. (The unreduced
+/// DFS is split: `exhaustive_split.rs`.)
 #[test]
-fn an_exhaustive_exploration_is_all_in_shard_zero() {
+fn a_dpor_exploration_is_all_in_shard_zero() {
     let builder = Builder::new()
         .strategy(sim::Strategy::Exhaustive)
         .stop_on_first_failure(false);

@@ -368,7 +368,7 @@ pub(super) struct Ended {
     pub(super) reason: Option<String>,
 }
 
-/// Why an exploration stops early, if it must.
+/// Whether the execution budget is spent.
 fn budget_hit(run: &Run, builder: &Builder) -> bool {
     run.executions >= builder.executions
 }
@@ -392,10 +392,7 @@ impl Odpor {
             if budget_hit(run, builder) {
                 return Some(Ended {
                     complete: false,
-                    reason: Some(format!(
-                        "the execution budget ({} executions) ran out",
-                        builder.executions
-                    )),
+                    reason: Some(budget_reason(builder)),
                 });
             }
             let mut sched = OdporSched {
@@ -582,9 +579,16 @@ impl Odpor {
 
 /// Plain depth-first search over every choice, optionally bounded in
 /// preemptions.
+///
+/// Its tree is fixed by the program (each node's alternatives are the
+/// candidates at that point, in order), so the subtrees under distinct
+/// prefixes are independent: [`Dfs::frontier`] cuts the tree into
+/// [`Subtree`]s and [`Dfs::explore_from`] explores one of them without ever
+/// backtracking above its root (`explore/split.rs` runs them on several
+/// threads or shards).
 pub(super) struct Dfs;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct DfsNode {
     /// Candidate indices to explore here, in order.
     order: Vec<usize>,
@@ -596,6 +600,16 @@ struct DfsNode {
     preemptions: u32,
     /// The thread that ran the previous step, when it can run here too.
     running: Option<Tid>,
+    /// Whether the preemption bound cut alternatives here.
+    cut: bool,
+}
+
+/// The root of one subtree of the depth-first search: the path of nodes
+/// from the root of the tree, each with its choice fixed. The subtree is
+/// every execution that starts with this path.
+#[derive(Debug, Clone)]
+pub(super) struct Subtree {
+    nodes: Vec<DfsNode>,
 }
 
 struct DfsSched<'a> {
@@ -629,16 +643,19 @@ impl Scheduler for DfsSched<'_> {
             let others: Vec<usize> = (0..enabled.len())
                 .filter(|&i| Some(enabled[i].tid) != running)
                 .collect();
+            let mut cut = false;
             match (running, self.bound) {
-                (Some(_), Some(b)) if preemptions >= b => self.cut |= !others.is_empty(),
+                (Some(_), Some(b)) if preemptions >= b => cut = !others.is_empty(),
                 _ => order.extend(others),
             }
+            self.cut |= cut;
             self.nodes.push(DfsNode {
                 order,
                 k: 0,
                 tids: enabled.iter().map(|c| c.tid).collect(),
                 preemptions,
                 running,
+                cut,
             });
         }
         let node = &self.nodes[d];
@@ -659,27 +676,83 @@ impl Scheduler for DfsSched<'_> {
     }
 }
 
+/// Why a depth-first exploration is not complete: every reason that
+/// applies, in the order (and with the separator) [`Report::merge`]
+/// uses, so that merged parts give the whole exploration's reason.
+///
+/// [`Report::merge`]: super::Report::merge
+pub(super) fn dfs_ended(
+    builder: &Builder,
+    bound: Option<u32>,
+    budget_ran_out: bool,
+    stopped: bool,
+    cut: bool,
+    step_limited: bool,
+) -> Ended {
+    let mut reasons = std::collections::BTreeSet::new();
+    if budget_ran_out {
+        reasons.insert(budget_reason(builder));
+    }
+    if stopped {
+        reasons.insert("stopped at the first failure".to_string());
+    }
+    if cut {
+        reasons.insert(format!(
+            "the preemption bound ({}) cut schedules",
+            bound.unwrap_or(0)
+        ));
+    }
+    if step_limited {
+        reasons.insert("the step limit cut executions short (Builder::max_steps)".to_string());
+    }
+    Ended {
+        complete: reasons.is_empty(),
+        reason: (!reasons.is_empty()).then(|| reasons.into_iter().collect::<Vec<_>>().join("; ")),
+    }
+}
+
+/// The reason an exploration stopped at its execution budget.
+pub(super) fn budget_reason(builder: &Builder) -> String {
+    format!(
+        "the execution budget ({} executions) ran out",
+        builder.executions
+    )
+}
+
 impl Dfs {
-    /// Explores every execution (up to the preemption `bound`).
+    /// Explores every execution (up to the preemption `bound`), at most
+    /// `budget` of them.
     pub(super) fn explore(
         builder: &Builder,
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
         run: &mut Run,
         bound: Option<u32>,
+        budget: u64,
     ) -> Ended {
-        let mut nodes: Vec<DfsNode> = Vec::new();
-        let mut cut = false;
+        Dfs::explore_from(builder, main, cfg, run, bound, budget, None)
+    }
+
+    /// Explores every execution of `subtree` (the whole tree if `None`),
+    /// in depth-first order, at most `budget` of them, never backtracking
+    /// above the subtree's root.
+    pub(super) fn explore_from(
+        builder: &Builder,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        run: &mut Run,
+        bound: Option<u32>,
+        budget: u64,
+        subtree: Option<&Subtree>,
+    ) -> Ended {
+        let mut nodes: Vec<DfsNode> = subtree.map(|s| s.nodes.clone()).unwrap_or_default();
+        let floor = nodes.len();
+        // The cuts on the path to the subtree count as the subtree's own.
+        let mut cut = nodes.iter().any(|n| n.cut);
         let mut step_limited = false;
         loop {
-            if budget_hit(run, builder) {
-                return Ended {
-                    complete: false,
-                    reason: Some(format!(
-                        "the execution budget ({} executions) ran out",
-                        builder.executions
-                    )),
-                };
+            if run.executions >= budget {
+                return dfs_ended(builder, bound, true, false, cut, step_limited);
             }
             let mut sched = DfsSched {
                 nodes: &mut nodes,
@@ -700,28 +773,13 @@ impl Dfs {
             });
             let failed = run.record(main, cfg, Token::Schedule(choices));
             if failed && builder.stop_on_first_failure {
-                return Ended {
-                    complete: false,
-                    reason: Some("stopped at the first failure".to_string()),
-                };
+                return dfs_ended(builder, bound, false, true, cut, step_limited);
             }
             loop {
-                let Some(top) = nodes.last_mut() else {
-                    let reason = if cut {
-                        Some(format!(
-                            "the preemption bound ({}) cut schedules",
-                            bound.unwrap_or(0)
-                        ))
-                    } else if step_limited {
-                        Some("the step limit cut executions short (Builder::max_steps)".to_string())
-                    } else {
-                        None
-                    };
-                    return Ended {
-                        complete: reason.is_none(),
-                        reason,
-                    };
-                };
+                if nodes.len() <= floor {
+                    return dfs_ended(builder, bound, false, false, cut, step_limited);
+                }
+                let top = nodes.last_mut().expect("below the floor");
                 top.k += 1;
                 if top.k < top.order.len() {
                     break;
@@ -729,5 +787,80 @@ impl Dfs {
                 nodes.pop();
             }
         }
+    }
+
+    /// Runs one execution that follows `nodes` (their choices), then the
+    /// first alternative at every new point; returns its whole path. Not
+    /// recorded: it only shows the tree's shape.
+    fn discover(
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+        mut nodes: Vec<DfsNode>,
+    ) -> Vec<DfsNode> {
+        let mut sched = DfsSched {
+            nodes: &mut nodes,
+            depth: 0,
+            bound,
+            cut: false,
+            choices: Vec::new(),
+        };
+        rt::run_execution(main, cfg, &mut sched);
+        let depth = sched.depth;
+        nodes.truncate(depth);
+        nodes
+    }
+
+    /// Cuts the tree (up to the preemption `bound`) into subtrees, in
+    /// depth-first order, that together hold every execution once: the
+    /// tree is expanded level by level (a level is the next point with more
+    /// than one alternative on each subtree's leftmost path) until there
+    /// are at least `target` subtrees or every subtree is a single
+    /// execution. Deterministic: the list depends only on the program, the
+    /// configuration, `bound` and `target`. Costs about one (unrecorded)
+    /// execution per subtree.
+    pub(super) fn frontier(
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+        target: usize,
+    ) -> Vec<Subtree> {
+        // (a whole path whose first `floor` nodes are the subtree's root,
+        // and whose rest is the subtree's leftmost execution; floor)
+        let mut items = vec![(Dfs::discover(main, cfg, bound, Vec::new()), 0)];
+        while items.len() < target {
+            let mut next = Vec::with_capacity(items.len() * 2);
+            let mut grew = false;
+            for (path, floor) in items {
+                let branch = (floor..path.len()).find(|&i| path[i].order.len() > 1);
+                let Some(i) = branch else {
+                    // A single execution: its subtree is its whole path.
+                    let len = path.len();
+                    next.push((path, len));
+                    continue;
+                };
+                grew = true;
+                let alternatives = path[i].order.len();
+                let mut children = Vec::with_capacity(alternatives - 1);
+                for k in 1..alternatives {
+                    let mut prefix = path[..=i].to_vec();
+                    prefix[i].k = k;
+                    children.push((Dfs::discover(main, cfg, bound, prefix), i + 1));
+                }
+                next.push((path, i + 1));
+                next.extend(children);
+            }
+            items = next;
+            if !grew {
+                break;
+            }
+        }
+        items
+            .into_iter()
+            .map(|(mut path, floor)| {
+                path.truncate(floor);
+                Subtree { nodes: path }
+            })
+            .collect()
     }
 }

@@ -14,6 +14,7 @@ mod pos;
 mod progress;
 mod random;
 mod shard;
+mod split;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -403,12 +404,33 @@ impl Builder {
     /// same seed (same failures, tokens, execution counts and outputs),
     /// whatever the number of jobs. `0` means one per available core.
     ///
+    /// Random, PCT and POS split their execution indices. Exhaustive
+    /// exploration splits its unreduced depth-first search (used with a
+    /// preemption bound, and for programs outside the DPOR fragment:
+    /// Condition, Semaphore, Event, Barrier, Queue, sleeps, processes,
+    /// kills, adversarial timing) into independent subtrees, merged in
+    /// depth-first order; the reduced search (optimal DPOR, for programs of
+    /// locks, `Shared`, spawn and join) runs on one thread, because its
+    /// subtrees are not independent (see ARCHITECTURE.md, "Exhaustive
+    /// exploration").
+    ///
     /// ```
-    /// use sim::Builder;
+    /// use sim::{Builder, Strategy};
     /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
     /// let one = Builder::new().executions(2000).explore(body);
     /// let two = Builder::new().executions(2000).jobs(2).explore(body);
     /// assert_eq!(one, two);
+    ///
+    /// // An Event is outside the DPOR fragment: a split depth-first search.
+    /// let event = || {
+    ///     let ev = sim::sync::Event::new();
+    ///     let t = sim::thread::spawn(move || { ev.wait(); sim::println!("woken"); });
+    ///     sim::println!("set");
+    ///     ev.set();
+    ///     t.join().unwrap();
+    /// };
+    /// let exhaustive = Builder::new().strategy(Strategy::Exhaustive);
+    /// assert_eq!(exhaustive.clone().jobs(2).explore(event), exhaustive.explore(event));
     /// ```
     pub fn jobs(mut self, n: usize) -> Self {
         self.jobs = if n == 0 {
@@ -419,17 +441,40 @@ impl Builder {
         self
     }
 
-    /// Runs only one shard of the exploration: a disjoint, deterministic
-    /// slice of the execution indices (see [`Shard::range`]), for
-    /// spreading one exploration over machines; [`Report::merge`] combines
-    /// the shards' reports. Failures keep their run-wide execution numbers
-    /// and tokens.
+    /// Runs only one shard of the exploration, for spreading one
+    /// exploration over machines; [`Report::merge`] combines the shards'
+    /// reports. For Random, PCT and POS a shard is a disjoint,
+    /// deterministic slice of the execution indices (see [`Shard::range`]),
+    /// and failures keep their run-wide execution numbers and tokens.
+    ///
+    /// For [`Strategy::Exhaustive`], a shard is a block of the subtrees of
+    /// the unreduced depth-first search (a list every shard computes alike
+    /// from the program, the settings and the shard count); its failures
+    /// keep their tokens but are numbered from the shard's first execution
+    /// ([`Report::merge`] renumbers them), and [`Builder::executions`] is a
+    /// budget for the shard's block. What is not split (optimal DPOR, and
+    /// iterative deepening) runs in shard 0 only; the other shards report
+    /// no executions.
     ///
     /// ```
-    /// use sim::{Builder, Shard};
+    /// use sim::{Builder, Report, Shard, Strategy};
     /// let report = Builder::new().executions(10).shard(Shard { index: 2, count: 3 }).explore(|| {});
     /// assert_eq!(report.executions, 4); // indices 6..10
     /// assert_eq!(report.shard, Some(Shard { index: 2, count: 3 }));
+    ///
+    /// // Exhaustive, outside the DPOR fragment (a Semaphore): shards of the DFS.
+    /// let body = || {
+    ///     let sem = sim::sync::Semaphore::new(1);
+    ///     let t = sim::thread::spawn(move || { sem.acquire(); sim::println!("t"); sem.release(); });
+    ///     sem.acquire();
+    ///     sim::println!("main");
+    ///     sem.release();
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive).stop_on_first_failure(false);
+    /// let parts: Vec<Report> =
+    ///     (0..2).map(|i| b.clone().shard(Shard { index: i, count: 2 }).explore(body)).collect();
+    /// assert_eq!(Report::merge(parts).unwrap(), b.explore(body));
     /// ```
     pub fn shard(mut self, shard: Shard) -> Self {
         self.shard = Some(shard);
@@ -491,12 +536,7 @@ impl Builder {
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let cfg = self.exec_config();
         if self.strategy == Strategy::Exhaustive {
-            // Not split (yet): one thread, and all of it in shard 0 (the
-            // other shards' parts are empty, so merging stays exact).
-            let mut report = match self.shard {
-                Some(shard) if shard.index != 0 => Run::new(self).finish(true),
-                _ => self.explore_exhaustive(&main, &cfg),
-            };
+            let mut report = self.explore_exhaustive(&main, &cfg);
             report.shard = self.shard;
             return report;
         }
@@ -538,40 +578,96 @@ impl Builder {
 
     /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
     /// search when a preemption bound is set or the program leaves DPOR's
-    /// fragment (see `dpor.rs`).
+    /// fragment (see `dpor.rs`). The depth-first search is split into
+    /// subtrees over jobs and shards (`split.rs`); ODPOR and the rounds of
+    /// iterative deepening as a whole run in shard 0 (the other shards'
+    /// parts are empty, so merging stays exact), and ODPOR on one thread.
     fn explore_exhaustive(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) -> Report {
-        let finish = |run: Run, ended: dpor::Ended| {
-            let mut report = run.finish(ended.complete);
-            report.incomplete_reason = ended.reason;
-            report
-        };
+        let not_shard_zero = self.shard.is_some_and(|s| s.index != 0);
         if let Some(k) = self.preemption_bound {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
-            let mut run = Run::new(self).counting();
-            let first = if self.deepening { 0 } else { k };
-            let mut ended = dpor::Ended {
-                complete: true,
-                reason: None,
+            if !self.deepening || k == 0 {
+                return self.explore_dfs(main, cfg, Some(k));
+            }
+            // Iterative deepening: whether round b + 1 runs depends on
+            // whether round b was complete, which no shard alone knows.
+            if not_shard_zero {
+                return split::empty_part(self);
+            }
+            let whole = Builder {
+                shard: None,
+                ..self.clone()
             };
-            for bound in first..=k {
-                ended = dpor::Dfs::explore(self, main, cfg, &mut run, Some(bound));
-                if ended.complete || !run.failures.is_empty() && self.stop_on_first_failure {
-                    break;
-                }
-                if run.executions >= self.executions {
+            let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+            let mut rounds = Vec::new();
+            let mut used = 0;
+            let mut last = (true, None);
+            for bound in 0..=k {
+                let left = self.executions.saturating_sub(used);
+                let round = whole.dfs_round(main, cfg, Some(bound), left, &counter);
+                used += round.executions;
+                let stop = round.complete
+                    || !round.failures.is_empty() && self.stop_on_first_failure
+                    || used >= self.executions;
+                last = (round.complete, round.incomplete_reason.clone());
+                rounds.push(round);
+                if stop {
                     break;
                 }
             }
-            return finish(run, ended);
+            // The rounds one after the other; complete if the last one is.
+            let mut report = shard::concat(rounds, self.strategy, self.seed);
+            (report.complete, report.incomplete_reason) = last;
+            counter.finish(report.executions);
+            return report;
         }
-        let mut run = Run::new(self).counting();
+        let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+        let mut run = Run::new(self).with_progress(&counter);
         if let Some(ended) = dpor::Odpor::explore(self, main, cfg, &mut run) {
-            return finish(run, ended);
+            let mut report = run.finish(ended.complete);
+            report.incomplete_reason = ended.reason;
+            if not_shard_zero {
+                report = split::empty_part(self);
+            }
+            counter.finish(report.executions);
+            return report;
         }
         // Outside the reduced fragment: start again without reduction.
-        let mut run = Run::new(self).counting();
-        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, None);
-        finish(run, ended)
+        self.explore_dfs(main, cfg, None)
+    }
+
+    /// The depth-first search (up to the preemption `bound`), counting
+    /// its progress.
+    fn explore_dfs(
+        &self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+    ) -> Report {
+        let counter = progress::ProgressCounter::new(self.progress.as_ref(), None);
+        let report = self.dfs_round(main, cfg, bound, self.executions, &counter);
+        counter.finish(report.executions);
+        report
+    }
+
+    /// One depth-first search (up to `bound`, at most `budget`
+    /// executions): split over jobs or shards (`split.rs`), or serial.
+    fn dfs_round(
+        &self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: Option<u32>,
+        budget: u64,
+        counter: &progress::ProgressCounter<'_>,
+    ) -> Report {
+        if split::splits(self) {
+            return split::explore(self, main, cfg, bound, budget, counter);
+        }
+        let mut run = Run::new(self).with_progress(counter);
+        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, bound, budget);
+        let mut report = run.finish(ended.complete);
+        report.incomplete_reason = ended.reason;
+        report
     }
 
     /// Re-runs the one execution that `token` names.
@@ -829,19 +925,16 @@ struct Run<'a> {
     failure_keys: BTreeSet<(FailureKind, String)>,
     outputs: BTreeMap<String, u64>,
     output_buf: String,
-    /// Progress of a run that is the whole exploration (exhaustive); the
-    /// chunks of index-seeded runs are counted by `parallel`.
-    progress: Option<progress::ProgressCounter<'a>>,
+    /// Where an exhaustive run counts its executions (the chunks of
+    /// index-seeded runs are counted by `parallel`).
+    progress: Option<&'a progress::ProgressCounter<'a>>,
 }
 
 impl<'a> Run<'a> {
-    /// A run that reports its progress to the builder's hook (total
-    /// unknown).
-    fn counting(mut self) -> Self {
-        self.progress = Some(progress::ProgressCounter::new(
-            self.builder.progress.as_ref(),
-            None,
-        ));
+    /// A run that counts its executions on `counter` (the caller calls
+    /// its `finish`).
+    fn with_progress(mut self, counter: &'a progress::ProgressCounter<'a>) -> Self {
+        self.progress = Some(counter);
         self
     }
 
@@ -974,9 +1067,6 @@ impl<'a> Run<'a> {
     }
 
     fn finish(self, complete: bool) -> Report {
-        if let Some(progress) = &self.progress {
-            progress.finish(self.executions);
-        }
         Report {
             executions: self.executions,
             complete,

@@ -14,7 +14,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::Report;
+use super::{Report, Strategy};
+use crate::failure::{Failure, FailureKind};
 
 /// One part of a sharded exploration: `index` of `count` (0-based).
 ///
@@ -107,6 +108,13 @@ impl Report {
     /// failure, and the merged report's first failure is the unsharded
     /// run's first failure (same execution, same token).
     ///
+    /// Shards of an exhaustive exploration number their failures from
+    /// their own first execution: the merge puts them in shard order and
+    /// renumbers each shard's failures after the executions of the shards
+    /// before it (shard `i` explored the subtrees that follow those of
+    /// shards `0..i` in depth-first order), so the numbers are the
+    /// unsharded run's. Incomplete reasons are the union of the shards'.
+    ///
     /// Reports of different strategies or seeds, or shards that overlap or
     /// leave a gap, are an error.
     ///
@@ -141,6 +149,14 @@ impl Report {
         if !shards.is_empty() {
             check_cover(&shards, reports.len())?;
         }
+        if strategy == Strategy::Exhaustive && !shards.is_empty() {
+            // Shard i explored a block of subtrees that follows those of
+            // shards 0..i in depth-first order, numbering its failures
+            // from its own first execution: in shard order, they follow on.
+            let mut reports = reports;
+            reports.sort_by_key(|r| r.shard.map(|s| s.index));
+            return Ok(concat(reports, strategy, seed));
+        }
         let mut merged = Report {
             executions: 0,
             complete: reports.iter().all(|r| r.complete),
@@ -155,7 +171,7 @@ impl Report {
         let mut failures = Vec::new();
         let mut reasons = BTreeSet::new();
         for r in reports {
-            reasons.extend(r.incomplete_reason.clone());
+            add_reasons(&mut reasons, r.incomplete_reason.as_deref());
             merged.pct_steps = merged.pct_steps.or(r.pct_steps);
             merged.executions += r.executions;
             for (text, n) in r.outputs {
@@ -163,9 +179,7 @@ impl Report {
             }
             failures.extend(r.failures);
         }
-        if !reasons.is_empty() {
-            merged.incomplete_reason = Some(reasons.into_iter().collect::<Vec<_>>().join("; "));
-        }
+        merged.incomplete_reason = join_reasons(reasons);
         failures.sort_by_key(|f| f.execution);
         let mut seen = BTreeSet::new();
         merged.failures = failures
@@ -173,6 +187,72 @@ impl Report {
             .filter(|f| seen.insert((f.kind, f.key.clone())))
             .collect();
         Ok(merged)
+    }
+}
+
+/// Adds the reasons `reason` lists (joined by `"; "`) to `reasons`.
+fn add_reasons(reasons: &mut BTreeSet<String>, reason: Option<&str>) {
+    if let Some(reason) = reason {
+        reasons.extend(reason.split("; ").map(str::to_string));
+    }
+}
+
+/// The reasons, sorted and joined by `"; "` (as the explorers join them).
+fn join_reasons(reasons: BTreeSet<String>) -> Option<String> {
+    (!reasons.is_empty()).then(|| reasons.into_iter().collect::<Vec<_>>().join("; "))
+}
+
+/// The reports of consecutive parts of one run, each numbering its
+/// failures from its own first execution, as one report: part `i`'s
+/// executions follow those of parts `0..i`, so its failures are renumbered
+/// after them, and of the failures with one key the earliest is kept.
+/// Complete when every part is; the reasons are those of all parts.
+pub(super) fn concat(parts: Vec<Report>, strategy: Strategy, seed: u64) -> Report {
+    let mut merged = Report {
+        executions: 0,
+        complete: parts.iter().all(|r| r.complete),
+        failures: Vec::new(),
+        outputs: Default::default(),
+        strategy,
+        seed,
+        shard: None,
+        incomplete_reason: None,
+        pct_steps: None,
+    };
+    let mut reasons = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for r in parts {
+        add_reasons(&mut reasons, r.incomplete_reason.as_deref());
+        merged.pct_steps = merged.pct_steps.or(r.pct_steps);
+        for mut f in r.failures {
+            if seen.insert((f.kind, f.key.clone())) {
+                renumber(&mut f, merged.executions);
+                merged.failures.push(f);
+            }
+        }
+        merged.executions += r.executions;
+        for (text, n) in r.outputs {
+            *merged.outputs.entry(text).or_insert(0) += n;
+        }
+    }
+    merged.incomplete_reason = join_reasons(reasons);
+    merged
+}
+
+/// Moves failure `f` `by` executions later, in its number and in the
+/// message of a nondeterminism failure, which names it.
+fn renumber(f: &mut Failure, by: u64) {
+    if by == 0 {
+        return;
+    }
+    let old = format!("nondeterminism: execution {} failed", f.execution);
+    f.execution += by;
+    if f.kind == FailureKind::Nondeterminism && f.message.starts_with(&old) {
+        let new = format!("nondeterminism: execution {} failed", f.execution);
+        f.message = f.message.replacen(&old, &new, 1);
+        if let Some(tf) = &mut f.trace.failure {
+            tf.message = tf.message.replacen(&old, &new, 1);
+        }
     }
 }
 
