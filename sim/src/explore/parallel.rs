@@ -60,10 +60,7 @@ fn run_range<M>(
 where
     M: Fn(u64) -> Token + Sync,
 {
-    // Each execution clones the scenario's `Arc`: give this run its own, so
-    // that parallel workers do not contend on one reference count.
-    let shared = Arc::clone(main);
-    let main: Arc<dyn Fn() + Send + Sync> = Arc::new(move || shared());
+    let main = own_arc(main);
     let mut run = Run::starting_at(builder, range.start);
     for index in range {
         let failed = run.execute(&main, cfg, token_of(index));
@@ -73,6 +70,14 @@ where
         }
     }
     run.finish(false)
+}
+
+/// The scenario behind an `Arc` of its own. Each execution clones the
+/// scenario's `Arc`: a worker thread that runs on its own copy does not
+/// contend with the others on one reference count.
+pub(super) fn own_arc(main: &Arc<dyn Fn() + Send + Sync>) -> Arc<dyn Fn() + Send + Sync> {
+    let shared = Arc::clone(main);
+    Arc::new(move || shared())
 }
 
 fn run_parallel<M>(

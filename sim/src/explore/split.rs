@@ -85,7 +85,8 @@ pub(super) fn explore(
     };
     let explore_one = |subtree: &Subtree, budget: u64| {
         let mut run = Run::new(builder).with_progress(progress);
-        let ended = Dfs::explore_from(builder, main, cfg, &mut run, bound, budget, Some(subtree));
+        let main = super::parallel::own_arc(main);
+        let ended = Dfs::explore_from(builder, &main, cfg, &mut run, bound, budget, Some(subtree));
         let mut report = run.finish(ended.complete);
         report.incomplete_reason = ended.reason;
         report
