@@ -442,6 +442,7 @@ impl Exec {
 
     /// Fills `self.enabled`, advancing the clock if nothing can run now.
     /// Returns false when the execution is over (finished or failed).
+    #[inline]
     fn compute_enabled(&mut self) -> bool {
         if let Some(tid) = self.local_step.take() {
             if self.refresh_local(tid) {
@@ -463,6 +464,7 @@ impl Exec {
     /// Does that when the new operation can simply complete, under exact
     /// timing without kill faults; returns false (nothing changed) when the
     /// full computation is needed.
+    #[inline]
     fn refresh_local(&mut self, tid: Tid) -> bool {
         if self.cfg.adversarial || self.cfg.spurious_wakeups || self.cfg.kill_max > 0 {
             return false;
@@ -574,6 +576,7 @@ impl Exec {
 
     /// Performs the chosen candidate: the pending operation of its thread,
     /// or that operation's timeout.
+    #[inline]
     fn perform(&mut self, choice: usize) -> (Candidate, OpResult) {
         let c = self.enabled[choice];
         let Candidate { tid, op, timeout } = c;
