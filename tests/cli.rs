@@ -483,3 +483,24 @@ fn exhaustive_explorations_split_over_jobs_and_shards() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
+    // The reading end is closed before `sim` starts, so its first write
+    // fails with a broken pipe (as in `sim list | head -0`), whatever the
+    // size of the output.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("list")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run sim");
+    assert_eq!(o.status.code(), Some(141), "stderr: {}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("panicked"),
+        "a backtrace instead of a quiet exit: {}",
+        stderr(&o)
+    );
+}
