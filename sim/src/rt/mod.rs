@@ -1157,6 +1157,7 @@ pub(crate) fn new_object(state: ObjState, created_at: &'static Location<'static>
 }
 
 /// Checks that a handle made in execution `serial` is used in that execution.
+#[inline]
 pub(crate) fn check_serial(serial: u64, kind: &str) {
     EXEC.with(|e| {
         let e = e.borrow();

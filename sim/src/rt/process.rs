@@ -282,6 +282,7 @@ impl Exec {
 }
 
 /// The process of the running thread (0 outside processes).
+#[inline]
 pub(crate) fn current_process() -> u32 {
     super::EXEC.with(|e| {
         let e = e.borrow();
