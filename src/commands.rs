@@ -266,7 +266,19 @@ fn summarize(
         report.outputs.len()
     );
     for f in &report.failures {
-        println!("\n{} in execution {}\n{}", f.kind, f.execution, f.message);
+        // A sharded exhaustive run numbers its executions from the shard's
+        // own first one (the merge renumbers them); random shards number
+        // them run-wide.
+        let of = match report.shard {
+            Some(sh) if report.strategy == sim::Strategy::Exhaustive => {
+                format!(" of shard {sh}")
+            }
+            _ => String::new(),
+        };
+        println!(
+            "\n{} in execution {}{of}\n{}",
+            f.kind, f.execution, f.message
+        );
         println!(
             "replay: sim replay {} {}{}{}",
             s.name,
