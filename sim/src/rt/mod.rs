@@ -607,8 +607,9 @@ impl Exec {
             step: self.steps,
             tid,
             // Read again from the enabled set, not from the copy `op`: that
-            // copy is stored in pieces, and reading it back whole stalls the
-            // CPU (a failed store-to-load forwarding: ~15% of a step).
+            // copy is stored in pieces, and reading it back whole stalled the
+            // CPU (a failed store-to-load forwarding: a fifth of `perform`'s
+            // perf samples).
             op: self.enabled[choice].op,
             result,
             time: self.now,
