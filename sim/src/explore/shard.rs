@@ -157,36 +157,7 @@ impl Report {
             reports.sort_by_key(|r| r.shard.map(|s| s.index));
             return Ok(concat(reports, strategy, seed));
         }
-        let mut merged = Report {
-            executions: 0,
-            complete: reports.iter().all(|r| r.complete),
-            failures: Vec::new(),
-            outputs: Default::default(),
-            strategy,
-            seed,
-            shard: None,
-            incomplete_reason: None,
-            pct_steps: None,
-        };
-        let mut failures = Vec::new();
-        let mut reasons = BTreeSet::new();
-        for r in reports {
-            add_reasons(&mut reasons, r.incomplete_reason.as_deref());
-            merged.pct_steps = merged.pct_steps.or(r.pct_steps);
-            merged.executions += r.executions;
-            for (text, n) in r.outputs {
-                *merged.outputs.entry(text).or_insert(0) += n;
-            }
-            failures.extend(r.failures);
-        }
-        merged.incomplete_reason = join_reasons(reasons);
-        failures.sort_by_key(|f| f.execution);
-        let mut seen = BTreeSet::new();
-        merged.failures = failures
-            .into_iter()
-            .filter(|f| seen.insert((f.kind, f.key.clone())))
-            .collect();
-        Ok(merged)
+        Ok(combine(reports, strategy, seed, false))
     }
 }
 
@@ -208,6 +179,14 @@ fn join_reasons(reasons: BTreeSet<String>) -> Option<String> {
 /// after them, and of the failures with one key the earliest is kept.
 /// Complete when every part is; the reasons are those of all parts.
 pub(super) fn concat(parts: Vec<Report>, strategy: Strategy, seed: u64) -> Report {
+    combine(parts, strategy, seed, true)
+}
+
+/// The parts' reports as one: executions and outputs added up, failures in
+/// execution order with the earliest of each key kept (after moving part
+/// `i`'s failures after the executions of parts `0..i` if `renumber`),
+/// complete when every part is, the reasons of all parts.
+fn combine(parts: Vec<Report>, strategy: Strategy, seed: u64, renumber_parts: bool) -> Report {
     let mut merged = Report {
         executions: 0,
         complete: parts.iter().all(|r| r.complete),
@@ -220,15 +199,15 @@ pub(super) fn concat(parts: Vec<Report>, strategy: Strategy, seed: u64) -> Repor
         pct_steps: None,
     };
     let mut reasons = BTreeSet::new();
-    let mut seen = BTreeSet::new();
+    let mut failures = Vec::new();
     for r in parts {
         add_reasons(&mut reasons, r.incomplete_reason.as_deref());
         merged.pct_steps = merged.pct_steps.or(r.pct_steps);
         for mut f in r.failures {
-            if seen.insert((f.kind, f.key.clone())) {
+            if renumber_parts {
                 renumber(&mut f, merged.executions);
-                merged.failures.push(f);
             }
+            failures.push(f);
         }
         merged.executions += r.executions;
         for (text, n) in r.outputs {
@@ -236,6 +215,13 @@ pub(super) fn concat(parts: Vec<Report>, strategy: Strategy, seed: u64) -> Repor
         }
     }
     merged.incomplete_reason = join_reasons(reasons);
+    // A stable sort: renumbered parts are in order already.
+    failures.sort_by_key(|f| f.execution);
+    let mut seen = BTreeSet::new();
+    merged.failures = failures
+        .into_iter()
+        .filter(|f| seen.insert((f.kind, f.key.clone())))
+        .collect();
     merged
 }
 
