@@ -620,6 +620,20 @@ struct DfsSched<'a> {
     choices: Vec<u32>,
 }
 
+impl<'a> DfsSched<'a> {
+    /// A scheduler that follows `nodes` from the root, then takes the first
+    /// alternative at every new point (pushing its node).
+    fn new(nodes: &'a mut Vec<DfsNode>, bound: Option<u32>) -> Self {
+        DfsSched {
+            nodes,
+            depth: 0,
+            bound,
+            cut: false,
+            choices: Vec::new(),
+        }
+    }
+}
+
 impl Scheduler for DfsSched<'_> {
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
         let d = self.depth;
@@ -754,13 +768,7 @@ impl Dfs {
             if run.executions >= budget {
                 return dfs_ended(builder, bound, true, false, cut, step_limited);
             }
-            let mut sched = DfsSched {
-                nodes: &mut nodes,
-                depth: 0,
-                bound,
-                cut: false,
-                choices: Vec::new(),
-            };
+            let mut sched = DfsSched::new(&mut nodes, bound);
             rt::run_execution(main, cfg, &mut sched);
             let depth = sched.depth;
             cut |= sched.cut;
@@ -798,13 +806,7 @@ impl Dfs {
         bound: Option<u32>,
         mut nodes: Vec<DfsNode>,
     ) -> Vec<DfsNode> {
-        let mut sched = DfsSched {
-            nodes: &mut nodes,
-            depth: 0,
-            bound,
-            cut: false,
-            choices: Vec::new(),
-        };
+        let mut sched = DfsSched::new(&mut nodes, bound);
         rt::run_execution(main, cfg, &mut sched);
         let depth = sched.depth;
         nodes.truncate(depth);
