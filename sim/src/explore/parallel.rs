@@ -101,46 +101,71 @@ where
         name: Some(builder.scenario_name()),
         ..builder.clone()
     };
-    let next = AtomicUsize::new(0);
-    let first_failing = AtomicU64::new(u64::MAX);
-    let results: Mutex<Vec<(u64, Report)>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for worker in 0..jobs {
-            let (builder, next, first_failing, results) =
-                (&builder, &next, &first_failing, &results);
-            std::thread::Builder::new()
-                .name(format!("sim-worker-{worker}"))
-                .spawn_scoped(scope, move || loop {
-                    let c = next.fetch_add(1, Ordering::Relaxed) as u64;
-                    if c >= chunks || c > first_failing.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let start = range.start + c * chunk;
-                    let end = (start + chunk).min(range.end);
-                    let report = run_range(builder, main, cfg, start..end, token_of, progress);
-                    if !report.failures.is_empty() && builder.stop_on_first_failure {
-                        first_failing.fetch_min(c, Ordering::Relaxed);
-                    }
-                    results
-                        .lock()
-                        .expect("a worker panicked while holding the results")
-                        .push((c, report));
-                })
-                .expect("sim: cannot start a worker thread");
-        }
+    let results = in_order(&builder, chunks as usize, u64::MAX, &|c| {
+        let start = range.start + c as u64 * chunk;
+        let end = (start + chunk).min(range.end);
+        run_range(&builder, main, cfg, start..end, token_of, progress)
     });
-    let mut results = results
-        .into_inner()
-        .expect("a worker panicked while holding the results");
-    results.sort_by_key(|(c, _)| *c);
-    // Up to and including the first chunk that stopped at a failure.
+    // Up to and including the first chunk that stopped at a failure (the
+    // chunks after it were not taken).
     let mut parts = Vec::new();
-    for (_, report) in results {
-        let stop = !report.failures.is_empty() && builder.stop_on_first_failure;
+    for report in results.into_iter().map_while(|r| r) {
+        let stop = stops(&builder, &report);
         parts.push(report);
         if stop {
             break;
         }
     }
     Report::merge(parts).expect("chunks of one run merge")
+}
+
+/// Whether `report`'s part ends the run: it failed, and the run stops at
+/// the first failure.
+fn stops(builder: &Builder, report: &Report) -> bool {
+    !report.failures.is_empty() && builder.stop_on_first_failure
+}
+
+/// Runs `work(i)` for `i` in `0..n` on `builder.jobs` worker threads (each
+/// with its own runtime), handing the indices out in order. Result `i` is
+/// `work(i)`'s report, or `None` for an index not taken: past the earliest
+/// one whose report [`stops`] the run, or once the finished reports (all
+/// of them before any index not taken yet) hold `budget` executions.
+pub(super) fn in_order(
+    builder: &Builder,
+    n: usize,
+    budget: u64,
+    work: &(dyn Fn(usize) -> Report + Sync),
+) -> Vec<Option<Report>> {
+    let next = AtomicUsize::new(0);
+    let first_stop = AtomicUsize::new(usize::MAX);
+    let finished = AtomicU64::new(0);
+    let results: Mutex<Vec<Option<Report>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for worker in 0..builder.jobs.min(n) {
+            let (next, first_stop, finished, results) = (&next, &first_stop, &finished, &results);
+            std::thread::Builder::new()
+                .name(format!("sim-worker-{worker}"))
+                .spawn_scoped(scope, move || loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= n
+                        || i > first_stop.load(Ordering::SeqCst)
+                        || finished.load(Ordering::SeqCst) >= budget
+                    {
+                        break;
+                    }
+                    let report = work(i);
+                    if stops(builder, &report) {
+                        first_stop.fetch_min(i, Ordering::SeqCst);
+                    }
+                    finished.fetch_add(report.executions, Ordering::SeqCst);
+                    results
+                        .lock()
+                        .expect("a worker panicked while holding the results")[i] = Some(report);
+                })
+                .expect("sim: cannot start a worker thread");
+        }
+    });
+    results
+        .into_inner()
+        .expect("a worker panicked while holding the results")
 }

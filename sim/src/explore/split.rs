@@ -31,8 +31,7 @@
 //! any not yet taken, add up to `B`). A shard applies the budget to its own
 //! block.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::dpor::{budget_reason, Dfs, Subtree};
 use super::progress::ProgressCounter;
@@ -92,7 +91,9 @@ pub(super) fn explore(
         report
     };
     let mut results: Vec<Option<Report>> = if builder.jobs > 1 && subtrees.len() > 1 {
-        in_parallel(builder, subtrees, budget, &explore_one)
+        super::parallel::in_order(builder, subtrees.len(), budget, &|i| {
+            explore_one(&subtrees[i], budget)
+        })
     } else {
         // Explored below, in order, each with what is left of the budget.
         (0..subtrees.len()).map(|_| None).collect()
@@ -133,56 +134,6 @@ pub(super) fn explore(
         report.incomplete_reason = Some(reasons.join("; "));
     }
     report
-}
-
-/// Explores `subtrees` on `builder.jobs` threads, handed out in order;
-/// result `i` is subtree `i`'s report, `None` for the subtrees not taken
-/// (past the first failing one, or past the budget).
-fn in_parallel<E>(
-    builder: &Builder,
-    subtrees: &[Subtree],
-    budget: u64,
-    explore_one: &E,
-) -> Vec<Option<Report>>
-where
-    E: Fn(&Subtree, u64) -> Report + Sync,
-{
-    let next = AtomicUsize::new(0);
-    let first_failing = AtomicUsize::new(usize::MAX);
-    // Executions of the finished subtrees: all of them come before any
-    // subtree not taken yet.
-    let finished = AtomicU64::new(0);
-    let results: Mutex<Vec<Option<Report>>> =
-        Mutex::new((0..subtrees.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for worker in 0..builder.jobs.min(subtrees.len()) {
-            let (next, first_failing, finished, results) =
-                (&next, &first_failing, &finished, &results);
-            std::thread::Builder::new()
-                .name(format!("sim-worker-{worker}"))
-                .spawn_scoped(scope, move || loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= subtrees.len()
-                        || i > first_failing.load(Ordering::SeqCst)
-                        || finished.load(Ordering::SeqCst) >= budget
-                    {
-                        break;
-                    }
-                    let report = explore_one(&subtrees[i], budget);
-                    if !report.failures.is_empty() && builder.stop_on_first_failure {
-                        first_failing.fetch_min(i, Ordering::SeqCst);
-                    }
-                    finished.fetch_add(report.executions, Ordering::SeqCst);
-                    results
-                        .lock()
-                        .expect("a worker panicked while holding the results")[i] = Some(report);
-                })
-                .expect("sim: cannot start a worker thread");
-        }
-    });
-    results
-        .into_inner()
-        .expect("a worker panicked while holding the results")
 }
 
 /// Whether an exploration with this builder is split (several jobs, or a
