@@ -212,6 +212,14 @@ pub(crate) struct Exec {
     /// The thread whose step was local (see [`Exec::refresh_local`]), if
     /// the last step was one.
     local_step: Option<Tid>,
+    /// Whether a step may run inline, on the green thread that announced
+    /// it (see [`Exec::step_inline`]): the scheduler is asked only when
+    /// there is a choice.
+    inline_steps: bool,
+    /// What [`Exec::compute_enabled`] returned when a thread computed it
+    /// before suspending, for the scheduler loop to use instead of computing
+    /// it again.
+    computed: Option<bool>,
     /// Processes, by pid (0: the main process). See `rt/process.rs`.
     pub(crate) procs: Vec<process::ProcState>,
     /// Kills performed as faults in this execution.
@@ -264,6 +272,8 @@ impl Exec {
             unstarted: Vec::new(),
             enabled: Vec::new(),
             local_step: None,
+            inline_steps: false,
+            computed: None,
             procs: Vec::new(),
             kills: 0,
             greens: Vec::new(),
@@ -291,6 +301,8 @@ impl Exec {
         self.unstarted.clear();
         self.enabled.clear();
         self.local_step = None;
+        self.inline_steps = false;
+        self.computed = None;
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
@@ -546,6 +558,37 @@ impl Exec {
                 }
             }
         }
+    }
+
+    /// Runs the step after `tid` announced its operation without leaving
+    /// `tid`'s green thread, when nothing is to be chosen: no new thread
+    /// waits to start, and `tid`'s operation is the only enabled candidate.
+    /// Returns the operation's result for `tid` to go on with, or `None`
+    /// when `tid` must suspend: the scheduler loop then takes the step, using
+    /// the enabled set computed here (`self.computed`).
+    ///
+    /// This performs the same steps, in the same order, as the scheduler
+    /// loop would (see [`run_execution`]), so schedules, tokens and traces
+    /// are unchanged; it saves the two context switches and the loop's
+    /// bookkeeping of most steps (in random 2x3 lock increments, three steps
+    /// in four have a single candidate, that of the thread which just ran).
+    #[inline]
+    fn step_inline(&mut self, tid: Tid) -> Option<OpResult> {
+        if !self.unstarted.is_empty() || self.terminal {
+            return None;
+        }
+        let go = self.compute_enabled();
+        if !go || self.enabled.len() != 1 || self.enabled[0].tid != tid {
+            self.computed = Some(go);
+            return None;
+        }
+        let (_, result) = self.perform(0);
+        if self.terminal || self.threads[tid].life == Life::Finished {
+            // The loop ends the execution, or never runs `tid` again.
+            return None;
+        }
+        self.threads[tid].life = Life::Running;
+        Some(result)
     }
 
     /// Makes `tid` the running thread and hands out its green thread, to
@@ -954,6 +997,7 @@ pub(crate) fn run_execution(
         e.reset(cfg, serial);
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
+        e.inline_steps = !sched.observes_every_step();
     });
     let main = Arc::clone(main);
     install_green(0, move || main());
@@ -978,7 +1022,14 @@ pub(crate) fn run_execution(
                 }
                 return Some(Some((tid, e.run(tid), OpResult::Unit)));
             }
-            if e.terminal || !e.compute_enabled() {
+            if e.terminal {
+                return None;
+            }
+            let go = match e.computed.take() {
+                Some(go) => go,
+                None => e.compute_enabled(),
+            };
+            if !go {
                 return None;
             }
             let choice = if e.enabled.len() == 1 && !every_step {
@@ -1076,13 +1127,22 @@ fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
     }
 }
 
+/// What [`op`] does once the operation is announced.
+enum Announced {
+    /// Suspend: the scheduler loop takes the step.
+    Suspend,
+    /// Go on with this result: the step ran inline, or was not scheduled.
+    Done(OpResult),
+}
+
 /// Announces `op` at `location` for the current thread, suspends until the
-/// scheduler has performed it, and returns its result.
+/// scheduler has performed it, and returns its result. When nothing is to be
+/// chosen the step runs at once, without suspending ([`Exec::step_inline`]).
 ///
 /// During teardown, or while the thread unwinds from a panic, operations are
 /// not scheduled: they return [`OpResult::Unit`] at once.
 pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
-    let tid = EXEC.with(|e| {
+    let announced = EXEC.with(|e| {
         let mut e = e.borrow_mut();
         assert!(
             e.active,
@@ -1090,7 +1150,7 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
              sim::check_random or sim::Builder::explore"
         );
         if e.tearing_down || std::thread::panicking() {
-            return None;
+            return Announced::Done(OpResult::Unit);
         }
         assert!(
             ATOMIC_DEPTH.with(|d| d.get()) == 0,
@@ -1107,11 +1167,16 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
         t.waited = false;
         t.location = location;
         t.life = Life::Waiting;
-        Some(tid)
+        if e.inline_steps {
+            if let Some(result) = e.step_inline(tid) {
+                return Announced::Done(result);
+            }
+        }
+        Announced::Suspend
     });
-    match tid {
-        Some(_) => green::suspend(),
-        None => OpResult::Unit,
+    match announced {
+        Announced::Suspend => green::suspend(),
+        Announced::Done(result) => result,
     }
 }
 
