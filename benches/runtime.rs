@@ -1,6 +1,7 @@
 //! Runtime benchmark: random executions per second on the scenario,
-//! and the cost of one scheduling step against a bare coroutine switch
-//! measured in the same run.
+//! the cost of one scheduling step against a bare coroutine switch measured
+//! in the same run, and the `jobs(n)` speed-up against the machine's own
+//! ceiling (n independent processes).
 //!
 //! Run: `cargo bench -p sim --bench runtime` (release profile). Prints a table;
 //! the ratios are what to compare across machines.
@@ -33,14 +34,16 @@ fn rate(budget: Duration, f: impl FnMut() -> u64) -> f64 {
     n as f64 / t.as_secs_f64()
 }
 
-/// The best rates of `a` and `b` over [`ROUNDS`] alternating rounds.
-fn best_of_rounds(mut a: impl FnMut() -> f64, mut b: impl FnMut() -> f64) -> (f64, f64) {
-    let (mut best_a, mut best_b) = (0.0f64, 0.0f64);
+/// The best rate of each of `sides` over [`ROUNDS`] rounds in which the
+/// sides take turns.
+fn best_of_rounds<const N: usize>(mut sides: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
+    let mut best = [0.0f64; N];
     for _ in 0..ROUNDS {
-        best_a = best_a.max(a());
-        best_b = best_b.max(b());
+        for (side, best) in sides.iter_mut().zip(&mut best) {
+            *best = best.max(side());
+        }
     }
-    (best_a, best_b)
+    best
 }
 
 /// Bare corosensei resume/suspend round trips per second: the floor for one
@@ -59,19 +62,35 @@ fn bare_switches_per_sec() -> f64 {
     })
 }
 
-/// sim steps per second (a `yield_now` of a single thread: announce,
-/// perform, resume).
-fn sim_steps_per_sec() -> f64 {
+/// sim steps per second: `threads` threads each `yield_now` in a loop.
+/// With one thread every step has a single candidate and runs inline on the
+/// green thread (announce, perform, go on: no switch). With two, every step
+/// is a choice: the thread suspends, the scheduler loop draws and resumes
+/// the chosen thread (two switches).
+fn sim_steps_per_sec(threads: u64) -> f64 {
     const STEPS: u64 = 100_000;
-    let builder = Builder::new().executions(1).max_steps(STEPS + 10);
-    rate(Duration::from_millis(400), || {
-        let r = builder.explore(|| {
-            for _ in 0..STEPS {
+    let per_thread = STEPS / threads;
+    let builder = Builder::new().executions(1).max_steps(STEPS + 100);
+    rate(Duration::from_millis(400), move || {
+        let r = builder.explore(move || {
+            let hs: Vec<_> = (1..threads)
+                .map(|_| {
+                    sim::thread::spawn(move || {
+                        for _ in 0..per_thread {
+                            sim::thread::yield_now();
+                        }
+                    })
+                })
+                .collect();
+            for _ in 0..per_thread {
                 sim::thread::yield_now();
+            }
+            for h in hs {
+                h.join().unwrap();
             }
         });
         assert!(r.failures.is_empty());
-        STEPS
+        per_thread * threads
     })
 }
 
@@ -108,6 +127,37 @@ fn random_2x3_execs_per_sec(jobs: usize) -> f64 {
     })
 }
 
+/// The flag that makes this binary a child: it measures random 2x3 with
+/// `jobs(1)` once and prints the rate.
+const CHILD: &str = "--child-random-2x3";
+
+/// Random 2x3 executions per second of `n` independent processes (this
+/// binary, as children) running `jobs(1)` at the same time: what the machine
+/// gives `n` workers that share nothing, the ceiling for `jobs(n)`.
+fn independent_processes_execs_per_sec(n: usize) -> f64 {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args(["--bench", CHILD])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a child bench process")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("a child bench process");
+            assert!(out.status.success(), "a child bench process failed");
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<f64>()
+                .expect("a child prints its rate")
+        })
+        .sum()
+}
+
 fn main() {
     // `cargo test --benches` runs bench binaries with no arguments in test
     // mode too; only measure under `cargo bench` (which passes --bench).
@@ -115,27 +165,45 @@ fn main() {
         println!("runtime bench: run with `cargo bench -p sim --bench runtime`");
         return;
     }
-    let (switches, steps) = best_of_rounds(bare_switches_per_sec, sim_steps_per_sec);
-    let (switch, step) = (1e9 / switches, 1e9 / steps);
-    println!("best of {ROUNDS} alternating rounds per pair of rows\n");
+    if std::env::args().any(|a| a == CHILD) {
+        println!("{}", random_2x3_execs_per_sec(1));
+        return;
+    }
+    let [switches, steps, chosen_steps] = best_of_rounds([
+        &mut bare_switches_per_sec,
+        &mut || sim_steps_per_sec(1),
+        &mut || sim_steps_per_sec(2),
+    ]);
+    let (switch, step, chosen) = (1e9 / switches, 1e9 / steps, 1e9 / chosen_steps);
+    println!("best of {ROUNDS} rounds, the rows of each group taking turns\n");
     println!("| measure | value | ratio |");
     println!("|---|---|---|");
     println!("| bare corosensei resume+suspend | {switch:.1} ns | 1.00x (baseline) |");
     println!(
-        "| sim scheduling step (yield_now, 1 thread) | {step:.1} ns | {:.2}x the bare switch |",
+        "| sim step with one candidate (yield_now, 1 thread: runs inline, no switch) | {step:.1} ns | {:.2}x the bare switch |",
         step / switch
     );
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (one, many) = best_of_rounds(
-        || random_2x3_execs_per_sec(1),
-        || random_2x3_execs_per_sec(cores),
+    println!(
+        "| sim step with a choice (yield_now, 2 threads: scheduler loop, two switches) | {chosen:.1} ns | {:.2}x the bare switch |",
+        chosen / switch
     );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let [one, many, procs] = best_of_rounds([
+        &mut || random_2x3_execs_per_sec(1),
+        &mut || random_2x3_execs_per_sec(cores),
+        &mut || independent_processes_execs_per_sec(cores),
+    ]);
     println!(
         "| random 2x3 (2 threads x 3 lock increments), jobs(1) | {one:.0}/s ({:.0} ns each) | 1.00x (baseline) |",
         1e9 / one
     );
     println!(
-        "| random 2x3, jobs({cores}) ({cores} cores) | {many:.0}/s | {:.2}x jobs(1) |",
-        many / one
+        "| random 2x3, jobs({cores}) ({cores} cores) | {many:.0}/s | {:.2}x jobs(1), {:.0}% of the ceiling |",
+        many / one,
+        100.0 * many / procs
+    );
+    println!(
+        "| ceiling: {cores} independent processes, each random 2x3 jobs(1), at once | {procs:.0}/s | {:.2}x jobs(1) |",
+        procs / one
     );
 }

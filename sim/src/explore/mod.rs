@@ -271,7 +271,17 @@ impl Builder {
         self
     }
 
-    /// Size in bytes of each green thread's stack (default 256 KiB).
+    /// Size in bytes of each green thread's stack (default 256 KiB). Besides
+    /// the scenario's own frames it holds the runtime's step code when a step
+    /// runs inline (computing the enabled set, performing the operation,
+    /// formatting a failure): a few KiB.
+    ///
+    /// ```
+    /// let report = sim::Builder::new().stack_size(64 * 1024).executions(10).explore(|| {
+    ///     sim::thread::spawn(|| sim::thread::yield_now()).join().unwrap();
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
         self
