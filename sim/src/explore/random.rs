@@ -206,6 +206,42 @@ mod tests {
         let _ = t.join();
     }
 
+    /// A scheduler with a bug: it panics at its first choice.
+    struct Panicking;
+
+    impl Scheduler for Panicking {
+        fn choose(&mut self, _: &[Candidate]) -> usize {
+            panic!("scheduler bug")
+        }
+    }
+
+    /// A panic of the runtime's own code (here, the scheduler) ends the
+    /// execution cleanly: its suspended green threads are torn down at once,
+    /// the panic reaches the caller, the thread can run the next execution,
+    /// and an OS thread that exits afterwards does not abort the process
+    /// (which it did when a suspended green thread outlived the runtime).
+    #[test]
+    fn a_panicking_scheduler_unwinds_its_execution() {
+        let cfg = Builder::new().exec_config();
+        let worker = std::thread::spawn(move || {
+            let main: Arc<dyn Fn() + Send + Sync> = Arc::new(lock_increments);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rt::run_execution(&main, &cfg, &mut Panicking)
+            }));
+            let message = caught.expect_err("the scheduler panicked");
+            assert_eq!(message.downcast_ref::<&str>(), Some(&"scheduler bug"));
+            // The runtime is usable again on this thread.
+            let after = run(&main, &cfg, &mut RandomScheduler::new(1));
+            assert!(after.ends_with("failure None"), "{after}");
+            // And a panic that leaves the thread ends it normally.
+            rt::run_execution(&main, &cfg, &mut Panicking);
+        });
+        let message = worker
+            .join()
+            .expect_err("the worker's last execution panicked");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"scheduler bug"));
+    }
+
     /// A step that runs inline (on the green thread that announced it, when
     /// it is the only candidate) is the step the scheduler loop would have
     /// taken: same events, edges, output and failure, for every seed.

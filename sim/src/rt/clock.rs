@@ -10,7 +10,7 @@ use smallvec::SmallVec;
 
 /// Entries kept inline, without a heap allocation: programs with up to this
 /// many threads copy and join clocks without calling the allocator.
-const INLINE: usize = 8;
+const INLINE: usize = 16;
 
 /// A vector clock, indexed by thread id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -378,6 +378,7 @@ impl Exec {
     }
 
     /// Whether `op` of thread `tid` can complete now (ignoring deadlines).
+    #[inline(always)]
     fn can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
             Op::Sleep { until } => self.cfg.adversarial || self.now >= until,
@@ -516,6 +517,64 @@ impl Exec {
 
     /// [`Exec::compute_enabled`] from scratch: every thread's candidates.
     fn compute_all(&mut self) -> bool {
+        let plain = !self.cfg.adversarial
+            && !self.cfg.spurious_wakeups
+            && self.cfg.kill_max == 0
+            && self.procs.len() == 1;
+        if plain {
+            if let Some(go) = self.compute_plain() {
+                #[cfg(debug_assertions)]
+                {
+                    let fast = self.enabled.clone();
+                    let general = self.compute_general();
+                    debug_assert_eq!(
+                        (go, &fast),
+                        (general, &self.enabled),
+                        "the plain computation diverged"
+                    );
+                }
+                return go;
+            }
+        }
+        self.compute_general()
+    }
+
+    /// [`Exec::compute_all`] in the common case, in one tight pass: Exact
+    /// timing, no spurious wake-ups, no kill faults, one process, and no
+    /// blocked thread with a deadline. Then a thread has at most one
+    /// candidate, its operation, if it can complete (and its `waited` flag,
+    /// read only under Adversarial timing, is not kept). `None` when the
+    /// general computation is needed: a blocked thread has a deadline, no
+    /// thread can run (the clock moves, or it is a deadlock), or every
+    /// non-daemon thread has finished.
+    #[inline]
+    fn compute_plain(&mut self) -> Option<bool> {
+        self.enabled.clear();
+        let mut live = false;
+        for (tid, t) in self.threads.iter().enumerate() {
+            if t.life == Life::Finished {
+                continue;
+            }
+            live |= !t.daemon;
+            let op = t.pending;
+            if self.can_complete(tid, op) {
+                self.enabled.push(Candidate {
+                    tid,
+                    op,
+                    timeout: false,
+                });
+            } else if op.deadline().is_some() {
+                return None;
+            }
+        }
+        if !live || self.enabled.is_empty() {
+            return None;
+        }
+        Some(self.within_step_limit())
+    }
+
+    /// [`Exec::compute_all`] for any configuration.
+    fn compute_general(&mut self) -> bool {
         loop {
             self.enabled.clear();
             let mut live = false;
@@ -626,7 +685,11 @@ impl Exec {
         let location = self.threads[tid].location;
         self.steps += 1;
         self.local_step = (!timeout && op.is_local()).then_some(tid);
-        let own_before = self.threads[tid].clock.get(tid);
+        // Only tracing records the clock the operation saw.
+        let own_before = self
+            .cfg
+            .record_clocks
+            .then(|| self.threads[tid].clock.get(tid));
         let thread = &mut self.threads[tid];
         if thread.last_step == 0 && thread.spawned_at != 0 {
             // The thread's first event: the spawn happens before it.
@@ -639,7 +702,7 @@ impl Exec {
         } else {
             self.complete(tid, op, location)
         };
-        if self.cfg.record_clocks {
+        if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick
             // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).
             let mut clock = self.threads[tid].clock.clone();
@@ -678,6 +741,7 @@ impl Exec {
     }
 
     /// Completes `op` of thread `tid`: updates object state and clocks.
+    #[inline(always)]
     fn complete(&mut self, tid: Tid, op: Op, location: &'static Location<'static>) -> OpResult {
         match op {
             Op::Start | Op::Yield => OpResult::Unit,
@@ -1003,15 +1067,14 @@ pub(crate) fn run_execution(
     install_green(0, move || main());
 
     let every_step = sched.observes_every_step();
-    // The green thread that ran last, handed back at the next step.
-    let mut parked: Option<(Tid, Box<GreenThread>)> = None;
+    let mut parked = Parked(None);
     loop {
         // One borrow of the execution per step: park the last thread, then
         // start a thread created by the last step, or compute the enabled
         // set, choose and perform.
         let next = EXEC.with(|e| {
             let mut e = e.borrow_mut();
-            if let Some((tid, green)) = parked.take() {
+            if let Some((tid, green)) = parked.0.take() {
                 e.greens[tid] = Some(green);
             }
             if let Some(tid) = e.unstarted.pop() {
@@ -1056,15 +1119,28 @@ pub(crate) fn run_execution(
             let resumed = green.resume(result);
             CAPTURE_PANICS.with(|c| c.set(false));
             match resumed {
-                Resumed::Suspended => parked = Some((tid, green)),
+                Resumed::Suspended => parked.0 = Some((tid, green)),
                 Resumed::Finished => green.recycle(),
             }
         }
     }
-    if let Some((tid, green)) = parked {
-        EXEC.with(|e| e.borrow_mut().greens[tid] = Some(green));
+    drop(parked);
+}
+
+/// The green thread that ran last, handed back to `Exec` at the next step.
+/// When the execution ends, normally or because the runtime itself panicked,
+/// dropping it hands it back and tears every green thread down, so that no
+/// suspended thread outlives its execution (one dropped later, with the
+/// thread-local runtime gone, would abort the process).
+struct Parked(Option<(Tid, Box<GreenThread>)>);
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        if let Some((tid, green)) = self.0.take() {
+            EXEC.with(|e| e.borrow_mut().greens[tid] = Some(green));
+        }
+        teardown();
     }
-    teardown();
 }
 
 fn teardown() {
