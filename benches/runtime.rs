@@ -127,19 +127,47 @@ fn random_2x3_execs_per_sec(jobs: usize) -> f64 {
     })
 }
 
+/// CPU time (user + system) this process has used, all its threads
+/// included (those that have exited too), from `/proc/self/stat`, in
+/// seconds; `None` where there is no such file. Its unit is the kernel's
+/// clock tick, 1/100 s on Linux.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which is in parentheses and may
+    // hold spaces): state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// CPU nanoseconds per random 2x3 execution with `jobs` worker threads,
+/// over 300,000 executions: what parallel exploration costs in work, apart
+/// from how much of a second core the machine gives.
+fn random_2x3_cpu_ns_per_execution(jobs: usize) -> Option<f64> {
+    const BATCH: u64 = 300_000;
+    let builder = Builder::new().executions(BATCH).jobs(jobs);
+    let before = process_cpu_seconds()?;
+    let r = builder.explore(two_by_three);
+    assert!(r.failures.is_empty());
+    Some((process_cpu_seconds()? - before) * 1e9 / BATCH as f64)
+}
+
 /// The flag that makes this binary a child: it measures random 2x3 with
 /// `jobs(1)` once and prints the rate.
-const CHILD: &str = "--child-random-2x3";
+const CHILD_RATE: &str = "--child-random-2x3-rate";
+/// The same, printing the CPU nanoseconds per execution.
+const CHILD_CPU: &str = "--child-random-2x3-cpu";
 
-/// Random 2x3 executions per second of `n` independent processes (this
-/// binary, as children) running `jobs(1)` at the same time: what the machine
-/// gives `n` workers that share nothing, the ceiling for `jobs(n)`.
-fn independent_processes_execs_per_sec(n: usize) -> f64 {
+/// Runs `n` copies of this binary as children at the same time, each with
+/// `flag`, and returns the number each printed: `n` workers that share
+/// nothing, the ceiling for `jobs(n)`.
+fn in_independent_processes(n: usize, flag: &str) -> Vec<f64> {
     let exe = std::env::current_exe().expect("the bench binary's path");
     let children: Vec<_> = (0..n)
         .map(|_| {
             std::process::Command::new(&exe)
-                .args(["--bench", CHILD])
+                .args(["--bench", flag])
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("start a child bench process")
@@ -153,9 +181,9 @@ fn independent_processes_execs_per_sec(n: usize) -> f64 {
             String::from_utf8_lossy(&out.stdout)
                 .trim()
                 .parse::<f64>()
-                .expect("a child prints its rate")
+                .expect("a child prints a number")
         })
-        .sum()
+        .collect()
 }
 
 fn main() {
@@ -165,8 +193,12 @@ fn main() {
         println!("runtime bench: run with `cargo bench -p sim --bench runtime`");
         return;
     }
-    if std::env::args().any(|a| a == CHILD) {
+    if std::env::args().any(|a| a == CHILD_RATE) {
         println!("{}", random_2x3_execs_per_sec(1));
+        return;
+    }
+    if std::env::args().any(|a| a == CHILD_CPU) {
+        println!("{}", random_2x3_cpu_ns_per_execution(1).unwrap_or(f64::NAN));
         return;
     }
     let [switches, steps, chosen_steps] = best_of_rounds([
@@ -191,7 +223,7 @@ fn main() {
     let [one, many, procs] = best_of_rounds([
         &mut || random_2x3_execs_per_sec(1),
         &mut || random_2x3_execs_per_sec(cores),
-        &mut || independent_processes_execs_per_sec(cores),
+        &mut || in_independent_processes(cores, CHILD_RATE).iter().sum(),
     ]);
     println!(
         "| random 2x3 (2 threads x 3 lock increments), jobs(1) | {one:.0}/s ({:.0} ns each) | 1.00x (baseline) |",
@@ -206,4 +238,31 @@ fn main() {
         "| ceiling: {cores} independent processes, each random 2x3 jobs(1), at once | {procs:.0}/s | {:.2}x jobs(1) |",
         procs / one
     );
+    // The least CPU time per execution over the rounds (tick resolution:
+    // about 1% of a 300,000-execution batch).
+    let (mut cpu_one, mut cpu_many, mut cpu_procs) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..ROUNDS {
+        if let (Some(a), Some(b)) = (
+            random_2x3_cpu_ns_per_execution(1),
+            random_2x3_cpu_ns_per_execution(cores),
+        ) {
+            cpu_one = cpu_one.min(a);
+            cpu_many = cpu_many.min(b);
+        }
+        let each = in_independent_processes(cores, CHILD_CPU);
+        cpu_procs = cpu_procs.min(each.iter().sum::<f64>() / each.len() as f64);
+    }
+    if cpu_one < f64::MAX {
+        println!(
+            "| CPU time per random 2x3 execution, jobs(1) | {cpu_one:.0} ns | 1.00x (baseline) |"
+        );
+        println!(
+            "| CPU time per execution, jobs({cores}), all workers | {cpu_many:.0} ns | {:.2}x jobs(1) |",
+            cpu_many / cpu_one
+        );
+        println!(
+            "| CPU time per execution, {cores} independent processes at once | {cpu_procs:.0} ns | {:.2}x jobs(1) |",
+            cpu_procs / cpu_one
+        );
+    }
 }

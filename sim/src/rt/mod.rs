@@ -1048,6 +1048,7 @@ pub(crate) fn run_execution(
     sched: &mut dyn Scheduler,
 ) {
     install_panic_hook();
+    let every_step = sched.observes_every_step();
     let serial = SERIAL.with(|s| {
         s.set(s.get() + 1);
         s.get()
@@ -1061,12 +1062,11 @@ pub(crate) fn run_execution(
         e.reset(cfg, serial);
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
-        e.inline_steps = !sched.observes_every_step();
+        e.inline_steps = !every_step;
     });
     let main = Arc::clone(main);
     install_green(0, move || main());
 
-    let every_step = sched.observes_every_step();
     let mut parked = Parked(None);
     loop {
         // One borrow of the execution per step: park the last thread, then
