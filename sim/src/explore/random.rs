@@ -206,6 +206,13 @@ mod tests {
         let _ = t.join();
     }
 
+    /// Never ends: the step limit stops it, in a step that runs inline.
+    fn spinning() {
+        loop {
+            crate::thread::yield_now();
+        }
+    }
+
     /// A scheduler with a bug: it panics at its first choice.
     struct Panicking;
 
@@ -247,8 +254,9 @@ mod tests {
     /// taken: same events, edges, output and failure, for every seed.
     #[test]
     fn inline_steps_change_nothing() {
-        let programs: [(&str, fn()); 6] = [
+        let programs: [(&str, fn()); 7] = [
             ("code after a race", code_after_a_race),
+            ("spinning", spinning),
             ("lock increments", lock_increments),
             ("racy counter", racy_counter),
             ("lock-order deadlock", lock_order_deadlock),
@@ -256,7 +264,7 @@ mod tests {
             ("panicking thread", panicking_thread),
         ];
         for timing in [Timing::Exact, Timing::Adversarial] {
-            let cfg = Builder::new().timing(timing).exec_config();
+            let cfg = Builder::new().timing(timing).max_steps(300).exec_config();
             for (name, program) in programs {
                 let main: Arc<dyn Fn() + Send + Sync> = Arc::new(program);
                 let mut failures = 0;
@@ -276,6 +284,9 @@ mod tests {
                         "{name}, {timing:?}, seed {seed}: code ran after the race"
                     );
                     failures += usize::from(!inline.ends_with("failure None"));
+                    if name == "spinning" {
+                        assert!(inline.contains("failure Some((StepLimit"), "{inline}");
+                    }
                 }
                 let expect_failures = !matches!(name, "lock increments" | "timed condition");
                 assert_eq!(
