@@ -1,7 +1,8 @@
 //! Runtime benchmark: random executions per second on the scenario,
 //! the cost of one scheduling step against a bare coroutine switch measured
-//! in the same run, and the `jobs(n)` speed-up against the machine's own
-//! ceiling (n independent processes).
+//! in the same run (a step that runs inline and a step with a choice), and
+//! the `jobs(n)` speed-up against the machine's own ceiling (n independent
+//! processes at once) and in CPU time per execution.
 //!
 //! Run: `cargo bench -p sim --bench runtime` (release profile). Prints a table;
 //! the ratios are what to compare across machines.
