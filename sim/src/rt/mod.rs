@@ -819,9 +819,8 @@ impl Exec {
                 };
                 if was_locked {
                     object.released_at = self.steps;
-                }
-                if !was_locked {
-                    self.release_unlocked(tid, lock, location);
+                } else {
+                    self.bad_release(tid, lock, location, None);
                 }
                 OpResult::Unit
             }
@@ -883,7 +882,7 @@ impl Exec {
                     _ => unreachable!(),
                 };
                 if let Some(owner) = wrong_owner {
-                    self.release_unowned(tid, lock, owner, location);
+                    self.bad_release(tid, lock, location, Some(owner));
                 }
                 OpResult::Unit
             }
@@ -928,33 +927,30 @@ impl Exec {
 
     // The failures `complete` reports, kept out of its hot path.
 
+    /// A release that Python refuses with a `RuntimeError`: of a Lock that
+    /// is not locked (`rlock_owner` is `None`), or of an RLock that `tid`
+    /// does not hold (`rlock_owner` is `Some` of its owner).
     #[cold]
     #[inline(never)]
-    fn release_unlocked(&mut self, tid: Tid, lock: ObjId, location: &'static Location<'static>) {
-        let msg = format!(
-            "RuntimeError: release unlocked lock\n  {} released {} at {}, but it was not locked",
-            self.threads[tid].name,
-            self.objects[lock.index()],
-            location
-        );
-        self.fail(FailureKind::Misuse, msg, Some(tid), true);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn release_unowned(
+    fn bad_release(
         &mut self,
         tid: Tid,
         lock: ObjId,
-        owner: Option<Tid>,
         location: &'static Location<'static>,
+        rlock_owner: Option<Option<Tid>>,
     ) {
-        let held = match owner {
-            Some(o) => format!("it is held by {}", self.threads[o].name),
-            None => "it is not held by anyone".to_string(),
+        let (what, but) = match rlock_owner {
+            None => ("release unlocked lock", "it was not locked".to_string()),
+            Some(owner) => (
+                "cannot release un-acquired lock",
+                match owner {
+                    Some(o) => format!("it is held by {}", self.threads[o].name),
+                    None => "it is not held by anyone".to_string(),
+                },
+            ),
         };
         let msg = format!(
-            "RuntimeError: cannot release un-acquired lock\n  {} released {} at {}, but {held}",
+            "RuntimeError: {what}\n  {} released {} at {}, but {but}",
             self.threads[tid].name,
             self.objects[lock.index()],
             location
