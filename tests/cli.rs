@@ -17,6 +17,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts that `o` is a usage error (exit status 2) whose message says
+/// `text`.
+fn assert_usage_error(o: &Output, text: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    assert!(stderr(o).contains(text), "{}", stderr(o));
+}
+
 #[test]
 fn list_shows_every_scenario_with_its_verdicts() {
     let o = sim(&["list"]);
@@ -183,8 +190,7 @@ fn explore_takes_a_strategy_and_a_preemption_bound() {
         );
     }
     let o = sim(&["explore", "lock_order", "--strategy", "dfs"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("invalid value 'dfs'"), "{}", stderr(&o));
+    assert_usage_error(&o, "invalid value 'dfs'");
 }
 
 #[test]
@@ -318,22 +324,18 @@ fn shards_written_as_reports_merge_into_the_unsharded_exploration() {
 
     // Two of three shards: a gap, a one-line error.
     let o = sim(&["merge", &files[0], &files[2]]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("do not cover"), "{}", stderr(&o));
+    assert_usage_error(&o, "do not cover");
     // A file that is not a report.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\"scenario\": 3").unwrap();
     let o = sim(&["merge", bad.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("bad.json is not a report written by `sim explore --report`"),
-        "{}",
-        stderr(&o)
+    assert_usage_error(
+        &o,
+        "bad.json is not a report written by `sim explore --report`",
     );
     // A shard out of range is a flag error.
     let o = sim(&["explore", "lock", "--shard", "3/3"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("i must be below n"), "{}", stderr(&o));
+    assert_usage_error(&o, "i must be below n");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -734,19 +734,6 @@ pub(super) fn budget_reason(builder: &Builder) -> String {
 }
 
 impl Dfs {
-    /// Explores every execution (up to the preemption `bound`), at most
-    /// `budget` of them.
-    pub(super) fn explore(
-        builder: &Builder,
-        main: &Arc<dyn Fn() + Send + Sync>,
-        cfg: &ExecConfig,
-        run: &mut Run,
-        bound: Option<u32>,
-        budget: u64,
-    ) -> Ended {
-        Dfs::explore_from(builder, main, cfg, run, bound, budget, None)
-    }
-
     /// Explores every execution of `subtree` (the whole tree if `None`),
     /// in depth-first order, at most `budget` of them, never backtracking
     /// above the subtree's root.

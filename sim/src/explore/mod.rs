@@ -674,7 +674,7 @@ impl Builder {
             return split::explore(self, main, cfg, bound, budget, counter);
         }
         let mut run = Run::new(self).with_progress(counter);
-        let ended = dpor::Dfs::explore(self, main, cfg, &mut run, bound, budget);
+        let ended = dpor::Dfs::explore_from(self, main, cfg, &mut run, bound, budget, None);
         let mut report = run.finish(ended.complete);
         report.incomplete_reason = ended.reason;
         report
