@@ -4,6 +4,7 @@
 //! Unnamed threads are called `Thread-1`, `Thread-2`, ... in spawn order, as
 //! in Python; the scenario closure itself runs as `MainThread`.
 
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::Location;
@@ -91,11 +92,16 @@ impl Builder {
         if let Some(name) = self.name {
             rt::with_current(|e| e.threads[tid].name = ThreadName::Custom(name));
         }
-        let slot: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-        let out = Rc::clone(&slot);
+        // A thread that returns `()` needs no slot for its result (most do:
+        // this saves an allocation per spawn).
+        let slot: Option<Rc<RefCell<Option<T>>>> =
+            (TypeId::of::<T>() != TypeId::of::<()>()).then(|| Rc::new(RefCell::new(None)));
+        let out = slot.clone();
         rt::install_green(tid, move || {
             let value = f();
-            *out.borrow_mut() = Some(value);
+            if let Some(out) = out {
+                *out.borrow_mut() = Some(value);
+            }
         });
         JoinHandle {
             thread: Thread { tid },
@@ -173,10 +179,11 @@ pub fn yield_now() {
 #[derive(Debug)]
 pub struct JoinHandle<T> {
     thread: Thread,
-    slot: Rc<RefCell<Option<T>>>,
+    /// Where the thread leaves its result; `None` when `T` is `()`.
+    slot: Option<Rc<RefCell<Option<T>>>>,
 }
 
-impl<T> JoinHandle<T> {
+impl<T: 'static> JoinHandle<T> {
     /// Waits for the thread to finish (a scheduling point that blocks) and
     /// returns its result, or the panic that ended it.
     #[track_caller]
@@ -198,7 +205,14 @@ impl<T> JoinHandle<T> {
                 message: panic,
             });
         }
-        let value = self.slot.borrow_mut().take();
+        let value = match &self.slot {
+            Some(slot) => slot.borrow_mut().take(),
+            // `T` is `()`: the unit value, as a `T` (no allocation).
+            None => (Box::new(()) as Box<dyn Any>)
+                .downcast::<T>()
+                .ok()
+                .map(|b| *b),
+        };
         Ok(value.expect("sim: internal error: joined thread left no result"))
     }
 

@@ -30,7 +30,7 @@ type Yield = Yielder<OpResult, ()>;
 
 thread_local! {
     /// Stacks of finished green threads, ready for reuse (one pool per OS thread).
-    static POOL: RefCell<StackPool> = const { RefCell::new(StackPool { size: 0, stacks: Vec::new() }) };
+    static POOL: RefCell<StackPool> = const { RefCell::new(StackPool { size: 0, stacks: Vec::new(), boxes: Vec::new() }) };
     /// The yielder of the green thread running right now; null while the
     /// scheduler runs. Set by the thread itself (on entry, and again each
     /// time `suspend` returns into it) and cleared by `resume` when control
@@ -41,6 +41,9 @@ thread_local! {
 struct StackPool {
     size: usize,
     stacks: Vec<DefaultStack>,
+    /// Boxes of finished green threads (their coroutine taken out), so that
+    /// creating a thread does not call the allocator.
+    boxes: Vec<Box<GreenThread>>,
 }
 
 impl StackPool {
@@ -67,30 +70,50 @@ pub(crate) enum Resumed {
     Finished,
 }
 
-/// One green thread: a coroutine on a pooled stack.
+/// One green thread: a coroutine on a pooled stack, in a pooled box.
 pub(crate) struct GreenThread {
-    co: Co,
+    /// `None` only while the box waits in the pool.
+    co: Option<Co>,
     stack_size: usize,
 }
 
 impl GreenThread {
     /// Creates a green thread running `body` on a stack of `stack_size`
-    /// bytes taken from the pool. The body does not start until the first
-    /// [`resume`](Self::resume).
-    pub(crate) fn new(stack_size: usize, body: impl FnOnce() + 'static) -> Self {
-        let stack = POOL.with(|p| p.borrow_mut().take(stack_size));
+    /// bytes, both stack and box taken from the pool. The body does not
+    /// start until the first [`resume`](Self::resume).
+    pub(crate) fn new(stack_size: usize, body: impl FnOnce() + 'static) -> Box<Self> {
+        let (stack, boxed) = POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            (p.take(stack_size), p.boxes.pop())
+        });
         let co = Coroutine::with_stack(stack, move |yielder: &Yield, _first: OpResult| {
             RUNNING.with(|r| r.set(yielder as *const Yield));
             body();
             RUNNING.with(|r| r.set(std::ptr::null()));
         });
-        GreenThread { co, stack_size }
+        match boxed {
+            Some(mut boxed) => {
+                *boxed = GreenThread {
+                    co: Some(co),
+                    stack_size,
+                };
+                boxed
+            }
+            None => Box::new(GreenThread {
+                co: Some(co),
+                stack_size,
+            }),
+        }
     }
 
     /// Runs the thread until it suspends or finishes; its pending
     /// [`suspend`] returns `input`.
     pub(crate) fn resume(&mut self, input: OpResult) -> Resumed {
-        let resumed = self.co.resume(input);
+        let co = self
+            .co
+            .as_mut()
+            .expect("sim: internal error: a recycled green thread was resumed");
+        let resumed = co.resume(input);
         RUNNING.with(|r| r.set(std::ptr::null()));
         match resumed {
             CoroutineResult::Yield(()) => Resumed::Suspended,
@@ -99,16 +122,18 @@ impl GreenThread {
     }
 
     /// Unwinds whatever is left on the thread's stack (running its
-    /// destructors) and returns the stack to the pool.
-    pub(crate) fn recycle(mut self) {
-        self.co.force_unwind();
+    /// destructors) and returns the stack and the box to the pool.
+    pub(crate) fn recycle(mut self: Box<Self>) {
+        let Some(mut co) = self.co.take() else { return };
+        co.force_unwind();
         RUNNING.with(|r| r.set(std::ptr::null()));
-        let stack = self.co.into_stack();
+        let stack = co.into_stack();
         POOL.with(|p| {
             let mut p = p.borrow_mut();
             if p.size == self.stack_size {
                 p.stacks.push(stack);
             }
+            p.boxes.push(self);
         });
     }
 }

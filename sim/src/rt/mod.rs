@@ -1156,10 +1156,10 @@ fn teardown() {
 /// Creates the green thread of `tid`, running `body`.
 pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
     let stack_size = EXEC.with(|e| e.borrow().cfg.stack_size);
-    let green = Box::new(GreenThread::new(stack_size, move || {
+    let green = GreenThread::new(stack_size, move || {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         thread_finished(tid, outcome);
-    }));
+    });
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         if e.greens.len() <= tid {

@@ -7,6 +7,8 @@
 
 use std::panic::Location;
 
+use smallvec::SmallVec;
+
 use super::clock::VectorClock;
 use super::op::Tid;
 
@@ -30,7 +32,9 @@ impl Access {
 #[derive(Debug, Default)]
 pub(crate) struct AccessHistory {
     write: Option<Access>,
-    reads: Vec<Access>,
+    /// Reads since the last write: inline up to two reading threads, so
+    /// that a new variable's first read does not call the allocator.
+    reads: SmallVec<[Access; 2]>,
 }
 
 /// Two conflicting accesses not ordered by happens-before.
