@@ -36,6 +36,9 @@ fn quietly<R>(f: impl FnOnce() -> R + panic::UnwindSafe) -> std::thread::Result<
 }
 
 mod ours {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
     use sim::sync::Lock;
     use sim::Shared;
 
@@ -59,6 +62,59 @@ mod ours {
                 h.join().unwrap();
             }
             assert_eq!(x.get(), threads * times);
+        }
+    }
+
+    /// [`lock_incr`] with the counter in a plain `Cell`, as shuttle's
+    /// `Mutex<usize>` holds it: its accesses are neither scheduling points
+    /// nor race-checked, so the lock's acquire and release are the only
+    /// steps of an increment, as in shuttle (a `Shared` adds two: the read
+    /// and the write, each race-checked).
+    pub fn lock_incr_cell(threads: usize, times: usize) -> impl Fn() + Send + Sync + 'static {
+        move || {
+            let lock = Lock::new();
+            let x = Rc::new(Cell::new(0usize));
+            let hs: Vec<_> = (0..threads)
+                .map(|_| {
+                    let x = Rc::clone(&x);
+                    sim::thread::spawn(move || {
+                        for _ in 0..times {
+                            let _g = lock.lock();
+                            x.set(x.get() + 1);
+                        }
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert_eq!(x.get(), threads * times);
+        }
+    }
+
+    /// [`condvar_producer`] with the flag in a plain `Cell` (see
+    /// [`lock_incr_cell`]).
+    pub fn condvar_producer_cell() {
+        let cv = sim::sync::Condition::new();
+        let ready = Rc::new(Cell::new(false));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let ready = Rc::clone(&ready);
+                sim::thread::spawn(move || {
+                    let _g = cv.lock();
+                    while !ready.get() {
+                        cv.wait();
+                    }
+                })
+            })
+            .collect();
+        {
+            let _g = cv.lock();
+            ready.set(true);
+            cv.notify_all();
+        }
+        for h in hs {
+            h.join().unwrap();
         }
     }
 
@@ -517,6 +573,40 @@ fn main() {
         "Condition producer, 2 consumers",
         n,
         ours::condvar_producer,
+        shuttle_side::condvar_producer,
+    );
+
+    println!(
+        "\n## Random executions per second, the same scheduling points as shuttle\n\n\
+         In the table above every `Shared` read and write is a scheduling point and is \
+         race-checked, so a sim increment is four steps (acquire, read, write, release) where \
+         shuttle's `*mutex.lock() += 1` is two. Here the sim scenarios keep the counter (the \
+         flag) in a plain `Cell` under the lock, as shuttle's `Mutex` keeps it.\n"
+    );
+    println!("| scenario | sim | shuttle | sim / shuttle |");
+    println!("|---|---|---|---|");
+    random_speed(
+        "2 threads x 3 lock increments",
+        n,
+        ours::lock_incr_cell(2, 3),
+        || shuttle_side::lock_incr(2, 3),
+    );
+    random_speed(
+        "3 threads x 2 lock increments",
+        n,
+        ours::lock_incr_cell(3, 2),
+        || shuttle_side::lock_incr(3, 2),
+    );
+    random_speed(
+        "8 threads x 1 lock increment",
+        n / 4,
+        ours::lock_incr_cell(8, 1),
+        || shuttle_side::lock_incr(8, 1),
+    );
+    random_speed(
+        "Condition producer, 2 consumers",
+        n,
+        ours::condvar_producer_cell,
         shuttle_side::condvar_producer,
     );
 

@@ -258,6 +258,13 @@ fn a_failure_whose_own_replay_diverges_is_reported_as_nondeterminism() {
         let f = report.failure().expect("always fails");
         if f.kind == FailureKind::Nondeterminism {
             assert!(f.message.contains("replaying its token"), "{}", f.message);
+            // The run kept no event log: its replay is compared by length.
+            assert!(
+                f.message
+                    .contains("diverged from it in its length: the execution took"),
+                "{}",
+                f.message
+            );
             assert!(f.message.contains("Misuse: RuntimeError"), "{}", f.message);
             return;
         }
@@ -490,4 +497,50 @@ fn a_panic_is_drawn_at_the_end_of_its_thread_and_same_thread_lock_edges_are_redu
         "{panic_node}"
     );
     render_with_graphviz(&dot, "panic");
+}
+
+/// A waiter that sleeps past the set and the clear of its Event: a lost
+/// wake-up, reported with the steps and places of the set and the clear.
+fn set_and_cleared_before_the_wait() {
+    let ev = sim::sync::Event::new();
+    let t = sim::thread::Builder::new().name("waiter").spawn(move || {
+        sim::time::sleep(Duration::from_secs(1));
+        ev.wait();
+    });
+    ev.set();
+    ev.clear();
+    t.join().unwrap();
+}
+
+#[test]
+fn a_random_failure_is_reported_from_its_recorded_replay() {
+    // Random executions keep no event log; the failing one is replayed with
+    // it, so the report still says where the earlier events happened and
+    // the trace holds every event and edge.
+    let report = Builder::new()
+        .executions(50)
+        .explore(set_and_cleared_before_the_wait);
+    let f = report
+        .failure()
+        .expect("the wake-up is lost in every execution");
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    let here = file!();
+    assert!(
+        f.message.contains("it was set earlier (step ")
+            && f.message.contains(&format!("by MainThread at {here}:")),
+        "{}",
+        f.message
+    );
+    let last = f.trace.events.last().expect("the trace has the events");
+    assert_eq!(last.step as usize, f.trace.events.len());
+    assert!(
+        f.trace.edges.iter().any(|e| e.kind == EdgeKind::Spawn),
+        "{:?}",
+        f.trace.edges
+    );
+    // The token replays it to the same report.
+    let replayed = Builder::new()
+        .replay(set_and_cleared_before_the_wait, &f.token)
+        .expect("a valid token");
+    assert_eq!(replayed.failure().map(|r| &r.message), Some(&f.message));
 }

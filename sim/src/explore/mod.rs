@@ -517,6 +517,7 @@ impl Builder {
             race_detection: self.race_detection,
             stack_size: self.stack_size,
             record_clocks: false,
+            record_events: true,
             adversarial: self.timing == Timing::Adversarial,
             spurious_wakeups: self.spurious_wakeups,
             kill_max: self.faults.kill_max(),
@@ -550,6 +551,12 @@ impl Builder {
             report.shard = self.shard;
             return report;
         }
+        // The random strategies keep no event log: a failing execution is
+        // replayed with one to build its trace (`Run::record`).
+        let cfg = ExecConfig {
+            record_events: false,
+            ..cfg
+        };
         let range = match self.shard {
             Some(shard) => shard.range(self.executions),
             None => 0..self.executions,
@@ -767,8 +774,10 @@ impl Builder {
         let mut failures = Vec::new();
         if let Some(divergence) = recorded.first_divergence(&trace) {
             let message = format!(
-                "nondeterminism: the replay of token {} diverged from the recorded trace {divergence}.
-                   The scenario depends on something sim does not control (the real clock, real                  threads, unseeded randomness, I/O, state kept between executions), or its                  program changed since the trace was recorded.",
+                "nondeterminism: the replay of token {} diverged from the recorded trace {divergence}.\n  \
+                 The scenario depends on something sim does not control (the real clock, real \
+                 threads, unseeded randomness, I/O, state kept between executions), or its \
+                 program changed since the trace was recorded.",
                 recorded.token
             );
             trace.failure = Some(TraceFailure {
@@ -1016,15 +1025,19 @@ impl<'a> Run<'a> {
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
             {
-                Some(Some((
-                    build_trace(
+                // What the replay below is checked against: the trace, if
+                // this run recorded its events, else its path.
+                let first = if cfg.record_events {
+                    FirstRun::Trace(build_trace(
                         self.builder,
                         e,
                         &token.to_string(),
                         &self.builder.scenario_name(),
-                    ),
-                    failure.key.clone(),
-                )))
+                    ))
+                } else {
+                    FirstRun::Path(PathSummary::of(e))
+                };
+                Some(Some((first, failure.key.clone())))
             } else {
                 Some(None)
             }
@@ -1032,30 +1045,54 @@ impl<'a> Run<'a> {
         let Some(new_failure) = new_failure else {
             return false;
         };
-        if let Some((untimed, key)) = new_failure {
+        if let Some((first, key)) = new_failure {
             let name = self.builder.scenario_name();
             let traced = ExecConfig {
                 record_clocks: true,
+                record_events: true,
                 ..cfg.clone()
             };
             token.run(main, &traced);
-            let mut trace =
-                rt::with_exec(|e| build_trace(self.builder, e, &token.to_string(), &name));
-            let mut without_clocks = trace.clone();
-            for ev in &mut without_clocks.events {
-                ev.clock.clear();
-            }
-            let original = untimed.failure.clone().expect("a failing execution");
-            let (kind, message) = match untimed.first_divergence(&without_clocks) {
-                None => (original.kind, original.message),
+            let (mut trace, replayed) = rt::with_exec(|e| {
+                (
+                    build_trace(self.builder, e, &token.to_string(), &name),
+                    PathSummary::of(e),
+                )
+            });
+            let (divergence, original) = match first {
+                FirstRun::Trace(untimed) => {
+                    let mut without_clocks = trace.clone();
+                    for ev in &mut without_clocks.events {
+                        ev.clock.clear();
+                    }
+                    let divergence = untimed.first_divergence(&without_clocks);
+                    if divergence.is_some() {
+                        // Report the run that failed, not its replay.
+                        trace = untimed;
+                    }
+                    let original = trace.failure.clone().expect("a failing execution");
+                    (divergence, original)
+                }
+                FirstRun::Path(path) => (path.divergence(&replayed), path.failure),
+            };
+            let (kind, message) = match divergence {
+                // The replay's report: the same failure, with the source
+                // locations of the events it recorded.
+                None => {
+                    let f = trace
+                        .failure
+                        .as_ref()
+                        .expect("the replay failed as the run did");
+                    (f.kind, f.message.clone())
+                }
                 Some(divergence) => {
                     let message = format!(
-                        "nondeterminism: execution {} failed, but replaying its token {token} diverged                          from it {divergence}.
-  The scenario depends on something sim does not                          control (the real clock, real threads, unseeded randomness, I/O, state kept                          between executions), so its failures cannot be replayed. The failure was:
-{}: {}",
+                        "nondeterminism: execution {} failed, but replaying its token {token} diverged \
+                         from it {divergence}.\n  The scenario depends on something sim does not \
+                         control (the real clock, real threads, unseeded randomness, I/O, state kept \
+                         between executions), so its failures cannot be replayed. The failure was:\n{}: {}",
                         self.base + self.executions, original.kind, original.message
                     );
-                    trace = untimed;
                     trace.failure = Some(TraceFailure {
                         kind: FailureKind::Nondeterminism,
                         message: message.clone(),
@@ -1100,6 +1137,75 @@ fn token_strategy(token: &str, strategy: Strategy) -> String {
         Ok(Token::Pct { depth, .. }) => Strategy::Pct { depth }.to_string(),
         Ok(Token::Pos { .. }) => Strategy::Pos.to_string(),
         _ => strategy.to_string(),
+    }
+}
+
+/// What a failing execution left to check its replay against
+/// (`Run::record`).
+enum FirstRun {
+    /// Its trace, when it recorded its events.
+    Trace(Trace),
+    /// Its path, when it did not.
+    Path(PathSummary),
+}
+
+/// An execution's path as far as it is known without an event log: the
+/// number of steps, the hash of the threads that took them, the output
+/// and the failure.
+struct PathSummary {
+    steps: u64,
+    hash: u64,
+    output: String,
+    failure: TraceFailure,
+    key: Option<String>,
+}
+
+impl PathSummary {
+    fn of(e: &Exec) -> PathSummary {
+        let f = e.failure.as_ref();
+        PathSummary {
+            steps: e.steps,
+            hash: e.path_hash,
+            output: e.output.iter().map(|c| c.text.as_str()).collect(),
+            failure: TraceFailure {
+                kind: f.map_or(FailureKind::Nondeterminism, |f| f.kind),
+                message: f.map_or_else(String::new, |f| f.message.clone()),
+                step: f.map_or(0, |f| f.step),
+                thread: f.and_then(|f| f.tid),
+            },
+            key: f.map(|f| f.key.clone()),
+        }
+    }
+
+    /// How the replay `other` differs from this execution, if it does.
+    fn divergence(&self, other: &PathSummary) -> Option<String> {
+        if self.steps != other.steps {
+            return Some(format!(
+                "in its length: the execution took {} steps, the replay {}",
+                self.steps, other.steps
+            ));
+        }
+        if self.hash != other.hash {
+            return Some(format!(
+                "in its path: both took {} steps, but not by the same threads in the same order",
+                self.steps
+            ));
+        }
+        if self.key != other.key || self.failure.kind != other.failure.kind {
+            return Some(format!(
+                "at its end: the execution failed with {}: {}; the replay {}",
+                self.failure.kind,
+                self.failure.message,
+                match &other.key {
+                    Some(_) => format!("with {}: {}", other.failure.kind, other.failure.message),
+                    None => "did not fail".to_string(),
+                }
+            ));
+        }
+        if self.output != other.output {
+            return Some("in its output: same steps, different printed text".to_string());
+        }
+        None
     }
 }
 
@@ -1188,5 +1294,39 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trac
             step: f.step,
             thread: f.tid,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(steps: u64, hash: u64, output: &str, failed: bool) -> PathSummary {
+        PathSummary {
+            steps,
+            hash,
+            output: output.to_string(),
+            failure: TraceFailure {
+                kind: FailureKind::Panic,
+                message: "boom".to_string(),
+                step: steps,
+                thread: Some(1),
+            },
+            key: failed.then(|| "boom".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_replay_without_an_event_log_is_compared_by_its_path() {
+        let run = path(10, 7, "x\n", true);
+        assert_eq!(run.divergence(&path(10, 7, "x\n", true)), None);
+        let longer = run.divergence(&path(11, 7, "x\n", true)).unwrap();
+        assert!(longer.contains("took 10 steps, the replay 11"), "{longer}");
+        let reordered = run.divergence(&path(10, 8, "x\n", true)).unwrap();
+        assert!(reordered.contains("not by the same threads"), "{reordered}");
+        let passed = run.divergence(&path(10, 7, "x\n", false)).unwrap();
+        assert!(passed.contains("the replay did not fail"), "{passed}");
+        let printed = run.divergence(&path(10, 7, "y\n", true)).unwrap();
+        assert!(printed.contains("different printed text"), "{printed}");
     }
 }

@@ -35,8 +35,16 @@ fn waits_for(exec: &Exec, tid: Tid) -> (String, Option<Tid>) {
     }
 }
 
-/// Builds the report for a deadlock in `exec`.
-pub(super) fn report(exec: &Exec) -> String {
+/// The report for a deadlock in `exec`, and its key: the same text
+/// without the source locations of earlier events (what identifies the
+/// deadlock whether or not the execution recorded its events).
+pub(super) fn report(exec: &Exec) -> (String, String) {
+    (build(exec, true), build(exec, false))
+}
+
+/// The report; `event_locations`: say where earlier events happened (when
+/// the execution recorded them).
+fn build(exec: &Exec, event_locations: bool) -> String {
     let blocked: Vec<Tid> = (0..exec.threads.len())
         .filter(|&t| exec.threads[t].life != Life::Finished)
         .collect();
@@ -67,7 +75,7 @@ pub(super) fn report(exec: &Exec) -> String {
         msg.push('\n');
     }
     for &tid in &blocked {
-        if let Some(line) = lost_wakeup(exec, tid) {
+        if let Some(line) = lost_wakeup(exec, tid, event_locations) {
             msg.push_str(&line);
             msg.push('\n');
         }
@@ -89,11 +97,13 @@ pub(super) fn report(exec: &Exec) -> String {
     msg
 }
 
-/// `"<thread>@<location>"` of event `step` (1-based).
-fn event_at(exec: &Exec, step: u64, tid: Tid) -> String {
+/// `"step <step> by <thread> at <location>"` of event `step` (1-based);
+/// without the location unless `location` and the event was recorded.
+fn event_at(exec: &Exec, step: u64, tid: Tid, location: bool) -> String {
     let at = exec
         .events
         .get((step as usize).wrapping_sub(1))
+        .filter(|_| location)
         .map(|e| format!(" at {}", e.location))
         .unwrap_or_default();
     format!("step {step} by {}{at}", exec.threads[tid].name)
@@ -102,7 +112,7 @@ fn event_at(exec: &Exec, step: u64, tid: Tid) -> String {
 /// The lost wake-up diagnosis for blocked thread `tid`: it waits on a
 /// Condition that was notified while nobody waited, or on an Event that was
 /// set and cleared again before it looked.
-fn lost_wakeup(exec: &Exec, tid: Tid) -> Option<String> {
+fn lost_wakeup(exec: &Exec, tid: Tid, locations: bool) -> Option<String> {
     let name = &exec.threads[tid].name;
     match exec.threads[tid].pending {
         Op::CondBlock { cond, .. } => match &exec.objects[cond.index()].state {
@@ -115,7 +125,7 @@ fn lost_wakeup(exec: &Exec, tid: Tid) -> Option<String> {
                     "  lost wake-up: {name} waits on {} forever, but it was notified earlier \
                      ({}), before {name} began to wait: that wake-up was lost",
                     exec.objects[cond.index()],
-                    event_at(exec, step, by)
+                    event_at(exec, step, by, locations)
                 ))
             }
             _ => None,
@@ -127,12 +137,15 @@ fn lost_wakeup(exec: &Exec, tid: Tid) -> Option<String> {
                 ..
             } => {
                 let cleared = last_clear
-                    .map(|(step, by)| format!(" and cleared ({})", event_at(exec, step, by)))
+                    .map(|(step, by)| {
+                        format!(" and cleared ({})", event_at(exec, step, by, locations))
+                    })
                     .unwrap_or_default();
                 Some(format!(
-                    "  lost wake-up: {name} waits on {} forever, but it was set earlier ({}){cleared}                      before {name} waited",
+                    "  lost wake-up: {name} waits on {} forever, but it was set earlier ({}){cleared} \
+                     before {name} waited",
                     exec.objects[event.index()],
-                    event_at(exec, set, set_by)
+                    event_at(exec, set, set_by, locations)
                 ))
             }
             _ => None,

@@ -42,7 +42,9 @@ struct StackPool {
     size: usize,
     stacks: Vec<DefaultStack>,
     /// Boxes of finished green threads (their coroutine taken out), so that
-    /// creating a thread does not call the allocator.
+    /// creating a thread does not call the allocator. (The boxes, not
+    /// their contents, are what is reused: hence a `Vec` of `Box`es.)
+    #[allow(clippy::vec_box)]
     boxes: Vec<Box<GreenThread>>,
 }
 

@@ -71,6 +71,11 @@ pub(crate) struct ExecConfig {
     /// Record each event's vector clock in [`Exec::clocks`]. Off on the
     /// exploration hot path (it allocates per step); on when a trace is built.
     pub(crate) record_clocks: bool,
+    /// Keep the event log ([`Exec::events`]) and the happens-before edges
+    /// ([`Exec::edges`]): traces and the exhaustive searches need them. The
+    /// random strategies run without (only [`Exec::path_hash`] follows the
+    /// path) and replay a failing execution with them to build its trace.
+    pub(crate) record_events: bool,
     /// `Timing::Adversarial`: a sleep is a yield plus a lower bound on the
     /// clock, a timed wait may time out at any scheduling point.
     pub(crate) adversarial: bool,
@@ -201,6 +206,10 @@ pub(crate) struct Exec {
     /// operation saw it: after its joins, before its own tick. Only filled
     /// when `cfg.record_clocks`.
     pub(crate) clocks: Vec<VectorClock>,
+    /// A hash of the sequence of threads that took the steps, kept whether
+    /// or not events are recorded: a replay that took another path has
+    /// (almost surely) another hash.
+    pub(crate) path_hash: u64,
     pub(crate) output: Vec<OutputChunk>,
     pub(crate) failure: Option<ExecFailure>,
     /// Set when the failure ends the execution at once.
@@ -250,6 +259,7 @@ impl Exec {
                 race_detection: true,
                 stack_size: green::DEFAULT_STACK_SIZE,
                 record_clocks: false,
+                record_events: true,
                 adversarial: false,
                 spurious_wakeups: false,
                 kill_max: 0,
@@ -264,6 +274,7 @@ impl Exec {
             events: Vec::new(),
             edges: Vec::new(),
             clocks: Vec::new(),
+            path_hash: 0,
             output: Vec::new(),
             failure: None,
             terminal: false,
@@ -293,6 +304,7 @@ impl Exec {
         self.events.clear();
         self.edges.clear();
         self.clocks.clear();
+        self.path_hash = 0;
         self.output.clear();
         self.failure = None;
         self.terminal = false;
@@ -611,8 +623,8 @@ impl Exec {
             match next_deadline {
                 Some(d) => self.now = d,
                 None => {
-                    let msg = deadlock::report(self);
-                    self.fail(FailureKind::Deadlock, msg, None, true);
+                    let (msg, key) = deadlock::report(self);
+                    self.fail_keyed(FailureKind::Deadlock, msg, key, None, true);
                     return false;
                 }
             }
@@ -709,18 +721,22 @@ impl Exec {
             clock.set(tid, own_before);
             self.clocks.push(clock);
         }
-        self.events.push(Event {
-            step: self.steps,
-            tid,
-            // Read again from the enabled set, not from the copy `op`: that
-            // copy is stored in pieces, and reading it back whole stalled the
-            // CPU (a failed store-to-load forwarding: a fifth of `perform`'s
-            // perf samples).
-            op: self.enabled[choice].op,
-            result,
-            time: self.now,
-            location,
-        });
+        // FNV-1a's multiplier: one xor and one multiply per step.
+        self.path_hash = (self.path_hash ^ tid as u64).wrapping_mul(0x100_0000_01b3);
+        if self.cfg.record_events {
+            self.events.push(Event {
+                step: self.steps,
+                tid,
+                // Read again from the enabled set, not from the copy `op`:
+                // that copy is stored in pieces, and reading it back whole
+                // stalled the CPU (a failed store-to-load forwarding: a fifth
+                // of `perform`'s perf samples).
+                op: self.enabled[choice].op,
+                result,
+                time: self.now,
+                location,
+            });
+        }
         (self.enabled[choice], result)
     }
 
@@ -730,7 +746,7 @@ impl Exec {
     /// happens-before edges: call it where the operation joins a clock that
     /// an earlier event stored (a lock's, an event's, a queue item's...).
     pub(crate) fn sync_edge(&mut self, from: u64, kind: EdgeKind, object: Option<ObjId>) {
-        if from != 0 {
+        if from != 0 && self.cfg.record_events {
             self.edges.push(SyncEdge {
                 from,
                 to: self.steps,
