@@ -217,6 +217,11 @@ pub(crate) struct Exec {
     tearing_down: bool,
     unnamed_threads: u32,
     unstarted: Vec<Tid>,
+    /// The threads that have not returned (or panicked) yet, ascending:
+    /// what [`Exec::compute_plain`] scans. Threads ended by their
+    /// process's exit or kill stay in it (only the general computation
+    /// runs when there are processes).
+    live: Vec<Tid>,
     enabled: Vec<Candidate>,
     /// The thread whose step was local (see [`Exec::refresh_local`]), if
     /// the last step was one.
@@ -281,6 +286,7 @@ impl Exec {
             tearing_down: false,
             unnamed_threads: 0,
             unstarted: Vec::new(),
+            live: Vec::new(),
             enabled: Vec::new(),
             local_step: None,
             inline_steps: false,
@@ -311,6 +317,7 @@ impl Exec {
         self.tearing_down = false;
         self.unnamed_threads = 0;
         self.unstarted.clear();
+        self.live.clear();
         self.enabled.clear();
         self.local_step = None;
         self.inline_steps = false;
@@ -318,6 +325,15 @@ impl Exec {
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
+    }
+
+    /// Thread `tid`'s body has returned (or panicked): it has finished.
+    fn thread_returned(&mut self, tid: Tid) {
+        self.threads[tid].life = Life::Finished;
+        if let Some(i) = self.live.iter().position(|&t| t == tid) {
+            self.live.remove(i);
+        }
+        self.thread_exited(tid);
     }
 
     fn add_thread(
@@ -345,6 +361,7 @@ impl Exec {
             process: 0,
         });
         self.unstarted.push(tid);
+        self.live.push(tid);
         tid
     }
 
@@ -563,10 +580,13 @@ impl Exec {
     fn compute_plain(&mut self) -> Option<bool> {
         self.enabled.clear();
         let mut live = false;
-        for (tid, t) in self.threads.iter().enumerate() {
-            if t.life == Life::Finished {
-                continue;
-            }
+        debug_assert!(self
+            .live
+            .iter()
+            .copied()
+            .eq((0..self.threads.len()).filter(|&t| self.threads[t].life != Life::Finished)));
+        for &tid in &self.live {
+            let t = &self.threads[tid];
             live |= !t.daemon;
             let op = t.pending;
             if self.can_complete(tid, op) {
@@ -1203,15 +1223,10 @@ fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
                     Some(tid),
                     false,
                 );
-                e.threads[tid].life = Life::Finished;
-                e.thread_exited(tid);
+                e.thread_returned(tid);
             });
         }
-        Ok(()) => EXEC.with(|e| {
-            let mut e = e.borrow_mut();
-            e.threads[tid].life = Life::Finished;
-            e.thread_exited(tid);
-        }),
+        Ok(()) => EXEC.with(|e| e.borrow_mut().thread_returned(tid)),
     }
 }
 
