@@ -3,6 +3,8 @@
 //! Every execution has its own u64 seed, derived from the run's seed and the
 //! execution's index, so that one execution can be replayed alone.
 
+use std::cell::RefCell;
+
 use rand::RngExt;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -10,31 +12,55 @@ use rand_chacha::ChaCha8Rng;
 use crate::rt::{Candidate, Scheduler};
 
 /// The seed of execution `index` (0-based) of a run seeded with `run_seed`.
-/// It is the first word of stream `index` of a ChaCha8 generator keyed by
-/// the run seed, so any execution's seed can be computed without the others.
+/// It is word `index` (a u64) of the ChaCha8 stream keyed by the run seed,
+/// so any execution's seed can be computed without the others.
 pub(crate) fn execution_seed(run_seed: u64, index: u64) -> u64 {
     ExecutionSeeds::new(run_seed).get(index)
+}
+
+/// Seeds read from the generator at a time: one refill of `rand_chacha`'s
+/// buffer (four 64-byte blocks).
+const BLOCK: u64 = 32;
+
+thread_local! {
+    /// The last block of seeds computed on this OS thread: (run seed, block
+    /// index, seeds). Consecutive executions share one generator refill.
+    static SEED_BLOCK: RefCell<(u64, u64, [u64; BLOCK as usize])> =
+        const { RefCell::new((0, u64::MAX, [0; BLOCK as usize])) };
 }
 
 /// [`execution_seed`] for many indices of one run: the generator is keyed
 /// once.
 #[derive(Clone)]
 pub(crate) struct ExecutionSeeds {
+    run_seed: u64,
     keyed: ChaCha8Rng,
 }
 
 impl ExecutionSeeds {
     pub(crate) fn new(run_seed: u64) -> Self {
         ExecutionSeeds {
+            run_seed,
             keyed: ChaCha8Rng::seed_from_u64(run_seed),
         }
     }
 
     /// The seed of execution `index`.
     pub(crate) fn get(&self, index: u64) -> u64 {
-        let mut rng = self.keyed.clone();
-        rng.set_stream(index);
-        rng.next_u64()
+        let block = index / BLOCK;
+        SEED_BLOCK.with(|b| {
+            let (run_seed, cached, seeds) = &mut *b.borrow_mut();
+            if (*run_seed, *cached) != (self.run_seed, block) {
+                let mut rng = self.keyed.clone();
+                // Word positions count u32 words: two per seed.
+                rng.set_word_pos(u128::from(block * BLOCK * 2));
+                for seed in seeds.iter_mut() {
+                    *seed = rng.next_u64();
+                }
+                (*run_seed, *cached) = (self.run_seed, block);
+            }
+            seeds[(index % BLOCK) as usize]
+        })
     }
 }
 
@@ -66,6 +92,30 @@ mod tests {
     use crate::Shared;
     use std::sync::Arc;
     use std::time::Duration;
+
+    /// Seed `index` of run `run`, read straight from the stream: word
+    /// `index` (two u32 words each).
+    fn seed_by_hand(run: u64, index: u64) -> u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(run);
+        for _ in 0..index {
+            rng.next_u64();
+        }
+        rng.next_u64()
+    }
+
+    #[test]
+    fn execution_seeds_are_the_stream_words_in_any_order_of_access() {
+        let (a, b) = (ExecutionSeeds::new(7), ExecutionSeeds::new(8));
+        // Two runs interleaved on one OS thread, across block boundaries,
+        // backwards and forwards: the per-thread cache must not mix them.
+        for index in [0, 31, 32, 5, 100, 64, 63, 33, 1] {
+            assert_eq!(a.get(index), seed_by_hand(7, index), "run 7, {index}");
+            assert_eq!(b.get(index), seed_by_hand(8, index), "run 8, {index}");
+            assert_eq!(execution_seed(7, index), seed_by_hand(7, index));
+        }
+        assert_ne!(a.get(3), b.get(3));
+        assert_ne!(a.get(3), a.get(4));
+    }
 
     /// The random scheduler, asked at every step (so that no step runs
     /// inline on a green thread), making the same choices: a step with one
