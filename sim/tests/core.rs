@@ -491,3 +491,47 @@ fn a_guard_release_is_recorded_at_the_line_that_took_the_guard() {
     );
     assert_eq!(release.location, acquire.location);
 }
+
+/// `n` threads each increment a counter once, under a lock or not; the
+/// last thread's increment is what `main` checks.
+fn many_threads_counter(n: usize, locked: bool) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let lock = Lock::new();
+        let x = Shared::new(0usize);
+        let hs: Vec<_> = (0..n)
+            .map(|_| {
+                let x = x.clone();
+                sim::thread::spawn(move || {
+                    let _g = locked.then(|| lock.lock());
+                    x.set(x.get() + 1);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(x.get(), n);
+    }
+}
+
+#[test]
+fn happens_before_holds_past_sixteen_threads() {
+    // Vector clocks keep 16 entries inline and move to the heap beyond:
+    // 24 threads (and MainThread) order their accesses through the lock,
+    // and race without it (the race is between two threads both past 16
+    // in some executions, and involves the heap clocks in all of them).
+    let locked = Builder::new()
+        .executions(300)
+        .explore(many_threads_counter(24, true));
+    assert!(locked.failures.is_empty(), "{locked}");
+    let racy = Builder::new()
+        .executions(300)
+        .explore(many_threads_counter(24, false));
+    assert!(
+        racy.failures
+            .iter()
+            .all(|f| f.kind == FailureKind::DataRace)
+            && !racy.failures.is_empty(),
+        "{racy}"
+    );
+}

@@ -5,63 +5,131 @@
 //! starts at 1 and is incremented after each release-like operation, so that
 //! an access made by `t` in epoch `c` happens before thread `u` exactly when
 //! `c <= clock_u[t]` (the FastTrack epoch test).
+//!
+//! A clock of a program with at most [`INLINE`] threads is a fixed array of
+//! that many entries: joining, copying and cloning are straight-line code
+//! over the whole array (the compiler vectorises the join), with no length
+//! to compare or grow. Only a thread id of [`INLINE`] or more moves the clock
+//! to the heap.
 
-use smallvec::SmallVec;
-
-/// Entries kept inline, without a heap allocation: programs with up to this
-/// many threads copy and join clocks without calling the allocator.
+/// Entries kept inline, without a heap allocation.
 const INLINE: usize = 16;
 
 /// A vector clock, indexed by thread id.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct VectorClock(SmallVec<[u32; INLINE]>);
+#[derive(Clone)]
+pub(crate) enum VectorClock {
+    /// Entries `0..INLINE`, the missing ones zero.
+    Inline([u32; INLINE]),
+    /// More entries than fit inline (always more than `INLINE`).
+    Heap(Vec<u32>),
+}
+
+impl Default for VectorClock {
+    fn default() -> Self {
+        VectorClock::new()
+    }
+}
 
 impl VectorClock {
     /// The clock of a thread that has seen nothing.
     pub(crate) const fn new() -> Self {
-        VectorClock(SmallVec::new_const())
+        VectorClock::Inline([0; INLINE])
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            VectorClock::Inline(a) => a,
+            VectorClock::Heap(v) => v,
+        }
+    }
+
+    /// The entries as a vector of at least `len` entries, on the heap.
+    fn spill(&mut self, len: usize) -> &mut Vec<u32> {
+        if let VectorClock::Inline(a) = self {
+            *self = VectorClock::Heap(a.to_vec());
+        }
+        let VectorClock::Heap(v) = self else {
+            unreachable!("spilled above")
+        };
+        if v.len() < len {
+            v.resize(len, 0);
+        }
+        v
     }
 
     /// Entry `t`.
+    #[inline]
     pub(crate) fn get(&self, t: usize) -> u32 {
-        self.0.get(t).copied().unwrap_or(0)
+        self.as_slice().get(t).copied().unwrap_or(0)
     }
 
     /// Sets entry `t`.
+    #[inline]
     pub(crate) fn set(&mut self, t: usize, v: u32) {
-        if self.0.len() <= t {
-            self.0.resize(t + 1, 0);
+        match self {
+            VectorClock::Inline(a) if t < INLINE => a[t] = v,
+            _ => self.spill(t + 1)[t] = v,
         }
-        self.0[t] = v;
     }
 
     /// Increments entry `t`.
+    #[inline]
     pub(crate) fn tick(&mut self, t: usize) {
         let v = self.get(t) + 1;
         self.set(t, v);
     }
 
     /// Pointwise maximum with `other`.
+    #[inline]
     pub(crate) fn join(&mut self, other: &VectorClock) {
-        if self.0.len() < other.0.len() {
-            self.0.resize(other.0.len(), 0);
-        }
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
-            *a = (*a).max(*b);
+        match (&mut *self, other) {
+            (VectorClock::Inline(a), VectorClock::Inline(b)) => {
+                for (a, b) in a.iter_mut().zip(b) {
+                    *a = (*a).max(*b);
+                }
+            }
+            _ => {
+                let b = other.as_slice();
+                let a = self.spill(b.len());
+                for (a, b) in a.iter_mut().zip(b) {
+                    *a = (*a).max(*b);
+                }
+            }
         }
     }
 
-    /// Overwrites `self` with `other`, reusing the allocation.
+    /// Overwrites `self` with `other`, reusing `self`'s storage.
+    #[inline]
     pub(crate) fn copy_from(&mut self, other: &VectorClock) {
-        if self.0.len() != other.0.len() {
-            self.0.resize(other.0.len(), 0);
+        match (&mut *self, other) {
+            (VectorClock::Inline(a), VectorClock::Inline(b)) => *a = *b,
+            (VectorClock::Heap(a), _) => {
+                a.clear();
+                a.extend_from_slice(other.as_slice());
+            }
+            (VectorClock::Inline(_), VectorClock::Heap(b)) => *self = VectorClock::Heap(b.clone()),
         }
-        self.0.copy_from_slice(&other.0);
     }
 
-    /// The entries.
+    /// The entries, up to the last non-zero one.
     pub(crate) fn entries(&self) -> &[u32] {
-        &self.0
+        let all = self.as_slice();
+        let len = all.iter().rposition(|&e| e != 0).map_or(0, |i| i + 1);
+        &all[..len]
+    }
+}
+
+impl PartialEq for VectorClock {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries() == other.entries()
+    }
+}
+
+impl Eq for VectorClock {}
+
+impl std::fmt::Debug for VectorClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.entries()).finish()
     }
 }
 
@@ -92,5 +160,40 @@ mod tests {
         b.set(4, 9);
         b.copy_from(&a);
         assert_eq!(b, a);
+        assert_eq!(b.entries(), &[0, 2]);
+    }
+
+    #[test]
+    fn clocks_past_the_inline_entries_move_to_the_heap_and_mix_with_inline_ones() {
+        let mut big = VectorClock::new();
+        big.set(2, 7);
+        big.tick(INLINE + 3);
+        assert!(matches!(big, VectorClock::Heap(_)));
+        assert_eq!(big.get(INLINE + 3), 1);
+        assert_eq!(big.get(2), 7);
+        assert_eq!(big.get(INLINE + 40), 0);
+
+        // inline.join(heap) spills; heap.join(inline) keeps its entries.
+        let mut small = VectorClock::new();
+        small.set(0, 4);
+        small.set(2, 9);
+        let mut joined = small.clone();
+        joined.join(&big);
+        assert_eq!(joined.entries()[..3], [4, 0, 9]);
+        assert_eq!(joined.get(INLINE + 3), 1);
+        let mut other_way = big.clone();
+        other_way.join(&small);
+        assert_eq!(other_way, joined);
+
+        // copy_from in every combination equals its source.
+        let mut c = VectorClock::new();
+        c.copy_from(&big);
+        assert_eq!(c, big);
+        c.copy_from(&small);
+        assert_eq!(c, small);
+        assert_eq!(c.get(INLINE + 3), 0);
+        let mut d = small.clone();
+        d.copy_from(&small);
+        assert_eq!(d, small);
     }
 }
