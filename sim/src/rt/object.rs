@@ -8,6 +8,8 @@
 use std::fmt;
 use std::panic::Location;
 
+use smallvec::SmallVec;
+
 use super::clock::VectorClock;
 use super::op::{ObjId, Tid};
 use super::race::AccessHistory;
@@ -36,8 +38,9 @@ pub(crate) enum ObjState {
         lock: ObjId,
         /// Waiters in arrival order (Python's `_waiters` deque). A waiter
         /// stays here until it has re-acquired the lock, even after a
-        /// timeout, so a notify can still pick it (as in CPython).
-        waiters: Vec<CondWaiter>,
+        /// timeout, so a notify can still pick it (as in CPython). Two
+        /// fit inline: a new Condition's first wait does not allocate.
+        waiters: SmallVec<[CondWaiter; 2]>,
         /// Joined by every notify; joined by every notified waiter.
         clock: VectorClock,
         /// The last notify: (step, thread), for the lost wake-up diagnosis

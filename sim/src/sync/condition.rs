@@ -111,7 +111,7 @@ impl Condition {
         let (id, serial) = rt::new_object(
             ObjState::Condition {
                 lock: lock_id,
-                waiters: Vec::new(),
+                waiters: Default::default(),
                 clock: Default::default(),
                 last_notify: None,
             },
