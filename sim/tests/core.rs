@@ -535,3 +535,18 @@ fn happens_before_holds_past_sixteen_threads() {
         "{racy}"
     );
 }
+
+#[test]
+fn programs_of_more_than_sixty_four_threads_run_to_the_same_verdicts() {
+    // Past 64 threads the enabled set is computed by the general pass
+    // (the plain one keeps one bit per thread).
+    let locked = Builder::new()
+        .executions(20)
+        .explore(many_threads_counter(70, true));
+    assert!(locked.failures.is_empty(), "{locked}");
+    assert_eq!(locked.executions, 20);
+    let racy = Builder::new()
+        .executions(20)
+        .explore(many_threads_counter(70, false));
+    assert_eq!(racy.failure().map(|f| f.kind), Some(FailureKind::DataRace));
+}

@@ -62,6 +62,10 @@ pub(crate) struct Candidate {
     pub(crate) timeout: bool,
 }
 
+/// Threads [`Exec::compute_plain`] can handle: one bit each in
+/// [`Exec::live`]. Programs with more use the general computation.
+const LIVE_BITS: usize = 64;
+
 /// Settings of one execution.
 #[derive(Debug, Clone)]
 pub(crate) struct ExecConfig {
@@ -217,11 +221,11 @@ pub(crate) struct Exec {
     tearing_down: bool,
     unnamed_threads: u32,
     unstarted: Vec<Tid>,
-    /// The threads that have not returned (or panicked) yet, ascending:
-    /// what [`Exec::compute_plain`] scans. Threads ended by their
-    /// process's exit or kill stay in it (only the general computation
-    /// runs when there are processes).
-    live: Vec<Tid>,
+    /// The threads below [`LIVE_BITS`] that have not returned (or
+    /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.
+    /// Threads ended by their process's exit or kill keep their bit (only
+    /// the general computation runs when there are processes).
+    live: u64,
     enabled: Vec<Candidate>,
     /// The thread whose step was local (see [`Exec::refresh_local`]), if
     /// the last step was one.
@@ -286,7 +290,7 @@ impl Exec {
             tearing_down: false,
             unnamed_threads: 0,
             unstarted: Vec::new(),
-            live: Vec::new(),
+            live: 0,
             enabled: Vec::new(),
             local_step: None,
             inline_steps: false,
@@ -317,7 +321,7 @@ impl Exec {
         self.tearing_down = false;
         self.unnamed_threads = 0;
         self.unstarted.clear();
-        self.live.clear();
+        self.live = 0;
         self.enabled.clear();
         self.local_step = None;
         self.inline_steps = false;
@@ -330,8 +334,8 @@ impl Exec {
     /// Thread `tid`'s body has returned (or panicked): it has finished.
     fn thread_returned(&mut self, tid: Tid) {
         self.threads[tid].life = Life::Finished;
-        if let Some(i) = self.live.iter().position(|&t| t == tid) {
-            self.live.remove(i);
+        if tid < LIVE_BITS {
+            self.live &= !(1 << tid);
         }
         self.thread_exited(tid);
     }
@@ -361,7 +365,9 @@ impl Exec {
             process: 0,
         });
         self.unstarted.push(tid);
-        self.live.push(tid);
+        if tid < LIVE_BITS {
+            self.live |= 1 << tid;
+        }
         tid
     }
 
@@ -569,8 +575,8 @@ impl Exec {
     }
 
     /// [`Exec::compute_all`] in the common case, in one tight pass: Exact
-    /// timing, no spurious wake-ups, no kill faults, one process, and no
-    /// blocked thread with a deadline. Then a thread has at most one
+    /// timing, no spurious wake-ups, no kill faults, one process, at most
+    /// [`LIVE_BITS`] threads, and no blocked thread with a deadline. Then a thread has at most one
     /// candidate, its operation, if it can complete (and its `waited` flag,
     /// read only under Adversarial timing, is not kept). `None` when the
     /// general computation is needed: a blocked thread has a deadline, no
@@ -578,14 +584,17 @@ impl Exec {
     /// non-daemon thread has finished.
     #[inline]
     fn compute_plain(&mut self) -> Option<bool> {
+        if self.threads.len() > LIVE_BITS {
+            return None;
+        }
         self.enabled.clear();
         let mut live = false;
-        debug_assert!(self
-            .live
-            .iter()
-            .copied()
-            .eq((0..self.threads.len()).filter(|&t| self.threads[t].life != Life::Finished)));
-        for &tid in &self.live {
+        debug_assert!((0..self.threads.len())
+            .all(|t| (self.live >> t & 1 == 1) == (self.threads[t].life != Life::Finished)));
+        let mut bits = self.live;
+        while bits != 0 {
+            let tid = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
             let t = &self.threads[tid];
             live |= !t.daemon;
             let op = t.pending;
