@@ -414,8 +414,8 @@ impl Exec {
 
     /// Whether `op` of thread `tid` can complete now (ignoring deadlines).
     #[inline(always)]
-    fn can_complete(&self, tid: Tid, op: Op) -> bool {
-        match op {
+    fn can_complete(&self, tid: Tid, op: &Op) -> bool {
+        match *op {
             Op::Sleep { until } => self.cfg.adversarial || self.now >= until,
             Op::Join { target } => self.threads[target].life == Life::Finished,
             Op::LockAcquire { lock, .. } => match self.objects[lock.index()].state {
@@ -436,7 +436,7 @@ impl Exec {
             | Op::Write { .. }
             | Op::Print => true,
             Op::ProcJoin { .. } | Op::QueuePoll { .. } | Op::FeederWait { .. } => {
-                self.proc_can_complete(tid, op)
+                self.proc_can_complete(tid, *op)
             }
             op => self.prim_can_complete(tid, op),
         }
@@ -454,7 +454,7 @@ impl Exec {
     /// wake.
     fn push_candidates(&mut self, tid: Tid) {
         let op = self.threads[tid].pending;
-        let can = self.can_complete(tid, op);
+        let can = self.can_complete(tid, &op);
         if can {
             self.enabled.push(Candidate {
                 tid,
@@ -527,7 +527,7 @@ impl Exec {
             return false;
         }
         let op = self.threads[tid].pending;
-        if !self.can_complete(tid, op) {
+        if !self.can_complete(tid, &op) {
             return false;
         }
         self.enabled[pos] = Candidate {
@@ -597,14 +597,16 @@ impl Exec {
             bits &= bits - 1;
             let t = &self.threads[tid];
             live |= !t.daemon;
-            let op = t.pending;
-            if self.can_complete(tid, op) {
+            // By reference: most threads scanned are blocked, and their
+            // operation need not be copied.
+            if self.can_complete(tid, &t.pending) {
+                let op = t.pending;
                 self.enabled.push(Candidate {
                     tid,
                     op,
                     timeout: false,
                 });
-            } else if op.deadline().is_some() {
+            } else if t.pending.deadline().is_some() {
                 return None;
             }
         }
