@@ -363,7 +363,40 @@ const ROUNDS: usize = 5;
 /// Executions per second of random executions of ours and shuttle's: `n`
 /// executions per round, [`ROUNDS`] rounds alternating the tools, the best
 /// round of each.
-fn random_speed(name: &str, n: usize, ours: impl Fn() + Send + Sync + 'static, theirs: fn()) {
+/// One random-speed table: `n` executions of each lock-increment program
+/// that `lock_incr(threads, times)` builds (2x3, 3x2, and 8x1 with a
+/// quarter of the count), and of the Condition producer `condvar`, each
+/// against shuttle's version.
+fn random_rows<L: Fn() + Send + Sync + 'static>(
+    n: usize,
+    lock_incr: fn(usize, usize) -> L,
+    condvar: fn(),
+) {
+    println!("| scenario | sim | shuttle | sim / shuttle |");
+    println!("|---|---|---|---|");
+    for (threads, times, count) in [(2, 3, n), (3, 2, n), (8, 1, n / 4)] {
+        let plural = if times == 1 { "" } else { "s" };
+        random_speed(
+            &format!("{threads} threads x {times} lock increment{plural}"),
+            count,
+            lock_incr(threads, times),
+            move || shuttle_side::lock_incr(threads, times),
+        );
+    }
+    random_speed(
+        "Condition producer, 2 consumers",
+        n,
+        condvar,
+        shuttle_side::condvar_producer,
+    );
+}
+
+fn random_speed(
+    name: &str,
+    n: usize,
+    ours: impl Fn() + Send + Sync + 'static,
+    theirs: impl Fn() + Copy + Send + Sync + 'static,
+) {
     let ours = std::sync::Arc::new(ours);
     let (mut ours_best, mut theirs_best) = (0.0f64, 0.0f64);
     for round in 0..ROUNDS {
@@ -547,35 +580,8 @@ fn main() {
     println!(
         "## Random executions per second (same scenario, same count, this run; best of {ROUNDS} alternating rounds)\n"
     );
-    println!("| scenario | sim | shuttle | sim / shuttle |");
-    println!("|---|---|---|---|");
     let n = if quick { 10_000 } else { 40_000 };
-    random_speed(
-        "2 threads x 3 lock increments",
-        n,
-        ours::lock_incr(2, 3),
-        || shuttle_side::lock_incr(2, 3),
-    );
-    random_speed(
-        "3 threads x 2 lock increments",
-        n,
-        ours::lock_incr(3, 2),
-        || shuttle_side::lock_incr(3, 2),
-    );
-    random_speed(
-        "8 threads x 1 lock increment",
-        n / 4,
-        ours::lock_incr(8, 1),
-        || shuttle_side::lock_incr(8, 1),
-    );
-
-    random_speed(
-        "Condition producer, 2 consumers",
-        n,
-        ours::condvar_producer,
-        shuttle_side::condvar_producer,
-    );
-
+    random_rows(n, ours::lock_incr, ours::condvar_producer);
     println!(
         "\n## Random executions per second, the same scheduling points as shuttle\n\n\
          In the table above every `Shared` read and write is a scheduling point and is \
@@ -583,32 +589,7 @@ fn main() {
          shuttle's `*mutex.lock() += 1` is two. Here the sim scenarios keep the counter (the \
          flag) in a plain `Cell` under the lock, as shuttle's `Mutex` keeps it.\n"
     );
-    println!("| scenario | sim | shuttle | sim / shuttle |");
-    println!("|---|---|---|---|");
-    random_speed(
-        "2 threads x 3 lock increments",
-        n,
-        ours::lock_incr_cell(2, 3),
-        || shuttle_side::lock_incr(2, 3),
-    );
-    random_speed(
-        "3 threads x 2 lock increments",
-        n,
-        ours::lock_incr_cell(3, 2),
-        || shuttle_side::lock_incr(3, 2),
-    );
-    random_speed(
-        "8 threads x 1 lock increment",
-        n / 4,
-        ours::lock_incr_cell(8, 1),
-        || shuttle_side::lock_incr(8, 1),
-    );
-    random_speed(
-        "Condition producer, 2 consumers",
-        n,
-        ours::condvar_producer_cell,
-        shuttle_side::condvar_producer,
-    );
+    random_rows(n, ours::lock_incr_cell, ours::condvar_producer_cell);
 
     println!("\n## Executions until the first bug, mean over 20 seeds\n");
     println!("| scenario | tool and strategy | executions | time | fewer executions than shuttle random | less time |");

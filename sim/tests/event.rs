@@ -1,10 +1,12 @@
 //! `Event`: Python's documented behaviour, the notebook's program, and the
-//! lost wake-up of a set that was cleared before the waiter looked.
+//! lost wake-up of a set that was cleared before the waiter looked (also
+//! as found by random exploration, which keeps no event log, and reported
+//! from the failing execution's recorded replay).
 
 use std::time::Duration;
 
 use sim::sync::Event;
-use sim::{Builder, FailureKind, Shared};
+use sim::{Builder, EdgeKind, FailureKind, Shared};
 
 #[test]
 fn wait_timeout_returns_false_exactly_at_the_virtual_deadline() {
@@ -92,18 +94,24 @@ fn a_timed_out_wait_does_not_order_anything() {
     assert_eq!(f.kind, FailureKind::DataRace);
 }
 
+/// A waiter that sleeps past the set and the clear of its Event: a lost
+/// wake-up, reported with the steps and places of the set and the clear.
+fn set_and_cleared_before_the_wait() {
+    let ev = Event::new();
+    let t = sim::thread::Builder::new().name("waiter").spawn(move || {
+        sim::time::sleep(Duration::from_secs(1));
+        ev.wait();
+    });
+    ev.set();
+    ev.clear();
+    t.join().unwrap();
+}
+
 #[test]
 fn a_set_cleared_before_the_waiter_looked_is_a_lost_wakeup() {
-    let report = Builder::new().executions(200).explore(|| {
-        let ev = Event::new();
-        let t = sim::thread::Builder::new().name("waiter").spawn(move || {
-            sim::time::sleep(Duration::from_secs(1));
-            ev.wait();
-        });
-        ev.set();
-        ev.clear();
-        t.join().unwrap();
-    });
+    let report = Builder::new()
+        .executions(200)
+        .explore(set_and_cleared_before_the_wait);
     let f = report.failure().unwrap();
     assert_eq!(f.kind, FailureKind::Deadlock);
     assert!(
@@ -118,4 +126,37 @@ fn a_set_cleared_before_the_waiter_looked_is_a_lost_wakeup() {
         "{}",
         f.message
     );
+}
+
+#[test]
+fn a_random_failure_is_reported_from_its_recorded_replay() {
+    // Random executions keep no event log; the failing one is replayed with
+    // it, so the report still says where the earlier events happened and
+    // the trace holds every event and edge.
+    let report = Builder::new()
+        .executions(50)
+        .explore(set_and_cleared_before_the_wait);
+    let f = report
+        .failure()
+        .expect("the wake-up is lost in every execution");
+    assert_eq!(f.kind, FailureKind::Deadlock);
+    let here = file!();
+    assert!(
+        f.message.contains("it was set earlier (step ")
+            && f.message.contains(&format!("by MainThread at {here}:")),
+        "{}",
+        f.message
+    );
+    let last = f.trace.events.last().expect("the trace has the events");
+    assert_eq!(last.step as usize, f.trace.events.len());
+    assert!(
+        f.trace.edges.iter().any(|e| e.kind == EdgeKind::Spawn),
+        "{:?}",
+        f.trace.edges
+    );
+    // The token replays it to the same report.
+    let replayed = Builder::new()
+        .replay(set_and_cleared_before_the_wait, &f.token)
+        .expect("a valid token");
+    assert_eq!(replayed.failure().map(|r| &r.message), Some(&f.message));
 }
