@@ -5,10 +5,14 @@
 //! Markdown table per measure, with the ratios. Every timing is measured in
 //! this run; nothing is a constant from elsewhere.
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::panic;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+use sim::Shared;
 
 /// Executions of the current peer run (loom and shuttle run the closure once
 /// per execution, so the closure counts).
@@ -42,11 +46,55 @@ mod ours {
     use sim::sync::Lock;
     use sim::Shared;
 
-    /// `threads` threads each take a Lock `times` times and increment.
-    pub fn lock_incr(threads: usize, times: usize) -> impl Fn() + Send + Sync + 'static {
+    /// Where a program keeps the value its threads share: a `Shared`,
+    /// whose every read and write is a scheduling point and is
+    /// race-checked, or a plain `Cell`, whose accesses are neither, as
+    /// shuttle's `Mutex` keeps its data (so that a locked increment is two
+    /// steps, acquire and release, as in shuttle, instead of four).
+    pub trait Slot<T>: Clone + 'static {
+        fn new(value: T) -> Self;
+        fn get(&self) -> T;
+        fn set(&self, value: T);
+    }
+
+    impl<T: Clone + 'static> Slot<T> for Shared<T> {
+        fn new(value: T) -> Self {
+            Shared::new(value)
+        }
+        fn get(&self) -> T {
+            Shared::get(self)
+        }
+        fn set(&self, value: T) {
+            Shared::set(self, value)
+        }
+    }
+
+    impl<T: Copy + 'static> Slot<T> for Rc<Cell<T>> {
+        fn new(value: T) -> Self {
+            Rc::new(Cell::new(value))
+        }
+        fn get(&self) -> T {
+            Cell::get(self)
+        }
+        fn set(&self, value: T) {
+            Cell::set(self, value)
+        }
+    }
+
+    /// The counter in a `Shared`.
+    pub type SharedSlot = Shared<usize>;
+    /// The counter in a plain `Cell`.
+    pub type CellSlot = Rc<Cell<usize>>;
+
+    /// `threads` threads each take a Lock `times` times and increment a
+    /// counter kept in `S`.
+    pub fn lock_incr<S: Slot<usize>>(
+        threads: usize,
+        times: usize,
+    ) -> impl Fn() + Send + Sync + 'static {
         move || {
             let lock = Lock::new();
-            let x = Shared::new(0usize);
+            let x = S::new(0);
             let hs: Vec<_> = (0..threads)
                 .map(|_| {
                     let x = x.clone();
@@ -62,59 +110,6 @@ mod ours {
                 h.join().unwrap();
             }
             assert_eq!(x.get(), threads * times);
-        }
-    }
-
-    /// [`lock_incr`] with the counter in a plain `Cell`, as shuttle's
-    /// `Mutex<usize>` holds it: its accesses are neither scheduling points
-    /// nor race-checked, so the lock's acquire and release are the only
-    /// steps of an increment, as in shuttle (a `Shared` adds two: the read
-    /// and the write, each race-checked).
-    pub fn lock_incr_cell(threads: usize, times: usize) -> impl Fn() + Send + Sync + 'static {
-        move || {
-            let lock = Lock::new();
-            let x = Rc::new(Cell::new(0usize));
-            let hs: Vec<_> = (0..threads)
-                .map(|_| {
-                    let x = Rc::clone(&x);
-                    sim::thread::spawn(move || {
-                        for _ in 0..times {
-                            let _g = lock.lock();
-                            x.set(x.get() + 1);
-                        }
-                    })
-                })
-                .collect();
-            for h in hs {
-                h.join().unwrap();
-            }
-            assert_eq!(x.get(), threads * times);
-        }
-    }
-
-    /// [`condvar_producer`] with the flag in a plain `Cell` (see
-    /// [`lock_incr_cell`]).
-    pub fn condvar_producer_cell() {
-        let cv = sim::sync::Condition::new();
-        let ready = Rc::new(Cell::new(false));
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let ready = Rc::clone(&ready);
-                sim::thread::spawn(move || {
-                    let _g = cv.lock();
-                    while !ready.get() {
-                        cv.wait();
-                    }
-                })
-            })
-            .collect();
-        {
-            let _g = cv.lock();
-            ready.set(true);
-            cv.notify_all();
-        }
-        for h in hs {
-            h.join().unwrap();
         }
     }
 
@@ -136,11 +131,12 @@ mod ours {
         assert_eq!(x.get(), 2, "lost update");
     }
 
-    /// A producer sets a flag under a Condition's lock and notifies all; two
-    /// consumers wait for it (correct: the wait re-checks the flag).
-    pub fn condvar_producer() {
+    /// A producer sets a flag (kept in `S`) under a Condition's lock and
+    /// notifies all; two consumers wait for it (correct: the wait re-checks
+    /// the flag).
+    pub fn condvar_producer<S: Slot<bool>>() {
         let cv = sim::sync::Condition::new();
-        let ready = Shared::new(false);
+        let ready = S::new(false);
         let hs: Vec<_> = (0..2)
             .map(|_| {
                 let ready = ready.clone();
@@ -581,7 +577,11 @@ fn main() {
         "## Random executions per second (same scenario, same count, this run; best of {ROUNDS} alternating rounds)\n"
     );
     let n = if quick { 10_000 } else { 40_000 };
-    random_rows(n, ours::lock_incr, ours::condvar_producer);
+    random_rows(
+        n,
+        ours::lock_incr::<ours::SharedSlot>,
+        ours::condvar_producer::<Shared<bool>>,
+    );
     println!(
         "\n## Random executions per second, the same scheduling points as shuttle\n\n\
          In the table above every `Shared` read and write is a scheduling point and is \
@@ -589,7 +589,11 @@ fn main() {
          shuttle's `*mutex.lock() += 1` is two. Here the sim scenarios keep the counter (the \
          flag) in a plain `Cell` under the lock, as shuttle's `Mutex` keeps it.\n"
     );
-    random_rows(n, ours::lock_incr_cell, ours::condvar_producer_cell);
+    random_rows(
+        n,
+        ours::lock_incr::<ours::CellSlot>,
+        ours::condvar_producer::<Rc<Cell<bool>>>,
+    );
 
     println!("\n## Executions until the first bug, mean over 20 seeds\n");
     println!("| scenario | tool and strategy | executions | time | fewer executions than shuttle random | less time |");
@@ -612,21 +616,21 @@ fn main() {
     println!("|---|---|---|---|---|");
     exhaustive_counts(
         "2 threads x 3 lock increments",
-        ours::lock_incr(2, 3),
+        ours::lock_incr::<ours::SharedSlot>(2, 3),
         || loom_side::lock_incr(2, 3),
         || shuttle_side::lock_incr(2, 3),
         None,
     );
     exhaustive_counts(
         "3 threads x 2 lock increments",
-        ours::lock_incr(3, 2),
+        ours::lock_incr::<ours::SharedSlot>(3, 2),
         || loom_side::lock_incr(3, 2),
         || shuttle_side::lock_incr(3, 2),
         if quick { Some(200_000) } else { None },
     );
     exhaustive_counts(
         "Condition producer, 2 consumers",
-        ours::condvar_producer,
+        ours::condvar_producer::<Shared<bool>>,
         loom_side::condvar_producer,
         shuttle_side::condvar_producer,
         None,
@@ -635,7 +639,7 @@ fn main() {
     let r = sim::Builder::new()
         .strategy(sim::Strategy::Exhaustive)
         .executions(u64::MAX)
-        .explore(ours::lock_incr(8, 1));
+        .explore(ours::lock_incr::<ours::SharedSlot>(8, 1));
     let t = t.elapsed();
     assert!(r.complete && r.failures.is_empty(), "{r}");
     println!(
