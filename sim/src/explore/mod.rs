@@ -1073,7 +1073,11 @@ impl<'a> Run<'a> {
                     let original = trace.failure.clone().expect("a failing execution");
                     (divergence, original)
                 }
-                FirstRun::Path(path) => (path.divergence(&replayed), path.failure),
+                FirstRun::Path(path) => {
+                    let divergence = path.divergence(&replayed);
+                    let (original, _) = path.failure.expect("a failing execution");
+                    (divergence, original)
+                }
             };
             let (kind, message) = match divergence {
                 // The replay's report: the same failure, with the source
@@ -1151,29 +1155,29 @@ enum FirstRun {
 
 /// An execution's path as far as it is known without an event log: the
 /// number of steps, the hash of the threads that took them, the output
-/// and the failure.
+/// and the failure (with its key), if it failed.
 struct PathSummary {
     steps: u64,
     hash: u64,
     output: String,
-    failure: TraceFailure,
-    key: Option<String>,
+    failure: Option<(TraceFailure, String)>,
 }
 
 impl PathSummary {
     fn of(e: &Exec) -> PathSummary {
-        let f = e.failure.as_ref();
         PathSummary {
             steps: e.steps,
             hash: e.path_hash,
             output: e.output.iter().map(|c| c.text.as_str()).collect(),
-            failure: TraceFailure {
-                kind: f.map_or(FailureKind::Nondeterminism, |f| f.kind),
-                message: f.map_or_else(String::new, |f| f.message.clone()),
-                step: f.map_or(0, |f| f.step),
-                thread: f.and_then(|f| f.tid),
-            },
-            key: f.map(|f| f.key.clone()),
+            failure: e.failure.as_ref().map(|f| {
+                let failure = TraceFailure {
+                    kind: f.kind,
+                    message: f.message.clone(),
+                    step: f.step,
+                    thread: f.tid,
+                };
+                (failure, f.key.clone())
+            }),
         }
     }
 
@@ -1191,15 +1195,16 @@ impl PathSummary {
                 self.steps
             ));
         }
-        if self.key != other.key || self.failure.kind != other.failure.kind {
+        let ends = |p: &PathSummary| p.failure.as_ref().map(|(f, key)| (f.kind, key.clone()));
+        if ends(self) != ends(other) {
+            let end = |p: &PathSummary| match &p.failure {
+                Some((f, _)) => format!("failed with {}: {}", f.kind, f.message),
+                None => "did not fail".to_string(),
+            };
             return Some(format!(
-                "at its end: the execution failed with {}: {}; the replay {}",
-                self.failure.kind,
-                self.failure.message,
-                match &other.key {
-                    Some(_) => format!("with {}: {}", other.failure.kind, other.failure.message),
-                    None => "did not fail".to_string(),
-                }
+                "at its end: the execution {}; the replay {}",
+                end(self),
+                end(other)
             ));
         }
         if self.output != other.output {
@@ -1302,17 +1307,17 @@ mod tests {
     use super::*;
 
     fn path(steps: u64, hash: u64, output: &str, failed: bool) -> PathSummary {
+        let failure = TraceFailure {
+            kind: FailureKind::Panic,
+            message: "boom".to_string(),
+            step: steps,
+            thread: Some(1),
+        };
         PathSummary {
             steps,
             hash,
             output: output.to_string(),
-            failure: TraceFailure {
-                kind: FailureKind::Panic,
-                message: "boom".to_string(),
-                step: steps,
-                thread: Some(1),
-            },
-            key: failed.then(|| "boom".to_string()),
+            failure: failed.then(|| (failure, "boom".to_string())),
         }
     }
 

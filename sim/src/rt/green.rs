@@ -93,6 +93,8 @@ impl GreenThread {
             body();
             RUNNING.with(|r| r.set(std::ptr::null()));
         });
+        // Built in each arm, in place: building it once and moving it into
+        // the box costs a copy per spawn (8x1: +0.35% instructions).
         match boxed {
             Some(mut boxed) => {
                 *boxed = GreenThread {

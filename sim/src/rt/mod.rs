@@ -63,7 +63,7 @@ pub(crate) struct Candidate {
 }
 
 /// Threads [`Exec::compute_plain`] can handle: one bit each in
-/// [`Exec::live`]. Programs with more use the general computation.
+/// [`Exec::live_mask`]. Programs with more use the general computation.
 const LIVE_BITS: usize = 64;
 
 /// Settings of one execution.
@@ -225,7 +225,7 @@ pub(crate) struct Exec {
     /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.
     /// Threads ended by their process's exit or kill keep their bit (only
     /// the general computation runs when there are processes).
-    live: u64,
+    live_mask: u64,
     enabled: Vec<Candidate>,
     /// The thread whose step was local (see [`Exec::refresh_local`]), if
     /// the last step was one.
@@ -290,7 +290,7 @@ impl Exec {
             tearing_down: false,
             unnamed_threads: 0,
             unstarted: Vec::new(),
-            live: 0,
+            live_mask: 0,
             enabled: Vec::new(),
             local_step: None,
             inline_steps: false,
@@ -321,7 +321,7 @@ impl Exec {
         self.tearing_down = false;
         self.unnamed_threads = 0;
         self.unstarted.clear();
-        self.live = 0;
+        self.live_mask = 0;
         self.enabled.clear();
         self.local_step = None;
         self.inline_steps = false;
@@ -335,7 +335,7 @@ impl Exec {
     fn thread_returned(&mut self, tid: Tid) {
         self.threads[tid].life = Life::Finished;
         if tid < LIVE_BITS {
-            self.live &= !(1 << tid);
+            self.live_mask &= !(1 << tid);
         }
         self.thread_exited(tid);
     }
@@ -366,7 +366,7 @@ impl Exec {
         });
         self.unstarted.push(tid);
         if tid < LIVE_BITS {
-            self.live |= 1 << tid;
+            self.live_mask |= 1 << tid;
         }
         tid
     }
@@ -576,9 +576,10 @@ impl Exec {
 
     /// [`Exec::compute_all`] in the common case, in one tight pass: Exact
     /// timing, no spurious wake-ups, no kill faults, one process, at most
-    /// [`LIVE_BITS`] threads, and no blocked thread with a deadline. Then a thread has at most one
-    /// candidate, its operation, if it can complete (and its `waited` flag,
-    /// read only under Adversarial timing, is not kept). `None` when the
+    /// [`LIVE_BITS`] threads, and no blocked thread with a deadline. Then a
+    /// thread has at most one candidate, its operation, if it can complete
+    /// (and its `waited` flag, read only under Adversarial timing, is not
+    /// kept). `None` when the
     /// general computation is needed: a blocked thread has a deadline, no
     /// thread can run (the clock moves, or it is a deadlock), or every
     /// non-daemon thread has finished.
@@ -590,8 +591,8 @@ impl Exec {
         self.enabled.clear();
         let mut live = false;
         debug_assert!((0..self.threads.len())
-            .all(|t| (self.live >> t & 1 == 1) == (self.threads[t].life != Life::Finished)));
-        let mut bits = self.live;
+            .all(|t| (self.live_mask >> t & 1 == 1) == (self.threads[t].life != Life::Finished)));
+        let mut bits = self.live_mask;
         while bits != 0 {
             let tid = bits.trailing_zeros() as usize;
             bits &= bits - 1;
