@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, Shared, Strategy};
 
 fn lock_increments(threads: usize, incs: usize) -> impl Fn() + Send + Sync + Clone + 'static {
@@ -58,7 +58,7 @@ fn five_writers() {
 /// twice inside: outside the DPOR fragment, so explored by the plain DFS
 /// (137,151 executions).
 fn semaphore_workers() {
-    let sem = sim::sync::Semaphore::new(2);
+    let sem = sim::threading::Semaphore::new(2);
     let handles: Vec<_> = (0..3)
         .map(|i| {
             sim::thread::spawn(move || {

@@ -43,7 +43,7 @@ mod ours {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use sim::sync::Lock;
+    use sim::threading::Lock;
     use sim::Shared;
 
     /// Where a program keeps the value its threads share: a `Shared`,
@@ -135,7 +135,7 @@ mod ours {
     /// notifies all; two consumers wait for it (correct: the wait re-checks
     /// the flag).
     pub fn condvar_producer<S: Slot<bool>>() {
-        let cv = sim::sync::Condition::new();
+        let cv = sim::threading::Condition::new();
         let ready = S::new(false);
         let hs: Vec<_> = (0..2)
             .map(|_| {

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use corosensei::{Coroutine, CoroutineResult};
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, Shared};
 
 /// Rounds of each comparison: the two sides alternate and each one's best

@@ -117,8 +117,8 @@ fn a_trace_whose_program_changed_is_reported_not_crashed_on() {
         .unwrap();
     // The "fixed" program: both threads take the locks in the same order.
     fn fixed() {
-        let a = sim::sync::Lock::new();
-        let b = sim::sync::Lock::new();
+        let a = sim::threading::Lock::new();
+        let b = sim::threading::Lock::new();
         let t = sim::thread::spawn(move || {
             let _ga = a.lock();
             let _gb = b.lock();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Barrier;
+use sim::threading::Barrier;
 
 /// Seven-party barrier; `runners` runners started one second apart; the
 /// commentator prints `Ready: n_waiting` ten times, one second apart.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Condition;
+use sim::threading::Condition;
 
 /// Python's `consumer(cv)`: `with cv: cv.wait()`.
 fn consumer(cv: Condition) {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Event;
+use sim::threading::Event;
 
 /// In [7]: `bt.start(); sleep(3); ft.start()`; `foo` prints `Foo`
 /// (no newline) and sets the event; `bar` prints `Waiting ...` and waits

@@ -1,7 +1,7 @@
 //! The GIL section: `count += 1` is a read then a write, and the GIL does
 //! not make it atomic.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::Shared;
 
 const THREADS: usize = 3;

@@ -1,6 +1,6 @@
 //! In [17] and In [25]: a class-level Lock around timed prints.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 
 use crate::print_time::print_time_counter;
 use crate::NOTEBOOK_EPOCH;

@@ -1,7 +1,7 @@
 //! Lock-order inversion: the classic deadlock of "manual use of
 //! synchronization primitives".
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 
 /// `Thread-1` takes `a` then `b`; `Thread-2` takes `b` then `a`.
 pub fn lock_order() {

@@ -1,7 +1,7 @@
 //! The notebook's multiprocessing half: "separate memory space", "IPC ...
 //! with more overhead", "child processes are interruptible/killable".
 
-use sim::process::{self, Lock, Queue};
+use sim::multiprocessing::{self, Lock, Queue};
 use sim::Shared;
 
 /// The range the pool sums.
@@ -28,7 +28,7 @@ pub fn process_pool_sum() {
         .map(|i| {
             let q = q.clone();
             let (lo, hi) = (i * POOL_RANGE / 4, (i + 1) * POOL_RANGE / 4);
-            process::spawn(move || q.put((lo..hi).sum::<u64>()))
+            multiprocessing::spawn(move || q.put((lo..hi).sum::<u64>()))
         })
         .collect();
     let total: u64 = (0..workers.len()).map(|_| q.get()).sum();
@@ -59,9 +59,13 @@ pub fn process_global_counter() {
     let children: Vec<_> = (0..3)
         .map(|_| {
             let counter = counter.clone();
-            process::spawn(move || {
+            multiprocessing::spawn(move || {
                 counter.set(counter.get() + 1);
-                sim::println!("{} counter = {}", process::current().name(), counter.get());
+                sim::println!(
+                    "{} counter = {}",
+                    multiprocessing::current().name(),
+                    counter.get()
+                );
             })
         })
         .collect();
@@ -90,7 +94,7 @@ pub fn process_global_counter() {
 /// ```
 pub fn process_kill_lock() {
     let lock = Lock::new();
-    let p = process::spawn(move || {
+    let p = multiprocessing::spawn(move || {
         let _g = lock.lock();
         sim::println!("child: working");
     });
@@ -117,8 +121,8 @@ pub fn process_kill_lock() {
 /// p.join()
 /// ```
 pub fn pipe_ping_pong() {
-    let (parent_conn, child_conn) = process::pipe();
-    let p = process::spawn(move || {
+    let (parent_conn, child_conn) = multiprocessing::pipe();
+    let p = multiprocessing::spawn(move || {
         for _ in 0..3 {
             sim::println!("child got {}", child_conn.recv());
             child_conn.send("pong");

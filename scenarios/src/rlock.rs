@@ -1,6 +1,6 @@
 //! The RLock paragraph: re-entrant acquisition through recursion.
 
-use sim::sync::{Lock, RLock};
+use sim::threading::{Lock, RLock};
 
 /// Python: `def countdown(n): with rlock: if n: countdown(n - 1)`, run by
 /// two threads.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Semaphore;
+use sim::threading::Semaphore;
 use sim::Shared;
 
 /// Python's `writer(ws, rs)`.

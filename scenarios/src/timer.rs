@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Timer;
+use sim::threading::Timer;
 
 /// In [23]: `t = Timer(5, hello); t.start()`.
 pub fn timer() {

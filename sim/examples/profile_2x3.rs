@@ -4,7 +4,7 @@
 //! `valgrind --tool=callgrind target/release/examples/profile_2x3` counts
 //! instructions, which are stable on a noisy machine.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, Shared};
 
 fn two_by_three() {

@@ -38,7 +38,7 @@ impl fmt::Display for FailureKind {
 ///
 /// ```
 /// use sim::{Builder, FailureKind};
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 ///
 /// let report = Builder::new().executions(10).explore(|| {
 ///     let lock = Lock::new();

@@ -10,7 +10,7 @@
 //! ported line by line.
 //!
 //! ```
-//! use sim::sync::Lock;
+//! use sim::threading::Lock;
 //! use sim::{Builder, FailureKind, Shared};
 //!
 //! // Two threads increment a shared counter under a lock: no failure.
@@ -33,17 +33,24 @@
 //! }, 1000);
 //! ```
 //!
-//! Start reading at [`Builder`] (how to run), [`thread`], [`sync`] and
-//! [`Shared`] (what scenarios use), and `ARCHITECTURE.md` for the inside.
+//! Python's names for Python's primitives: [`threading`] (`Lock`, `RLock`,
+//! `Condition`, `Semaphore`, `Event`, `Timer`, `Barrier`, `Thread`),
+//! [`queue`] (`Queue`) and [`multiprocessing`] (processes and their IPC).
+//! [`thread`] spawns and joins green threads the Rust way, [`time`] is the
+//! virtual clock and [`Shared`] a race-checked shared variable.
+//!
+//! Start reading at [`Builder`] (how to run), [`threading`] and [`Shared`]
+//! (what scenarios use), and `ARCHITECTURE.md` for the inside.
 
 mod explore;
 mod failure;
+pub mod multiprocessing;
 mod output;
-pub mod process;
+pub mod queue;
 pub(crate) mod rt;
 mod shared;
-pub mod sync;
 pub mod thread;
+pub mod threading;
 pub mod time;
 mod trace;
 
@@ -52,7 +59,7 @@ pub use explore::{
     Timing, TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
 };
 pub use failure::{Failure, FailureKind};
-pub use process::Faults;
+pub use multiprocessing::Faults;
 pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
 pub use trace::{

@@ -35,7 +35,7 @@ use crate::rt::{self, AtomicSection};
 /// ```
 ///
 /// Processes do not share memory: a process spawned with
-/// [`process::spawn`](crate::process::spawn) gets its own copy of every
+/// [`process::spawn`](crate::multiprocessing::spawn) gets its own copy of every
 /// `Shared` value of its parent as it was at the spawn (fork semantics,
 /// which is why `new` needs `T: Clone`); writes in one process are
 /// invisible to the other. Using a `Shared` in a process that has no copy
@@ -206,7 +206,7 @@ impl<T> Shared<T> {
                 "Shared#{} (created at {}) was used at {location} in a process that has no \
                  copy of it (it was created after the fork, or in another process): processes \
                  do not share memory; use a Queue, Pipe, Value or Manager \
-                 (sim::process::Queue, Pipe, Value, Lock)",
+                 (sim::multiprocessing::Queue, Pipe, Value, Lock)",
                 self.inner.id.0, self.inner.created_at
             ),
             location,

@@ -137,6 +137,24 @@ impl Thread {
     pub fn is_alive(&self) -> bool {
         rt::with_current(|e| e.threads[self.tid].life != Life::Finished)
     }
+
+    /// Waits for the thread to finish (a join that leaves its result).
+    pub(crate) fn join_at(self, location: &'static Location<'static>) {
+        rt::op(Op::Join { target: self.tid }, location);
+    }
+
+    /// Waits at most `timeout` for the thread to finish; whether it has.
+    pub(crate) fn join_timeout_at(
+        self,
+        timeout: std::time::Duration,
+        location: &'static Location<'static>,
+    ) -> bool {
+        let op = Op::JoinTimeout {
+            target: self.tid,
+            deadline: crate::time::deadline_after(timeout),
+        };
+        rt::op(op, location).as_bool()
+    }
 }
 
 /// The thread running this code.
@@ -193,12 +211,7 @@ impl<T: 'static> JoinHandle<T> {
 
     /// `join`, recorded at `location`.
     pub(crate) fn join_at(self, location: &'static Location<'static>) -> Result<T, JoinError> {
-        rt::op(
-            Op::Join {
-                target: self.thread.tid,
-            },
-            location,
-        );
+        self.thread.join_at(location);
         if let Some(panic) = rt::with_current(|e| e.threads[self.thread.tid].panic.clone()) {
             return Err(JoinError {
                 thread: self.thread.name(),
@@ -235,11 +248,7 @@ impl<T: 'static> JoinHandle<T> {
     /// ```
     #[track_caller]
     pub fn join_timeout(&self, timeout: std::time::Duration) -> bool {
-        let op = Op::JoinTimeout {
-            target: self.thread.tid,
-            deadline: crate::sync::deadline_after(timeout),
-        };
-        rt::op(op, Location::caller()).as_bool()
+        self.thread.join_timeout_at(timeout, Location::caller())
     }
 
     /// The thread this handle joins.

@@ -37,6 +37,11 @@ pub fn now() -> Duration {
     Duration::from_nanos(rt::with_current(|e| e.now))
 }
 
+/// The deadline `timeout` from now, on the virtual clock.
+pub(crate) fn deadline_after(timeout: Duration) -> Nanos {
+    rt::with_current(|e| e.now).saturating_add(to_nanos(timeout))
+}
+
 pub(crate) fn to_nanos(d: Duration) -> Nanos {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Barrier, BrokenBarrierError};
+use sim::threading::{Barrier, BrokenBarrierError};
 use sim::{Builder, FailureKind, Shared};
 
 #[test]
@@ -80,7 +80,7 @@ fn the_action_runs_once_per_round_in_the_last_thread_before_any_departs() {
         let b = Barrier::new(3).action(move || {
             l.with_mut(|v| v.push(format!("action by {}", sim::thread::current().name())))
         });
-        let lock = sim::sync::Lock::new();
+        let lock = sim::threading::Lock::new();
         let hs: Vec<_> = (0..3)
             .map(|_| {
                 let (b, log) = (b.clone(), log.clone());

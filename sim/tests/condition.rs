@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Condition, Lock, RLock};
+use sim::threading::{Condition, Lock, RLock};
 use sim::{Builder, FailureKind, Shared};
 
 #[test]

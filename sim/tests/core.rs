@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Lock, RLock};
+use sim::threading::{Lock, RLock};
 use sim::{Builder, FailureKind, Report, Shared};
 
 fn lock_order_inversion() {

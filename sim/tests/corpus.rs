@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::Trace;
 
 fn corpus_dir() -> &'static PathBuf {

@@ -19,7 +19,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use proptest::prelude::*;
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
 
 #[derive(Debug, Clone)]

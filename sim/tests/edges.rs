@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sim::sync::{Barrier, Event, Queue, Semaphore};
+use sim::queue::Queue;
+use sim::threading::{Barrier, Event, Semaphore};
 use sim::{Builder, EdgeKind};
 
 fn every_primitive() {

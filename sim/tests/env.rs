@@ -2,7 +2,7 @@
 //! builders of `check_random`, `model` and `check_pct`. One test: the
 //! environment is process-wide.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 
 fn lock_order() {
     let (a, b) = (Lock::new(), Lock::new());

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Event;
+use sim::threading::Event;
 use sim::{Builder, EdgeKind, FailureKind, Shared};
 
 #[test]

@@ -1,7 +1,7 @@
 //! Exhaustive exploration: execution counts (one per Mazurkiewicz trace),
 //! deadlocks found, preemption bounding, schedule tokens.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, FailureKind, Shared, Strategy};
 
 fn exhaustive() -> Builder {
@@ -225,7 +225,7 @@ fn schedule_tokens_that_do_not_fit_are_clear_failures() {
 
 #[test]
 fn programs_outside_the_fragment_are_explored_without_reduction() {
-    use sim::sync::Event;
+    use sim::threading::Event;
     use sim::Timing;
     use std::time::Duration;
     // An Event: every interleaving, complete, both print orders.

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Condition, Event, Lock, Semaphore};
+use sim::threading::{Condition, Event, Lock, Semaphore};
 use sim::{Builder, FailureKind, Faults, Report, Shard, Strategy, Timing};
 
 fn exhaustive() -> Builder {
@@ -119,8 +119,8 @@ fn tiny() {
 /// A child process killed (fault) while it holds a process::Lock: the
 /// parent deadlocks.
 fn kill_while_holding() {
-    let lock = sim::process::Lock::new();
-    let p = sim::process::spawn(move || {
+    let lock = sim::multiprocessing::Lock::new();
+    let p = sim::multiprocessing::spawn(move || {
         let _g = lock.lock();
         sim::println!("child working");
     });

@@ -1,7 +1,7 @@
 //! Resident memory stays flat across many executions: stacks are pooled,
 //! per-execution buffers are reused, nothing leaks.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, Shared};
 
 fn two_by_three() {

@@ -11,7 +11,7 @@ use sim::{Builder, FailureKind, Report, Shard, Timing};
 /// past the first chunks of a parallel one.
 fn rare_order() {
     let order = sim::Shared::new(String::new());
-    let lock = sim::sync::Lock::new();
+    let lock = sim::threading::Lock::new();
     let handles: Vec<_> = (0..4)
         .map(|i| {
             let order = order.clone();

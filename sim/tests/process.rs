@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sim::process::{self, Lock, Queue, Value};
+use sim::multiprocessing::{self, Lock, Queue, Value};
 use sim::{Builder, FailureKind, Faults, Shared};
 
 fn explore(n: u64, f: impl Fn() + Send + Sync + 'static) -> sim::Report {
@@ -19,7 +19,7 @@ fn children_write_their_own_copy_of_a_global() {
         let children: Vec<_> = (0..3)
             .map(|_| {
                 let c = counter.clone();
-                process::spawn(move || {
+                multiprocessing::spawn(move || {
                     c.set(c.get() + 1);
                     sim::println!("child sees {}", c.get());
                 })
@@ -47,7 +47,7 @@ fn the_child_copy_is_taken_at_the_spawn() {
     let report = explore(300, || {
         let x = Shared::new(1);
         let x2 = x.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             sim::println!("child {}", x2.get());
             x2.set(10);
         });
@@ -67,10 +67,10 @@ fn a_grandchild_copies_its_parents_copy() {
     let report = explore(50, || {
         let x = Shared::new(0);
         let x2 = x.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             x2.set(5);
             let x3 = x2.clone();
-            let g = process::spawn(move || sim::println!("grandchild {}", x3.get()));
+            let g = multiprocessing::spawn(move || sim::println!("grandchild {}", x3.get()));
             g.join();
         });
         p.join();
@@ -85,7 +85,7 @@ fn threads_inside_a_process_share_its_memory_and_race() {
     let report = explore(300, || {
         let x = Shared::new(0);
         let x2 = x.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             let x3 = x2.clone();
             let t = sim::thread::spawn(move || x3.set(1));
             x2.set(2);
@@ -99,8 +99,8 @@ fn threads_inside_a_process_share_its_memory_and_race() {
 #[test]
 fn a_thread_lock_cannot_synchronise_processes() {
     let report = explore(10, || {
-        let lock = sim::sync::Lock::new();
-        let p = process::spawn(move || {
+        let lock = sim::threading::Lock::new();
+        let p = multiprocessing::spawn(move || {
             let _g = lock.lock();
         });
         p.join();
@@ -121,7 +121,7 @@ fn a_shared_created_after_the_fork_is_not_in_the_child() {
     let report = explore(10, || {
         let q: Queue<Shared<i32>> = Queue::new(0);
         let q2 = q.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             let s = q2.get();
             s.set(1);
         });
@@ -146,7 +146,7 @@ fn queue_carries_results_and_orders_put_before_get() {
             .map(|i| {
                 let q = q.clone();
                 let raw = raw.clone();
-                process::spawn(move || {
+                multiprocessing::spawn(move || {
                     if i == 0 {
                         raw.set(7);
                     }
@@ -202,7 +202,7 @@ fn close_is_per_process() {
         let q = Queue::new(0);
         q.close();
         let q2 = q.clone();
-        let p = process::spawn(move || q2.put(1));
+        let p = multiprocessing::spawn(move || q2.put(1));
         p.join();
         assert_eq!(q.get(), 1);
     });
@@ -212,8 +212,8 @@ fn close_is_per_process() {
 #[test]
 fn pipe_ping_pong_poll_and_timeouts() {
     let report = explore(200, || {
-        let (a, b) = process::pipe();
-        let p = process::spawn(move || {
+        let (a, b) = multiprocessing::pipe();
+        let p = multiprocessing::spawn(move || {
             for _ in 0..3 {
                 let n: u32 = b.recv();
                 b.send(n + 1);
@@ -238,8 +238,8 @@ fn pipe_ping_pong_poll_and_timeouts() {
 #[test]
 fn poll_with_timeout_wakes_on_a_send() {
     let report = explore(100, || {
-        let (a, b) = process::pipe();
-        let p = process::spawn(move || {
+        let (a, b) = multiprocessing::pipe();
+        let p = multiprocessing::spawn(move || {
             sim::time::sleep(Duration::from_secs(1));
             b.send("hi");
         });
@@ -258,7 +258,7 @@ fn value_get_then_set_loses_updates_with_lock_does_not() {
         let ps: Vec<_> = (0..2)
             .map(|_| {
                 let v = v.clone();
-                process::spawn(move || v.set(v.get() + 1))
+                multiprocessing::spawn(move || v.set(v.get() + 1))
             })
             .collect();
         for p in &ps {
@@ -275,7 +275,7 @@ fn value_get_then_set_loses_updates_with_lock_does_not() {
         let ps: Vec<_> = (0..2)
             .map(|_| {
                 let v = v.clone();
-                process::spawn(move || v.with_lock(|x| *x += 1))
+                multiprocessing::spawn(move || v.with_lock(|x| *x += 1))
             })
             .collect();
         for p in &ps {
@@ -292,7 +292,7 @@ fn raw_value_races_across_processes() {
     let report = explore(200, || {
         let v = Value::new_raw(0);
         let v2 = v.clone();
-        let p = process::spawn(move || v2.set(1));
+        let p = multiprocessing::spawn(move || v2.set(1));
         v.set(2);
         p.join();
     });
@@ -307,7 +307,7 @@ fn process_lock_excludes_across_processes() {
         let ps: Vec<_> = (0..2)
             .map(|_| {
                 let v = v.clone();
-                process::spawn(move || {
+                multiprocessing::spawn(move || {
                     let _g = lock.lock();
                     v.set(v.get() + 1);
                 })
@@ -324,10 +324,10 @@ fn process_lock_excludes_across_processes() {
 #[test]
 fn exit_codes_follow_python() {
     let report = explore(100, || {
-        let ok = process::spawn(|| {});
-        let panics = process::spawn(|| panic!("boom"));
-        let sleeper = process::spawn(|| sim::time::sleep(Duration::from_secs(100)));
-        let spinner = process::spawn(|| loop {
+        let ok = multiprocessing::spawn(|| {});
+        let panics = multiprocessing::spawn(|| panic!("boom"));
+        let sleeper = multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(100)));
+        let spinner = multiprocessing::spawn(|| loop {
             sim::thread::yield_now()
         });
         assert_eq!(sleeper.exitcode(), None);
@@ -357,7 +357,7 @@ fn terminate_stops_every_thread_of_the_process() {
     let report = explore(200, || {
         let q = Queue::new(0);
         let q2 = q.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             let q3 = q2.clone();
             let _t = sim::thread::spawn(move || loop {
                 sim::time::sleep(Duration::from_secs(1));
@@ -382,7 +382,7 @@ fn terminate_stops_every_thread_of_the_process() {
 #[test]
 fn a_process_ends_when_its_non_daemon_threads_end() {
     let report = explore(100, || {
-        let p = process::spawn(|| {
+        let p = multiprocessing::spawn(|| {
             let _daemon = sim::thread::Builder::new().daemon(true).spawn(|| loop {
                 sim::time::sleep(Duration::from_secs(1))
             });
@@ -398,7 +398,7 @@ fn a_process_ends_when_its_non_daemon_threads_end() {
 #[test]
 fn the_program_does_not_wait_for_a_daemon_process() {
     let report = explore(10, || {
-        process::Builder::new()
+        multiprocessing::Builder::new()
             .daemon(true)
             .name("logger")
             .spawn(|| loop {
@@ -413,7 +413,7 @@ fn the_program_does_not_wait_for_a_daemon_process() {
 #[test]
 fn a_parent_waits_for_a_non_daemon_process() {
     let report = explore(10, || {
-        process::spawn(|| {
+        multiprocessing::spawn(|| {
             sim::time::sleep(Duration::from_secs(2));
             sim::println!("child done at {:?}", sim::time::now());
         });
@@ -422,10 +422,10 @@ fn a_parent_waits_for_a_non_daemon_process() {
     assert!(report.outputs.contains_key("child done at 2s\n"));
 }
 
-/// The notebook's point: a child killed while it holds a process::Lock.
+/// The notebook's point: a child killed while it holds a multiprocessing::Lock.
 fn kill_while_holding() {
     let lock = Lock::new();
-    let p = process::spawn(move || {
+    let p = multiprocessing::spawn(move || {
         let _g = lock.lock();
         sim::println!("child has the lock");
     });
@@ -438,9 +438,9 @@ fn kill_while_holding() {
 fn killed_holder_is_a_deadlock_naming_the_dead_holder() {
     let report = Builder::new().executions(1).explore(|| {
         let lock = Lock::new();
-        let held = process::Queue::new(0);
+        let held = multiprocessing::Queue::new(0);
         let h2 = held.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             lock.acquire();
             h2.put(());
             loop {
@@ -513,7 +513,7 @@ fn kill_faults_also_find_lost_results() {
         .explore(|| {
             let q = Queue::new(0);
             let q2 = q.clone();
-            let p = process::spawn(move || q2.put(42));
+            let p = multiprocessing::spawn(move || q2.put(42));
             assert_eq!(q.get(), 42);
             p.join();
         });
@@ -550,7 +550,7 @@ fn at_most_max_kills_per_execution() {
         .executions(500)
         .explore(|| {
             let ps: Vec<_> = (0..3)
-                .map(|_| process::spawn(|| sim::thread::yield_now()))
+                .map(|_| multiprocessing::spawn(|| sim::thread::yield_now()))
                 .collect();
             let killed = ps
                 .iter()
@@ -574,8 +574,8 @@ fn ipc_latency_costs_the_sender_virtual_time() {
         .ipc_latency(Duration::from_millis(10))
         .executions(20)
         .explore(|| {
-            let (a, b) = process::pipe();
-            let p = process::spawn(move || b.send(1));
+            let (a, b) = multiprocessing::pipe();
+            let p = multiprocessing::spawn(move || b.send(1));
             assert_eq!(a.recv(), 1);
             assert_eq!(sim::time::now(), Duration::from_millis(10));
             p.join();
@@ -591,7 +591,7 @@ fn readme_example() {
         let workers: Vec<_> = (0..2)
             .map(|i| {
                 let (counter, results) = (counter.clone(), results.clone());
-                process::spawn(move || {
+                multiprocessing::spawn(move || {
                     counter.set(counter.get() + 1); // the child's own copy
                     results.put(i * 10);
                 })
@@ -614,7 +614,7 @@ fn readme_example() {
 fn a_child_cannot_join_its_parents_thread() {
     let report = explore(10, || {
         let t = sim::thread::spawn(|| {});
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             let _ = t.join();
         });
         p.join();
@@ -632,8 +632,8 @@ fn a_child_cannot_join_its_parents_thread() {
 #[test]
 fn a_condition_cannot_synchronise_processes() {
     let report = explore(10, || {
-        let cv = sim::sync::Condition::new();
-        let p = process::spawn(move || {
+        let cv = sim::threading::Condition::new();
+        let p = multiprocessing::spawn(move || {
             let _g = cv.lock();
             cv.notify_all();
         });
@@ -651,9 +651,9 @@ fn a_condition_cannot_synchronise_processes() {
 #[test]
 fn a_process_may_terminate_itself() {
     let report = explore(50, || {
-        let p = process::spawn(|| {
+        let p = multiprocessing::spawn(|| {
             sim::println!("before");
-            process::current().terminate();
+            multiprocessing::current().terminate();
             sim::println!("never printed");
         });
         p.join();
@@ -666,7 +666,7 @@ fn a_process_may_terminate_itself() {
 #[test]
 fn a_join_timeout_on_a_process_moves_the_clock() {
     let report = explore(20, || {
-        let p = process::spawn(|| sim::time::sleep(Duration::from_secs(5)));
+        let p = multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(5)));
         assert!(!p.join_timeout(Duration::from_secs(2)));
         assert_eq!(sim::time::now(), Duration::from_secs(2));
         assert!(p.is_alive());
@@ -695,7 +695,7 @@ fn destructors_of_killed_processes_run_quietly_at_teardown() {
             let x = Shared::new(0);
             let q: Queue<u8> = Queue::new(0);
             let (x2, q2) = (x.clone(), q.clone());
-            let p = process::spawn(move || {
+            let p = multiprocessing::spawn(move || {
                 // Its own Shared: at teardown the running thread is not its.
                 let _guard = ReadsOnDrop(Shared::new(7));
                 let _guard2 = ReadsOnDrop(x2.clone());
@@ -732,7 +732,7 @@ fn kill_faults_give_the_same_report_on_any_number_of_jobs() {
 fn put_then_wait() {
     let q = Queue::new(0);
     let q2 = q.clone();
-    let p = process::spawn(move || {
+    let p = multiprocessing::spawn(move || {
         q2.put(42);
         sim::println!("child: sent");
     });
@@ -768,7 +768,7 @@ fn a_process_that_exits_flushes_its_feeder_first() {
     let report = explore(500, || {
         let q = Queue::new(0);
         let q2 = q.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             for i in 0..3 {
                 q2.put(i);
             }
@@ -786,7 +786,7 @@ fn a_bounded_queue_blocks_the_putter() {
     let report = explore(300, || {
         let q = Queue::new(1);
         let q2 = q.clone();
-        let p = process::spawn(move || {
+        let p = multiprocessing::spawn(move || {
             q2.put(1);
             sim::println!("put 1");
             q2.put(2);

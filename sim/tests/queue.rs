@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Empty, Full, Queue};
+use sim::queue::{Empty, Full, Queue};
 use sim::{Builder, FailureKind, Shared, Timing};
 
 #[test]
@@ -100,7 +100,7 @@ fn join_waits_for_task_done_of_every_item_and_is_ordered_after_them() {
     let report = Builder::new().executions(500).explore(|| {
         let q = Queue::new(0);
         let done = Shared::new(0);
-        let lock = sim::sync::Lock::new();
+        let lock = sim::threading::Lock::new();
         for _ in 0..2 {
             let (q, done) = (q.clone(), done.clone());
             // Daemons: they loop forever, the program ends without them.

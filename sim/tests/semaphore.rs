@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{BoundedSemaphore, Semaphore};
+use sim::threading::{BoundedSemaphore, Semaphore};
 use sim::{Builder, FailureKind, Shared};
 
 #[test]

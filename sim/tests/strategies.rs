@@ -1,7 +1,7 @@
 //! PCT and POS: find the lock-order deadlock with a fixed seed, replay by
 //! token, same seed gives the same report.
 
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, FailureKind, Strategy};
 
 fn lock_order() {

@@ -55,7 +55,7 @@ fn a_failed_join_timeout_orders_nothing() {
 #[test]
 fn daemon_threads_blocked_forever_do_not_keep_the_program_alive() {
     let report = Builder::new().executions(20).explore(|| {
-        let ev = sim::sync::Event::new();
+        let ev = sim::threading::Event::new();
         let d = sim::thread::Builder::new()
             .daemon(true)
             .spawn(move || ev.wait());

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sim::sync::Timer;
+use sim::threading::Timer;
 use sim::{Builder, Shared, Timing};
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sim::sync::{Event, Lock};
+use sim::threading::{Event, Lock};
 use sim::{Builder, FailureKind, Timing};
 
 fn two_sleepers() {
@@ -108,7 +108,7 @@ fn a_timed_wait_that_never_had_to_wait_completes_under_adversarial_timing() {
             let ev = Event::new();
             ev.set();
             assert!(ev.wait_timeout(Duration::from_secs(1)));
-            let q = sim::sync::Queue::new(0);
+            let q = sim::queue::Queue::new(0);
             q.put(1);
             assert_eq!(q.get_timeout(Duration::from_secs(1)), Ok(1));
             assert_eq!(sim::time::now(), Duration::ZERO);

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use petgraph::algo::has_path_connecting;
 use petgraph::visit::EdgeRef;
-use sim::sync::Lock;
+use sim::threading::Lock;
 use sim::{Builder, EdgeKind, FailureKind, Shared, Trace};
 
 fn lock_order_inversion() {

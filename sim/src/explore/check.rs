@@ -42,7 +42,7 @@ fn env_seed() -> u64 {
 /// if it diverges).
 ///
 /// ```
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 /// use sim::Shared;
 ///
 /// sim::check_random(|| {
@@ -84,7 +84,7 @@ where
 /// There is no execution budget unless `SIM_EXECUTIONS` sets one.
 ///
 /// ```
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 /// use sim::Shared;
 ///
 /// sim::model(|| {

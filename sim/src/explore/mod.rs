@@ -84,7 +84,7 @@ pub enum Strategy {
     ///
     /// ```
     /// use sim::{Builder, Strategy};
-    /// use sim::sync::Lock;
+    /// use sim::threading::Lock;
     /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
     ///     let lock = Lock::new();
     ///     let t = sim::thread::spawn(move || drop(lock.lock()));
@@ -165,7 +165,7 @@ pub const DEFAULT_MAX_STEPS: u64 = 100_000;
 ///
 /// ```
 /// use sim::{Builder, FailureKind};
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 ///
 /// let report = Builder::new().executions(200).seed(1).explore(|| {
 ///     let (a, b) = (Lock::new(), Lock::new());
@@ -298,7 +298,7 @@ impl Builder {
     /// written for Rust-style condition variables, which must re-check.
     ///
     /// ```
-    /// use sim::sync::Condition;
+    /// use sim::threading::Condition;
     /// // A bare wait with nobody to notify: a deadlock, unless wake-ups
     /// // may be spurious.
     /// let body = || {
@@ -325,7 +325,7 @@ impl Builder {
     ///
     /// ```
     /// use sim::{Builder, Strategy};
-    /// use sim::sync::Lock;
+    /// use sim::threading::Lock;
     /// let lock_order = || {
     ///     let (a, b) = (Lock::new(), Lock::new());
     ///     let t = sim::thread::spawn(move || { let _a = a.lock(); let _b = b.lock(); });
@@ -366,11 +366,11 @@ impl Builder {
     ///
     /// ```
     /// use sim::{Builder, Faults, FailureKind};
-    /// use sim::process::Lock;
+    /// use sim::multiprocessing::Lock;
     /// // A child killed while it holds a process::Lock never releases it.
     /// let body = || {
     ///     let lock = Lock::new();
-    ///     let p = sim::process::spawn(move || {
+    ///     let p = sim::multiprocessing::spawn(move || {
     ///         let _g = lock.lock();
     ///         sim::println!("child working");
     ///     });
@@ -392,7 +392,7 @@ impl Builder {
     /// ```
     /// use std::time::Duration;
     /// let report = sim::Builder::new().ipc_latency(Duration::from_millis(5)).executions(1).explore(|| {
-    ///     let q = sim::process::Queue::new(0);
+    ///     let q = sim::multiprocessing::Queue::new(0);
     ///     q.put(1);
     ///     assert_eq!(sim::time::now(), Duration::from_millis(5));
     /// });
@@ -433,7 +433,7 @@ impl Builder {
     ///
     /// // An Event is outside the DPOR fragment: a split depth-first search.
     /// let event = || {
-    ///     let ev = sim::sync::Event::new();
+    ///     let ev = sim::threading::Event::new();
     ///     let t = sim::thread::spawn(move || { ev.wait(); sim::println!("woken"); });
     ///     sim::println!("set");
     ///     ev.set();
@@ -474,7 +474,7 @@ impl Builder {
     ///
     /// // Exhaustive, outside the DPOR fragment (a Semaphore): shards of the DFS.
     /// let body = || {
-    ///     let sem = sim::sync::Semaphore::new(1);
+    ///     let sem = sim::threading::Semaphore::new(1);
     ///     let t = sim::thread::spawn(move || { sem.acquire(); sim::println!("t"); sem.release(); });
     ///     sem.acquire();
     ///     sim::println!("main");
@@ -736,7 +736,7 @@ impl Builder {
     ///
     /// ```
     /// use sim::{Builder, FailureKind};
-    /// use sim::sync::Lock;
+    /// use sim::threading::Lock;
     ///
     /// let scenario = || Lock::new().release();
     /// let recorded = Builder::new().explore(scenario).failures[0].trace.clone();

@@ -88,7 +88,7 @@ mod tests {
     use super::*;
     use crate::explore::{Builder, Timing};
     use crate::rt::{self, ExecConfig};
-    use crate::sync::{Condition, Lock};
+    use crate::threading::{Condition, Lock};
     use crate::Shared;
     use std::sync::Arc;
     use std::time::Duration;

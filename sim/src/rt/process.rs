@@ -1,4 +1,4 @@
-//! The runtime side of processes (`sim::process`).
+//! The runtime side of processes (`sim::multiprocessing`).
 //!
 //! A process is a group of green threads of the one execution, with its own
 //! memory id: every thread and every object records the process it belongs
@@ -232,7 +232,7 @@ impl Exec {
                 let msg = format!(
                     "{} of {} joins {} of {} at {}: a process has only its own threads (a fork \
                      copies the calling thread alone); processes do not share memory; use a \
-                     Queue, Pipe, Value or Manager (sim::process::Queue, Pipe, Value, Lock), or \
+                     Queue, Pipe, Value or Manager (sim::multiprocessing::Queue, Pipe, Value, Lock), or \
                      join the Process",
                     self.threads[tid].name,
                     self.process_name(user),
@@ -251,7 +251,7 @@ impl Exec {
         }
         let msg = format!(
             "{} belongs to the memory of {}, but {} of {} used it ({}) at {}: processes do not \
-             share memory; use a Queue, Pipe, Value or Manager (sim::process::Queue, Pipe, \
+             share memory; use a Queue, Pipe, Value or Manager (sim::multiprocessing::Queue, Pipe, \
              Value, Lock)",
             self.objects[obj.index()],
             self.process_name(owner),

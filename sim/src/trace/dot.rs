@@ -50,7 +50,7 @@ impl Trace {
     /// them all. Render with `dot -Tsvg trace.dot -o trace.svg`.
     ///
     /// ```
-    /// use sim::sync::Lock;
+    /// use sim::threading::Lock;
     /// let report = sim::Builder::new().explore(|| {
     ///     let (a, b) = (Lock::new(), Lock::new());
     ///     let t = sim::thread::spawn(move || { let _a = a.lock(); let _b = b.lock(); });

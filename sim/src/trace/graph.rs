@@ -68,7 +68,7 @@ impl Trace {
     /// are returned unreduced.
     ///
     /// ```
-    /// use sim::sync::Lock;
+    /// use sim::threading::Lock;
     /// // Three critical sections on one lock: the release of the first
     /// // orders the third through the second, so no edge skips one.
     /// let trace = sim::Builder::new().trace(|| {

@@ -37,7 +37,7 @@ pub const TRACE_FORMAT_VERSION: u32 = 1;
 ///
 /// ```
 /// use sim::Builder;
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 ///
 /// let report = Builder::new().executions(1).explore(|| {
 ///     Lock::new().release();
@@ -113,7 +113,7 @@ pub struct TraceEvent {
 /// One object of the execution.
 ///
 /// ```
-/// let trace = sim::Builder::new().trace(|| { sim::sync::Lock::new(); }, "1").unwrap();
+/// let trace = sim::Builder::new().trace(|| { sim::threading::Lock::new(); }, "1").unwrap();
 /// assert_eq!(trace.objects[0].name, "Lock#0");
 /// assert_eq!(trace.objects[0].kind, "Lock");
 /// ```
@@ -216,7 +216,7 @@ pub struct TraceEdge {
 ///
 /// ```
 /// let report = sim::Builder::new().explore(|| {
-///     let lock = sim::sync::Lock::new();
+///     let lock = sim::threading::Lock::new();
 ///     lock.acquire();
 ///     lock.acquire(); // blocks forever
 /// });
@@ -257,7 +257,7 @@ pub struct TraceOutput {
 /// The failure of a traced execution.
 ///
 /// ```
-/// let report = sim::Builder::new().explore(|| sim::sync::Lock::new().release());
+/// let report = sim::Builder::new().explore(|| sim::threading::Lock::new().release());
 /// let failure = report.failures[0].trace.failure.as_ref().unwrap();
 /// assert_eq!((failure.kind, failure.step, failure.thread), (sim::FailureKind::Misuse, 1, Some(0)));
 /// ```

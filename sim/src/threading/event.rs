@@ -7,7 +7,7 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `threading.Event`: a flag that `set` raises, `clear` lowers
 /// and `wait` waits for. A `set` happens before every wait it releases.
@@ -17,7 +17,7 @@ use super::deadline_after;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sim::sync::Event;
+/// use sim::threading::Event;
 /// sim::check_random(|| {
 ///     let ev = Event::new();
 ///     let t = sim::thread::spawn(move || ev.wait());

@@ -12,7 +12,7 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `queue.Queue(maxsize)`: first in, first out; `maxsize == 0`
 /// means unbounded. `put` blocks while the queue is full, `get` while it
@@ -27,7 +27,7 @@ use super::deadline_after;
 /// their count.
 ///
 /// ```
-/// use sim::sync::Queue;
+/// use sim::queue::Queue;
 /// sim::check_random(|| {
 ///     let q = Queue::new(2);
 ///     let q2 = q.clone();
@@ -80,7 +80,7 @@ impl<T> fmt::Debug for Queue<T> {
 /// `queue.Full`); it gives the item back.
 ///
 /// ```
-/// use sim::sync::{Full, Queue};
+/// use sim::queue::{Full, Queue};
 /// sim::check_random(|| {
 ///     let q = Queue::new(1);
 ///     q.put('a');
@@ -102,7 +102,7 @@ impl<T: fmt::Debug> std::error::Error for Full<T> {}
 /// `queue.Empty`).
 ///
 /// ```
-/// use sim::sync::{Empty, Queue};
+/// use sim::queue::{Empty, Queue};
 /// sim::check_random(|| {
 ///     let q: Queue<u8> = Queue::new(0);
 ///     assert_eq!(q.try_get(), Err(Empty));
@@ -219,7 +219,7 @@ impl<T> Queue<T> {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let q: sim::sync::Queue<i32> = sim::sync::Queue::new(0);
+    ///     let q: sim::queue::Queue<i32> = sim::queue::Queue::new(0);
     ///     assert!(q.get_timeout(Duration::from_secs(2)).is_err());
     ///     assert_eq!(sim::time::now(), Duration::from_secs(2));
     /// }, 1);

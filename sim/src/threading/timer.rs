@@ -21,7 +21,7 @@ use super::Event;
 ///
 /// ```
 /// use std::time::Duration;
-/// use sim::sync::Timer;
+/// use sim::threading::Timer;
 /// sim::check_random(|| {
 ///     let t = Timer::new(Duration::from_secs(5), || {
 ///         sim::println!("hello, world at {:?}", sim::time::now());
@@ -102,7 +102,7 @@ impl Timer {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sim::sync::Timer;
+    /// use sim::threading::Timer;
     /// let report = sim::Builder::new().executions(20).explore(|| {
     ///     let t = Timer::new(Duration::from_secs(5), || sim::println!("fired"));
     ///     t.start();

@@ -1,21 +1,21 @@
-//! `process::Lock`: Python's `multiprocessing.Lock`, shared by processes.
+//! `multiprocessing::Lock`: Python's `multiprocessing.Lock`, shared by processes.
 
 use std::time::Duration;
 
 use crate::rt::process::mark_cross_process;
-use crate::sync::{self, LockGuard};
+use crate::threading::{self, LockGuard};
 
-/// Python's `multiprocessing.Lock`: a [`sync::Lock`] every process may use
+/// Python's `multiprocessing.Lock`: a [`threading::Lock`] every process may use
 /// (no owner; any thread of any process may release it). A release happens
 /// before the next acquire. A process killed while holding it never
 /// releases it: a later `acquire` blocks forever, reported as a deadlock
 /// naming the dead holder.
 ///
 /// ```
-/// use sim::process::Lock;
+/// use sim::multiprocessing::Lock;
 /// sim::check_random(|| {
 ///     let lock = Lock::new();
-///     let p = sim::process::spawn(move || {
+///     let p = sim::multiprocessing::spawn(move || {
 ///         let _g = lock.lock();
 ///         sim::println!("child has the lock");
 ///     });
@@ -27,13 +27,13 @@ use crate::sync::{self, LockGuard};
 /// }, 100);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lock(sync::Lock);
+pub struct Lock(threading::Lock);
 
 impl Lock {
     /// A new, unlocked lock.
     #[track_caller]
     pub fn new() -> Lock {
-        let lock = sync::Lock::new();
+        let lock = threading::Lock::new();
         mark_cross_process(lock.id());
         Lock(lock)
     }
@@ -50,7 +50,7 @@ impl Lock {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let lock = sim::process::Lock::new();
+    ///     let lock = sim::multiprocessing::Lock::new();
     ///     lock.acquire();
     ///     assert!(!lock.acquire_timeout(Duration::from_secs(1)));
     ///     lock.release();

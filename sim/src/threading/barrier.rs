@@ -9,7 +9,7 @@ use crate::rt;
 use crate::rt::object::{BarrierPhase, ObjState};
 use crate::rt::op::{ObjId, Op, OpResult};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `threading.Barrier(parties, action, timeout)`.
 ///
@@ -23,7 +23,7 @@ use super::deadline_after;
 /// departure of the same round.
 ///
 /// ```
-/// use sim::sync::Barrier;
+/// use sim::threading::Barrier;
 /// use sim::Shared;
 /// sim::check_random(|| {
 ///     let hits = Shared::new(0);
@@ -67,7 +67,7 @@ impl fmt::Debug for Barrier {
 /// (Python's `threading.BrokenBarrierError`).
 ///
 /// ```
-/// use sim::sync::{Barrier, BrokenBarrierError};
+/// use sim::threading::{Barrier, BrokenBarrierError};
 /// sim::check_random(|| {
 ///     let b = Barrier::new(2);
 ///     b.abort();
@@ -122,7 +122,7 @@ impl Barrier {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sim::sync::Barrier;
+    /// use sim::threading::Barrier;
     /// sim::check_random(|| {
     ///     let b = Barrier::new(2).timeout(Duration::from_secs(1));
     ///     assert!(b.wait().is_err());
@@ -193,7 +193,7 @@ impl Barrier {
     /// How many threads are waiting at the barrier now (a scheduling point).
     ///
     /// ```
-    /// use sim::sync::Barrier;
+    /// use sim::threading::Barrier;
     /// sim::check_random(|| {
     ///     let b = Barrier::new(2);
     ///     let b2 = b.clone();
@@ -233,7 +233,7 @@ impl Barrier {
     /// get [`BrokenBarrierError`].
     ///
     /// ```
-    /// use sim::sync::Barrier;
+    /// use sim::threading::Barrier;
     /// sim::check_random(|| {
     ///     let b = Barrier::new(1);
     ///     b.abort();

@@ -7,7 +7,7 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `threading.Semaphore`: a counter that `acquire` decrements
 /// (blocking while it is zero) and `release` increments. Any thread may
@@ -17,7 +17,7 @@ use super::deadline_after;
 /// collects every release, as CPython's internal lock orders them).
 ///
 /// ```
-/// use sim::sync::Semaphore;
+/// use sim::threading::Semaphore;
 /// sim::check_random(|| {
 ///     let s = Semaphore::new(1);
 ///     s.acquire();
@@ -38,7 +38,7 @@ pub struct Semaphore {
 /// failure (`ValueError: Semaphore released too many times`).
 ///
 /// ```
-/// use sim::sync::BoundedSemaphore;
+/// use sim::threading::BoundedSemaphore;
 /// let report = sim::Builder::new().executions(1).explore(|| {
 ///     let s = BoundedSemaphore::new(1);
 ///     s.acquire();
@@ -99,7 +99,7 @@ impl Semaphore {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let s = sim::sync::Semaphore::new(0);
+    ///     let s = sim::threading::Semaphore::new(0);
     ///     assert!(!s.acquire_timeout(Duration::from_millis(250)));
     ///     assert_eq!(sim::time::now(), Duration::from_millis(250));
     /// }, 1);

@@ -19,7 +19,7 @@
 //! sim::check_random(|| {
 //!     let counter = Shared::new(0);
 //!     let c = counter.clone();
-//!     let p = sim::process::spawn(move || c.set(c.get() + 1));
+//!     let p = sim::multiprocessing::spawn(move || c.set(c.get() + 1));
 //!     p.join();
 //!     assert_eq!(p.exitcode(), Some(0));
 //!     // The child incremented its own copy.
@@ -50,7 +50,7 @@ use crate::rt::{self, ThreadName};
 /// use sim::{Builder, Faults};
 /// // With one kill allowed, some executions kill the child before it prints.
 /// let report = Builder::new().faults(Faults::Kill { max: 1 }).executions(100).explore(|| {
-///     let p = sim::process::spawn(|| sim::println!("child"));
+///     let p = sim::multiprocessing::spawn(|| sim::println!("child"));
 ///     p.join();
 ///     sim::println!("exit code {:?}", p.exitcode());
 /// });
@@ -88,7 +88,7 @@ impl Faults {
 ///
 /// ```
 /// sim::check_random(|| {
-///     let p = sim::process::spawn(|| sim::println!("hello from {}", sim::process::current().name()));
+///     let p = sim::multiprocessing::spawn(|| sim::println!("hello from {}", sim::multiprocessing::current().name()));
 ///     p.join();
 ///     assert!(!p.is_alive());
 /// }, 1);
@@ -105,7 +105,7 @@ where
 ///
 /// ```
 /// sim::check_random(|| {
-///     let p = sim::process::Builder::new().name("worker").spawn(|| {});
+///     let p = sim::multiprocessing::Builder::new().name("worker").spawn(|| {});
 ///     assert_eq!(p.name(), "worker");
 ///     p.join();
 /// }, 1);
@@ -134,7 +134,7 @@ impl Builder {
     ///
     /// ```
     /// let report = sim::Builder::new().executions(1).explore(|| {
-    ///     sim::process::Builder::new().daemon(true).spawn(|| loop {
+    ///     sim::multiprocessing::Builder::new().daemon(true).spawn(|| loop {
     ///         sim::time::sleep(std::time::Duration::from_secs(1));
     ///     });
     /// });
@@ -177,7 +177,7 @@ impl Builder {
 /// ```
 /// use std::time::Duration;
 /// sim::check_random(|| {
-///     let p = sim::process::spawn(|| sim::time::sleep(Duration::from_secs(10)));
+///     let p = sim::multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(10)));
 ///     assert!(!p.join_timeout(Duration::from_secs(1)));
 ///     p.terminate();
 ///     p.join();
@@ -211,7 +211,7 @@ impl Process {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let p = sim::process::spawn(|| sim::time::sleep(Duration::from_secs(2)));
+    ///     let p = sim::multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(2)));
     ///     assert!(p.is_alive());
     ///     p.join();
     ///     assert!(!p.is_alive());
@@ -234,7 +234,7 @@ impl Process {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let p = sim::process::spawn(|| sim::time::sleep(Duration::from_secs(2)));
+    ///     let p = sim::multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(2)));
     ///     assert!(!p.join_timeout(Duration::from_secs(1)));
     ///     assert!(p.join_timeout(Duration::from_secs(5)));
     /// }, 10);
@@ -244,7 +244,7 @@ impl Process {
         self.check();
         let op = Op::ProcJoin {
             pid: self.pid,
-            deadline: Some(crate::sync::deadline_after(timeout)),
+            deadline: Some(crate::time::deadline_after(timeout)),
         };
         rt::op(op, Location::caller()).as_bool()
     }
@@ -260,7 +260,7 @@ impl Process {
     ///
     /// ```
     /// let report = sim::Builder::new().executions(1).explore(|| {
-    ///     let p = sim::process::spawn(|| panic!("boom"));
+    ///     let p = sim::multiprocessing::spawn(|| panic!("boom"));
     ///     p.join();
     ///     sim::println!("exit code {:?}", p.exitcode());
     /// });
@@ -285,7 +285,7 @@ impl Process {
     ///
     /// ```
     /// sim::check_random(|| {
-    ///     let p = sim::process::spawn(|| loop { sim::thread::yield_now() });
+    ///     let p = sim::multiprocessing::spawn(|| loop { sim::thread::yield_now() });
     ///     p.kill();
     ///     p.join();
     ///     assert_eq!(p.exitcode(), Some(-9));
@@ -306,7 +306,7 @@ impl Process {
 ///
 /// ```
 /// sim::check_random(|| {
-///     assert_eq!(sim::process::current().name(), "MainProcess");
+///     assert_eq!(sim::multiprocessing::current().name(), "MainProcess");
 /// }, 1);
 /// ```
 pub fn current() -> Process {

@@ -1,13 +1,14 @@
-//! `process::pipe`: Python's `multiprocessing.Pipe()`, two duplex ends.
+//! `multiprocessing::pipe`: Python's `multiprocessing.Pipe()`, two duplex ends.
 
 use std::fmt;
 use std::panic::Location;
 use std::time::Duration;
 
+use crate::queue::Empty;
 use crate::rt;
 use crate::rt::op::Op;
 use crate::rt::process::mark_cross_process;
-use crate::sync::{self, deadline_after, Empty};
+use crate::time::deadline_after;
 
 /// Python's `multiprocessing.Pipe()` (duplex): two connected ends. What one
 /// end sends, the other receives, in order; a send happens before the
@@ -15,8 +16,8 @@ use crate::sync::{self, deadline_after, Empty};
 ///
 /// ```
 /// sim::check_random(|| {
-///     let (parent, child) = sim::process::pipe();
-///     let p = sim::process::spawn(move || {
+///     let (parent, child) = sim::multiprocessing::pipe();
+///     let p = sim::multiprocessing::spawn(move || {
 ///         let n: i32 = child.recv();
 ///         child.send(n + 1);
 ///     });
@@ -27,8 +28,8 @@ use crate::sync::{self, deadline_after, Empty};
 /// ```
 #[track_caller]
 pub fn pipe<T>() -> (Connection<T>, Connection<T>) {
-    let a_to_b = sync::Queue::new(0);
-    let b_to_a = sync::Queue::new(0);
+    let a_to_b = crate::queue::Queue::new(0);
+    let b_to_a = crate::queue::Queue::new(0);
     mark_cross_process(a_to_b.id());
     mark_cross_process(b_to_a.id());
     (
@@ -47,14 +48,14 @@ pub fn pipe<T>() -> (Connection<T>, Connection<T>) {
 ///
 /// ```
 /// sim::check_random(|| {
-///     let (a, b) = sim::process::pipe::<&str>();
+///     let (a, b) = sim::multiprocessing::pipe::<&str>();
 ///     a.send("ping");
 ///     assert_eq!(b.recv(), "ping");
 /// }, 1);
 /// ```
 pub struct Connection<T> {
-    tx: sync::Queue<T>,
-    rx: sync::Queue<T>,
+    tx: crate::queue::Queue<T>,
+    rx: crate::queue::Queue<T>,
 }
 
 impl<T> fmt::Debug for Connection<T> {
@@ -86,7 +87,7 @@ impl<T> Connection<T> {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let (a, _b) = sim::process::pipe::<u8>();
+    ///     let (a, _b) = sim::multiprocessing::pipe::<u8>();
     ///     assert!(a.recv_timeout(Duration::from_secs(3)).is_err());
     ///     assert_eq!(sim::time::now(), Duration::from_secs(3));
     /// }, 1);
@@ -100,7 +101,7 @@ impl<T> Connection<T> {
     ///
     /// ```
     /// sim::check_random(|| {
-    ///     let (a, b) = sim::process::pipe();
+    ///     let (a, b) = sim::multiprocessing::pipe();
     ///     assert!(!b.poll());
     ///     a.send(1);
     ///     assert!(b.poll());

@@ -7,7 +7,7 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `threading.RLock`: an owner and a recursion level. The owner may
 /// acquire it again; each acquire needs a release; only the owner may
@@ -15,7 +15,7 @@ use super::deadline_after;
 /// `RuntimeError: cannot release un-acquired lock`).
 ///
 /// ```
-/// use sim::sync::RLock;
+/// use sim::threading::RLock;
 /// sim::check_random(|| {
 ///     let r = RLock::new();
 ///     r.acquire();
@@ -101,7 +101,7 @@ impl RLock {
 /// Releases one level of its [`RLock`] when dropped.
 ///
 /// ```
-/// use sim::sync::RLock;
+/// use sim::threading::RLock;
 /// sim::check_random(|| {
 ///     let r = RLock::new();
 ///     let _outer = r.lock();

@@ -1,4 +1,4 @@
-//! `process::Queue<T>`: Python's `multiprocessing.Queue`, feeder threads
+//! `multiprocessing::Queue<T>`: Python's `multiprocessing.Queue`, feeder threads
 //! included.
 
 use std::cell::RefCell;
@@ -7,10 +7,11 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::queue::{Empty, Full};
 use crate::rt;
 use crate::rt::op::Op;
 use crate::rt::process::{current_process, mark_cross_process, misuse, tearing_down};
-use crate::sync::{self, Empty, Full};
+use crate::threading;
 
 /// Python's `multiprocessing.Queue(maxsize)`: a FIFO every process may
 /// use (`maxsize == 0`: unbounded).
@@ -31,11 +32,11 @@ use crate::sync::{self, Empty, Full};
 /// Clones are handles to the same queue.
 ///
 /// ```
-/// use sim::process::Queue;
+/// use sim::multiprocessing::Queue;
 /// sim::check_random(|| {
 ///     let q = Queue::new(0);
 ///     let q2 = q.clone();
-///     let p = sim::process::spawn(move || q2.put(6 * 7));
+///     let p = sim::multiprocessing::spawn(move || q2.put(6 * 7));
 ///     assert_eq!(q.get(), 42);
 ///     p.join();
 /// }, 100);
@@ -46,14 +47,14 @@ pub struct Queue<T> {
 
 struct Inner<T> {
     /// The pipe: what the feeders have sent.
-    pipe: sync::Queue<T>,
+    pipe: crate::queue::Queue<T>,
     /// Free slots of a bounded queue (CPython's `_sem`).
-    slots: Option<sync::Semaphore>,
+    slots: Option<threading::Semaphore>,
     maxsize: usize,
     /// Processes that closed their end.
     closed: RefCell<Vec<u32>>,
     /// Per process: its buffer, drained by its feeder thread.
-    buffers: RefCell<Vec<(u32, sync::Queue<T>)>>,
+    buffers: RefCell<Vec<(u32, crate::queue::Queue<T>)>>,
 }
 
 impl<T> Clone for Queue<T> {
@@ -66,7 +67,7 @@ impl<T> Clone for Queue<T> {
 
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("process::Queue")
+        f.debug_struct("multiprocessing::Queue")
             .field("pipe", &self.inner.pipe)
             .field("maxsize", &self.inner.maxsize)
             .finish()
@@ -77,10 +78,10 @@ impl<T> Queue<T> {
     /// A queue holding at most `maxsize` items (0: unbounded).
     #[track_caller]
     pub fn new(maxsize: usize) -> Queue<T> {
-        let pipe = sync::Queue::new(0);
+        let pipe = crate::queue::Queue::new(0);
         mark_cross_process(pipe.id());
         let slots = (maxsize > 0).then(|| {
-            let s = sync::Semaphore::new(u32::try_from(maxsize).unwrap_or(u32::MAX));
+            let s = threading::Semaphore::new(u32::try_from(maxsize).unwrap_or(u32::MAX));
             mark_cross_process(s.id());
             s
         });
@@ -108,7 +109,7 @@ impl<T> Queue<T> {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let q: sim::process::Queue<u8> = sim::process::Queue::new(0);
+    ///     let q: sim::multiprocessing::Queue<u8> = sim::multiprocessing::Queue::new(0);
     ///     assert!(q.get_timeout(Duration::from_secs(1)).is_err());
     /// }, 1);
     /// ```
@@ -157,7 +158,7 @@ impl<T> Queue<T> {
     ///
     /// ```
     /// let report = sim::Builder::new().executions(1).explore(|| {
-    ///     let q = sim::process::Queue::new(0);
+    ///     let q = sim::multiprocessing::Queue::new(0);
     ///     q.close();
     ///     q.put(1);
     /// });
@@ -190,13 +191,13 @@ impl<T: 'static> Queue<T> {
 
     /// The running process's buffer, its feeder thread started on first use.
     #[track_caller]
-    fn buffer(&self) -> sync::Queue<T> {
+    fn buffer(&self) -> crate::queue::Queue<T> {
         let pid = current_process();
         if let Some((_, b)) = self.inner.buffers.borrow().iter().find(|(p, _)| *p == pid) {
             return b.clone();
         }
         let location = Location::caller();
-        let buffer: sync::Queue<T> = sync::Queue::new(0);
+        let buffer: crate::queue::Queue<T> = crate::queue::Queue::new(0);
         self.inner.buffers.borrow_mut().push((pid, buffer.clone()));
         let (feed, pipe) = (buffer.clone(), self.inner.pipe.clone());
         let _feeder = crate::thread::Builder::new()
@@ -231,9 +232,9 @@ impl<T: 'static> Queue<T> {
     /// ```
     /// use std::time::Duration;
     /// sim::check_random(|| {
-    ///     let q = sim::process::Queue::new(1);
+    ///     let q = sim::multiprocessing::Queue::new(1);
     ///     q.put('a');
-    ///     assert_eq!(q.put_timeout('b', Duration::from_secs(1)), Err(sim::sync::Full('b')));
+    ///     assert_eq!(q.put_timeout('b', Duration::from_secs(1)), Err(sim::queue::Full('b')));
     ///     assert_eq!(q.get(), 'a');
     /// }, 10);
     /// ```

@@ -7,7 +7,8 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::{deadline_after, Lock, RLock};
+use super::{Lock, RLock};
+use crate::time::deadline_after;
 
 /// The lock a [`Condition`] is built over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ enum CondLock {
 /// `Condition` is a `Copy` handle.
 ///
 /// ```
-/// use sim::sync::Condition;
+/// use sim::threading::Condition;
 /// use sim::Shared;
 /// sim::check_random(|| {
 ///     let cv = Condition::new();
@@ -70,7 +71,7 @@ impl Condition {
     /// conditions may share one lock.
     ///
     /// ```
-    /// use sim::sync::{Condition, Lock};
+    /// use sim::threading::{Condition, Lock};
     /// sim::check_random(|| {
     ///     let lock = Lock::new();
     ///     let (a, b) = (Condition::with_lock(lock), Condition::with_lock(lock));
@@ -88,7 +89,7 @@ impl Condition {
     /// A condition over the re-entrant lock `lock`.
     ///
     /// ```
-    /// use sim::sync::{Condition, RLock};
+    /// use sim::threading::{Condition, RLock};
     /// sim::check_random(|| {
     ///     let r = RLock::new();
     ///     let cv = Condition::with_rlock(r);
@@ -178,7 +179,7 @@ impl Condition {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sim::sync::Condition;
+    /// use sim::threading::Condition;
     /// sim::check_random(|| {
     ///     let cv = Condition::new();
     ///     let _g = cv.lock();
@@ -207,7 +208,7 @@ impl Condition {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sim::sync::Condition;
+    /// use sim::threading::Condition;
     /// sim::check_random(|| {
     ///     let cv = Condition::new();
     ///     let _g = cv.lock();
@@ -256,7 +257,7 @@ impl Condition {
 /// Releases its [`Condition`]'s lock when dropped.
 ///
 /// ```
-/// use sim::sync::Condition;
+/// use sim::threading::Condition;
 /// sim::check_random(|| {
 ///     let cv = Condition::new();
 ///     let g = cv.lock();

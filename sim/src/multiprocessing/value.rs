@@ -1,4 +1,4 @@
-//! `process::Value<T>`: Python's `multiprocessing.Value` (shared memory).
+//! `multiprocessing::Value<T>`: Python's `multiprocessing.Value` (shared memory).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -9,7 +9,7 @@ use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 use crate::rt::process::mark_cross_process;
 use crate::rt::{self, AtomicSection};
-use crate::sync::RLock;
+use crate::threading::RLock;
 
 /// Python's `multiprocessing.Value`: a value in shared memory that every
 /// process sees. [`new`](Value::new) makes a synchronized one (each `get`
@@ -20,13 +20,13 @@ use crate::sync::RLock;
 /// are race-checked like a [`Shared`](crate::Shared)'s.
 ///
 /// ```
-/// use sim::process::Value;
+/// use sim::multiprocessing::Value;
 /// sim::check_random(|| {
 ///     let v = Value::new(0);
 ///     let children: Vec<_> = (0..2)
 ///         .map(|_| {
 ///             let v = v.clone();
-///             sim::process::spawn(move || v.with_lock(|x| *x += 1))
+///             sim::multiprocessing::spawn(move || v.with_lock(|x| *x += 1))
 ///         })
 ///         .collect();
 ///     for p in children {
@@ -73,9 +73,9 @@ impl<T> Value<T> {
     ///
     /// ```
     /// let report = sim::Builder::new().executions(100).explore(|| {
-    ///     let v = sim::process::Value::new_raw(0);
+    ///     let v = sim::multiprocessing::Value::new_raw(0);
     ///     let v2 = v.clone();
-    ///     let p = sim::process::spawn(move || v2.set(1));
+    ///     let p = sim::multiprocessing::spawn(move || v2.set(1));
     ///     v.set(2);
     ///     p.join();
     /// });
@@ -128,7 +128,7 @@ impl<T> Value<T> {
     ///
     /// ```
     /// sim::check_random(|| {
-    ///     let v = sim::process::Value::new(1.5);
+    ///     let v = sim::multiprocessing::Value::new(1.5);
     ///     v.set(v.get() * 2.0);
     ///     assert_eq!(v.get(), 3.0);
     /// }, 1);
@@ -154,7 +154,7 @@ impl<T> Value<T> {
     ///
     /// ```
     /// sim::check_random(|| {
-    ///     let v = sim::process::Value::new(vec![1]);
+    ///     let v = sim::multiprocessing::Value::new(vec![1]);
     ///     let len = v.with_lock(|xs| {
     ///         xs.push(2);
     ///         xs.len()

@@ -7,7 +7,7 @@ use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
 
-use super::deadline_after;
+use crate::time::deadline_after;
 
 /// Python's `threading.Lock`: locked or unlocked, with no owner, so any
 /// thread may release it. Releasing an unlocked lock is a `Misuse` failure
@@ -17,7 +17,7 @@ use super::deadline_after;
 /// `Lock` is a `Copy` handle: copies refer to the same lock.
 ///
 /// ```
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 /// sim::check_random(|| {
 ///     let lock = Lock::new();
 ///     lock.acquire();
@@ -117,7 +117,7 @@ impl Lock {
 /// Releases its [`Lock`] when dropped.
 ///
 /// ```
-/// use sim::sync::Lock;
+/// use sim::threading::Lock;
 /// sim::check_random(|| {
 ///     let lock = Lock::new();
 ///     let guard = lock.lock();

@@ -1,0 +1,183 @@
+//! `Thread`: Python's `threading.Thread`, an object that is created first
+//! and started later.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::rt;
+use crate::thread::{self, Builder, JoinHandle};
+
+/// Python's `threading.Thread(target=...)`: a thread object that runs
+/// `target` once [`start`](Thread::start) is called.
+///
+/// As in Python, an unnamed thread takes its `Thread-N` name when it is
+/// created, not when it starts; [`set_name`](Thread::set_name) and
+/// [`set_daemon`](Thread::set_daemon) may be called until it starts.
+/// [`join`](Thread::join) waits for it (a scheduling point that blocks),
+/// [`join_timeout`](Thread::join_timeout) waits at most a span of virtual
+/// time. Clones are handles to the same thread. For a Rust-style handle
+/// that returns the thread's result, use [`crate::thread::spawn`].
+///
+/// ```
+/// use std::time::Duration;
+/// use sim::threading::Thread;
+///
+/// sim::check_random(|| {
+///     let t = Thread::new(|| sim::time::sleep(Duration::from_secs(3)));
+///     assert_eq!(t.name(), "Thread-1");
+///     assert!(!t.is_alive());
+///     t.start();
+///     assert!(t.is_alive());
+///     assert!(!t.join_timeout(Duration::from_secs(1)));
+///     t.join();
+///     assert!(!t.is_alive());
+///     assert_eq!(sim::time::now(), Duration::from_secs(3));
+/// }, 10);
+/// ```
+#[derive(Clone)]
+pub struct Thread {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    name: RefCell<String>,
+    daemon: RefCell<bool>,
+    target: RefCell<Option<Box<dyn FnOnce()>>>,
+    handle: RefCell<Option<JoinHandle<()>>>,
+}
+
+impl fmt::Debug for Thread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Thread")
+            .field("name", &*self.inner.name.borrow())
+            .field("daemon", &*self.inner.daemon.borrow())
+            .field("started", &self.inner.target.borrow().is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Thread {
+    /// A thread that will run `target` once started, named `Thread-N` (the
+    /// next number, taken now as Python does), not a daemon.
+    ///
+    /// ```
+    /// use sim::threading::Thread;
+    /// sim::check_random(|| {
+    ///     let a = Thread::new(|| {});
+    ///     let b = Thread::new(|| {});
+    ///     assert_eq!((a.name(), b.name()), ("Thread-1".to_string(), "Thread-2".to_string()));
+    /// }, 1);
+    /// ```
+    #[track_caller]
+    pub fn new(target: impl FnOnce() + 'static) -> Thread {
+        let number = rt::reserve_thread_number();
+        Thread {
+            inner: Rc::new(Inner {
+                name: RefCell::new(format!("Thread-{number}")),
+                daemon: RefCell::new(false),
+                target: RefCell::new(Some(Box::new(target))),
+                handle: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// Renames the thread (Python's `t.name = ...`); it keeps the name it
+    /// had when it started.
+    ///
+    /// ```
+    /// use sim::threading::Thread;
+    /// sim::check_random(|| {
+    ///     let t = Thread::new(|| sim::println!("{}", sim::thread::current().name()));
+    ///     t.set_name("consumer1");
+    ///     t.start();
+    ///     t.join();
+    /// }, 1);
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.inner.name.borrow_mut() = name.into();
+    }
+
+    /// Makes the thread a daemon, or not (Python's `t.daemon = ...`): the
+    /// program ends when only daemon threads are left. Setting it on a
+    /// started thread panics with Python's `RuntimeError`.
+    ///
+    /// ```
+    /// use sim::threading::Thread;
+    /// let report = sim::Builder::new().executions(10).explore(|| {
+    ///     let t = Thread::new(|| loop { sim::thread::yield_now() });
+    ///     t.set_daemon(true);
+    ///     t.start();
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn set_daemon(&self, daemon: bool) {
+        if self.inner.target.borrow().is_none() {
+            panic!("RuntimeError: cannot set daemon status of active thread");
+        }
+        *self.inner.daemon.borrow_mut() = daemon;
+    }
+
+    /// The thread's name (`Thread-N`, or the one it was given).
+    pub fn name(&self) -> String {
+        self.inner.name.borrow().clone()
+    }
+
+    /// Whether the thread is a daemon.
+    pub fn daemon(&self) -> bool {
+        *self.inner.daemon.borrow()
+    }
+
+    /// Starts the thread (a spawn, a scheduling point). Starting twice
+    /// panics with Python's `RuntimeError: threads can only be started
+    /// once`.
+    #[track_caller]
+    pub fn start(&self) {
+        let location = Location::caller();
+        let Some(target) = self.inner.target.borrow_mut().take() else {
+            panic!("RuntimeError: threads can only be started once");
+        };
+        let handle = Builder::new()
+            .name(self.name())
+            .daemon(self.daemon())
+            .spawn_at(location, target);
+        *self.inner.handle.borrow_mut() = Some(handle);
+    }
+
+    /// Waits for the thread to finish (a scheduling point that blocks).
+    /// Joining a thread that was never started panics with Python's
+    /// `RuntimeError: cannot join thread before it is started`. A panic of
+    /// the thread is the execution's failure; `join` itself returns.
+    #[track_caller]
+    pub fn join(&self) {
+        self.started().join_at(Location::caller());
+    }
+
+    /// Waits at most `timeout` of virtual time for the thread to finish,
+    /// and returns whether it has (Python's `join(timeout)` followed by
+    /// `not is_alive()`).
+    #[track_caller]
+    pub fn join_timeout(&self, timeout: Duration) -> bool {
+        self.started().join_timeout_at(timeout, Location::caller())
+    }
+
+    /// Whether the thread has started and not finished. Not a scheduling
+    /// point.
+    pub fn is_alive(&self) -> bool {
+        self.inner
+            .handle
+            .borrow()
+            .as_ref()
+            .is_some_and(|h| !h.is_finished())
+    }
+
+    /// The started thread, for a join.
+    fn started(&self) -> thread::Thread {
+        match &*self.inner.handle.borrow() {
+            Some(handle) => handle.thread(),
+            None => panic!("RuntimeError: cannot join thread before it is started"),
+        }
+    }
+}
