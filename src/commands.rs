@@ -8,7 +8,8 @@ use scenarios::{Expected, Scenario};
 use serde::{Deserialize, Serialize};
 use sim::{Builder, Report, Shard, Strategy, Timing, Trace};
 
-use crate::{progress, ExploreOpts, RunOpts, StrategyArg, TimingArg};
+use crate::options::{ExploreOpts, ModelOpts, RunOpts, StrategyArg, TimingArg, TokenArgs};
+use crate::progress;
 
 type CmdResult = Result<ExitCode, String>;
 
@@ -51,8 +52,8 @@ fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
 /// the `--timing`, `--kill` and `--seed` flags.
 fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
     let b = s
-        .builder(timing(opts.timing()))
-        .faults(scenarios::faults(kills(s, opts.kill)));
+        .builder(timing(opts.model.timing()))
+        .faults(scenarios::faults(kills(s, opts.model.kill)));
     match opts.seed {
         Some(seed) => b.seed(seed),
         None => b,
@@ -136,12 +137,11 @@ fn verdict(report: &Report) -> String {
     }
 }
 
-/// A scenario's builder for an exploration with `explore`'s options.
 /// The strategy of an exploration: the flag's, else the one that proves
 /// the scenario's verdict under the timing model.
 fn strategy(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Strategy {
     match explore.strategy {
-        None => s.strategy(timing(opts.timing())),
+        None => s.strategy(timing(opts.model.timing())),
         Some(StrategyArg::Random) => Strategy::Random,
         Some(StrategyArg::Pct) => Strategy::Pct {
             depth: explore.depth,
@@ -158,6 +158,7 @@ fn planned(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> u64 {
         .unwrap_or_else(|| s.executions_for(strategy(s, explore, opts)))
 }
 
+/// A scenario's builder for an exploration with `explore`'s options.
 fn explorer(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Builder {
     let mut b = builder(s, opts)
         .jobs(explore.jobs)
@@ -228,8 +229,8 @@ pub fn explore(
     if let Some(path) = report_file {
         let file = ReportFile {
             scenario: s.name.to_string(),
-            timing: timing(opts.timing()).to_string(),
-            kill: opts.kill,
+            timing: timing(opts.model.timing()).to_string(),
+            kill: opts.model.kill,
             report: report.clone(),
         };
         let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
@@ -237,17 +238,14 @@ pub fn explore(
             .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
         println!("wrote the report to {}", path.display());
     }
-    summarize(s, &report, (opts.timing(), opts.kill), save)
+    summarize(s, &report, opts.model, save)
 }
 
 /// Prints an exploration's summary, its failures with their replay
-/// commands, and its verdict against the expected one.
-fn summarize(
-    s: &Scenario,
-    report: &Report,
-    (t, kill): (TimingArg, Option<u32>),
-    save: Option<&Path>,
-) -> CmdResult {
+/// commands (under `model`, the exploration's), and its verdict against the
+/// expected one.
+fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path>) -> CmdResult {
+    let (t, kill) = (model.timing(), model.kill);
     let want = expected(s, t);
     println!(
         "{}: {} executions ({}{}), {}, {} distinct output(s)",
@@ -356,13 +354,17 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
     };
     let report = Report::merge(files.into_iter().map(|f| f.report)).map_err(|e| e.to_string())?;
     println!("merged {} report(s)", paths.len());
-    summarize(s, &report, (t, kill), None)
+    let model = ModelOpts {
+        timing: Some(t),
+        kill,
+    };
+    summarize(s, &report, model, None)
 }
 
 /// `sim explore --all`: every scenario under the timing model asked for,
 /// or under both when none is.
 pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) -> CmdResult {
-    let timings = match opts.timing {
+    let timings = match opts.model.timing {
         Some(t) => vec![t],
         None => vec![TimingArg::Exact, TimingArg::Adversarial],
     };
@@ -375,7 +377,10 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
     for s in scenarios::all() {
         for &t in &timings {
             let opts = RunOpts {
-                timing: Some(t),
+                model: ModelOpts {
+                    timing: Some(t),
+                    ..opts.model
+                },
                 ..opts.clone()
             };
             let report = run_exploration(s, explore, &opts, shard, true);
@@ -418,10 +423,10 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
 }
 
 /// `sim replay`.
-pub fn replay(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
-    let s = scenario(name)?;
-    let trace = traced(name, token, timing_arg)?;
-    println!("{}: replay of token {token}", s.name);
+pub fn replay(execution: &TokenArgs) -> CmdResult {
+    let s = scenario(&execution.scenario)?;
+    let trace = traced(execution)?;
+    println!("{}: replay of token {}", s.name, execution.token);
     for e in &trace.events {
         let obj = e.object.as_deref().unwrap_or("");
         let result = e
@@ -450,19 +455,15 @@ pub fn replay(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> 
     })
 }
 
-/// The trace of the execution `token` names, under `timing_arg` (the
-/// timing model and the `--kill` flag).
-fn traced(
-    name: &str,
-    token: &str,
-    (timing_arg, kill): (TimingArg, Option<u32>),
-) -> Result<Trace, String> {
-    let s = scenario(name)?;
+/// The trace of the execution the token names, under the timing model and
+/// the `--kill` flag given with it.
+fn traced(execution: &TokenArgs) -> Result<Trace, String> {
+    let s = scenario(&execution.scenario)?;
     Builder::new()
         .name(s.name)
-        .timing(timing(timing_arg))
-        .faults(scenarios::faults(kills(s, kill)))
-        .trace(s.body, token)
+        .timing(timing(execution.model.timing()))
+        .faults(scenarios::faults(kills(s, execution.model.kill)))
+        .trace(s.body, &execution.token)
         .map_err(|e| e.to_string())
 }
 
@@ -475,8 +476,8 @@ fn timing_flag(t: TimingArg) -> &'static str {
 }
 
 /// `sim dot`.
-pub fn dot(name: &str, token: &str, full: bool, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
-    let trace = traced(name, token, timing_arg)?;
+pub fn dot(execution: &TokenArgs, full: bool) -> CmdResult {
+    let trace = traced(execution)?;
     print!(
         "{}",
         if full {
@@ -489,8 +490,8 @@ pub fn dot(name: &str, token: &str, full: bool, timing_arg: (TimingArg, Option<u
 }
 
 /// `sim timeline`.
-pub fn timeline(name: &str, token: &str, timing_arg: (TimingArg, Option<u32>)) -> CmdResult {
-    println!("{}", traced(name, token, timing_arg)?.to_chrome_trace());
+pub fn timeline(execution: &TokenArgs) -> CmdResult {
+    println!("{}", traced(execution)?.to_chrome_trace());
     Ok(ExitCode::SUCCESS)
 }
 

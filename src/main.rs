@@ -1,103 +1,45 @@
 //! The `sim` command-line tool: the notebook's programs as scenarios, run,
-//! explored, replayed and drawn.
-//!
-//! ```text
-//! sim list
-//! sim run <scenario> [--seed S] [--timing exact|adversarial]
-//! sim explore <scenario>|--all [--strategy random|pct|pos|exhaustive] [--depth D]
-//!             [--preemptions K] [--executions N] [--seed S] [--timing exact|adversarial]
-//!             [--kill K] [--jobs N] [--shard I/N] [--report FILE] [--save DIR] [--kill K]
-//! sim merge <report.json>...
-//! sim replay <scenario> <token> [--kill K]
-//! sim outputs <scenario> [--strategy ..] [--executions N] [--jobs N]
-//! sim dot <scenario> <token> [--full]
-//! sim timeline <scenario> <token>
-//! ```
+//! explored, replayed and drawn. `sim --help` ends with the synopsis,
+//! [`SYNOPSIS`]; the options the subcommands share are declared once, in
+//! [`options`].
 
 mod commands;
+mod options;
 mod progress;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use options::{ExploreOpts, RunOpts, TokenArgs};
+
+/// Every subcommand with its arguments and flags, each flag once (a test
+/// checks it against the subcommands' own `--help`).
+const SYNOPSIS: &str = "\
+Synopsis:
+  sim list
+  sim run <scenario> [--seed S] [--timing exact|adversarial] [--kill K]
+  sim explore <scenario>|--all [--strategy random|pct|pos|exhaustive] [--depth D]
+              [--preemptions K] [--executions N] [--jobs N] [--seed S]
+              [--timing exact|adversarial] [--kill K]
+              [--shard I/N] [--report FILE] [--save DIR]
+  sim merge <report.json>...
+  sim replay <scenario> <token> [--timing ..] [--kill K]
+  sim outputs <scenario> [--strategy ..] [--depth D] [--preemptions K]
+              [--executions N] [--jobs N] [--seed S] [--timing ..] [--kill K]
+  sim dot <scenario> <token> [--full] [--timing ..] [--kill K]
+  sim timeline <scenario> <token> [--timing ..] [--kill K]
+
+A <token> is a replay token printed by `sim explore`: s1:... (exhaustive),
+pct3:... (PCT), pos:... (POS), or a seed (random).";
 
 /// Deterministic concurrency simulator: explore what the notebook's
 /// threading programs can really do.
 #[derive(Debug, Parser)]
-#[command(name = "sim", version, about)]
+#[command(name = "sim", version, about, after_help = SYNOPSIS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-/// Options shared by the commands that run executions.
-#[derive(Debug, Clone, clap::Args)]
-struct RunOpts {
-    /// The run's seed (decimal u64); each execution derives its own.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// The timing model (default exact; `explore --all` without it checks
-    /// both).
-    #[arg(long, value_enum)]
-    timing: Option<TimingArg>,
-    /// Let the explorer kill up to K processes per execution, at any
-    /// scheduling point (default: the scenario's own number, see `sim list`).
-    #[arg(long, value_name = "K")]
-    kill: Option<u32>,
-}
-
-impl RunOpts {
-    /// The timing model asked for, exact by default.
-    fn timing(&self) -> TimingArg {
-        self.timing.unwrap_or(TimingArg::Exact)
-    }
-}
-
-/// Options of the commands that explore many executions.
-#[derive(Debug, Clone, clap::Args)]
-struct ExploreOpts {
-    /// The strategy (default: the one that proves the scenario's verdict,
-    /// exhaustive where its space is small, see `sim list`).
-    #[arg(long, value_enum)]
-    strategy: Option<StrategyArg>,
-    /// PCT's bug depth d (with `--strategy pct`).
-    #[arg(long, default_value_t = 3, value_name = "D")]
-    depth: u32,
-    /// Exhaustive only: explore the schedules with at most K preemptions
-    /// (a bounded search; the summary says "not complete" if it cut any).
-    #[arg(long, value_name = "K")]
-    preemptions: Option<usize>,
-    /// Executions (default: the scenario's own number; for exhaustive
-    /// exploration, a budget of 1,000,000).
-    #[arg(long)]
-    executions: Option<u64>,
-    /// Worker threads; 0 (the default) is one per core. The results are
-    /// the same for any number.
-    #[arg(long, default_value_t = 0)]
-    jobs: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum StrategyArg {
-    /// Uniformly random among the runnable threads, seeded.
-    Random,
-    /// Probabilistic concurrency testing (random priorities, d-1 change
-    /// points), seeded.
-    Pct,
-    /// Partial-order sampling (priorities re-drawn on conflicts), seeded.
-    Pos,
-    /// Every execution, one per Mazurkiewicz trace where the program allows
-    /// partial-order reduction.
-    Exhaustive,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TimingArg {
-    /// Sleeps and timeouts fire exactly on the virtual clock.
-    Exact,
-    /// Time orders nothing: sleeps are yields, timed waits may time out at
-    /// any point.
-    Adversarial,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,53 +86,30 @@ enum Command {
         #[arg(required = true)]
         reports: Vec<std::path::PathBuf>,
     },
-    /// Re-run one execution from a token and print its events and failure.
+    /// Re-run one execution from a replay token and print its events and
+    /// failure.
     Replay {
-        /// Scenario name.
-        scenario: String,
-        /// A token printed by `sim explore` (a seed).
-        token: String,
-        /// The timing model the token was found under.
-        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
-        timing: TimingArg,
-        /// The `--kill K` the token was found with.
-        #[arg(long, value_name = "K")]
-        kill: Option<u32>,
+        #[command(flatten)]
+        execution: TokenArgs,
     },
     /// Print the happens-before graph of one execution in Graphviz DOT
     /// (render with `dot -Tsvg`).
     Dot {
-        /// Scenario name.
-        scenario: String,
-        /// A token printed by `sim explore` (a seed).
-        token: String,
         /// Draw every synchronisation edge (no transitive reduction).
         #[arg(long)]
         full: bool,
-        /// The timing model the token was found under.
-        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
-        timing: TimingArg,
-        /// The `--kill K` the token was found with.
-        #[arg(long, value_name = "K")]
-        kill: Option<u32>,
+        #[command(flatten)]
+        execution: TokenArgs,
     },
     /// Print one execution as a Chrome trace-event timeline (open it in
     /// Perfetto or chrome://tracing).
     Timeline {
-        /// Scenario name.
-        scenario: String,
-        /// A token printed by `sim explore` (a seed).
-        token: String,
-        /// The timing model the token was found under.
-        #[arg(long, value_enum, default_value_t = TimingArg::Exact)]
-        timing: TimingArg,
-        /// The `--kill K` the token was found with.
-        #[arg(long, value_name = "K")]
-        kill: Option<u32>,
+        #[command(flatten)]
+        execution: TokenArgs,
     },
     /// Every distinct output a scenario printed, with how many executions printed it.
     Outputs {
-        /// Scenario name.
+        /// Scenario name (see `sim list`).
         scenario: String,
         #[command(flatten)]
         explore: ExploreOpts,
@@ -244,25 +163,9 @@ fn main() -> ExitCode {
             None => Err("give a scenario name or --all".to_string()),
         },
         Command::Merge { reports } => commands::merge(&reports),
-        Command::Dot {
-            scenario,
-            token,
-            full,
-            timing,
-            kill,
-        } => commands::dot(&scenario, &token, full, (timing, kill)),
-        Command::Timeline {
-            scenario,
-            token,
-            timing,
-            kill,
-        } => commands::timeline(&scenario, &token, (timing, kill)),
-        Command::Replay {
-            scenario,
-            token,
-            timing,
-            kill,
-        } => commands::replay(&scenario, &token, (timing, kill)),
+        Command::Dot { full, execution } => commands::dot(&execution, full),
+        Command::Timeline { execution } => commands::timeline(&execution),
+        Command::Replay { execution } => commands::replay(&execution),
         Command::Outputs {
             scenario,
             explore,

@@ -513,3 +513,86 @@ fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
         stderr(&o)
     );
 }
+
+/// The long flags (`--name`) in `text`, in order, repeats kept.
+fn long_flags(text: &str) -> Vec<String> {
+    text.match_indices("--")
+        .map(|(i, _)| {
+            let name: String = text[i + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            format!("--{name}")
+        })
+        .filter(|flag| flag.len() > 2)
+        .collect()
+}
+
+/// The entry of `sub` in the synopsis of `sim --help`: its line and the
+/// indented lines continuing it.
+fn synopsis_entry(help: &str, sub: &str) -> String {
+    let mut lines = help.lines().skip_while(|l| {
+        let l = l.trim_start();
+        l != format!("sim {sub}") && !l.starts_with(&format!("sim {sub} "))
+    });
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no `sim {sub}` in the synopsis of `sim --help`:\n{help}"));
+    let rest = lines.take_while(|l| l.starts_with("   ") && !l.trim_start().starts_with("sim "));
+    std::iter::once(first)
+        .chain(rest)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_synopsis_in_help_lists_each_subcommands_flags_once() {
+    let o = sim(&["--help"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let help = stdout(&o);
+    // The header once listed explore's `[--kill K]` twice.
+    let explore = synopsis_entry(&help, "explore");
+    assert_eq!(explore.matches("--kill").count(), 1, "{explore}");
+    for sub in [
+        "list", "run", "explore", "merge", "replay", "outputs", "dot", "timeline",
+    ] {
+        let mut listed = long_flags(&synopsis_entry(&help, sub));
+        // The flags the subcommand takes: the first of each option line of
+        // its `-h`.
+        let o = sim(&[sub, "-h"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut taken: Vec<String> = stdout(&o)
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+            .filter_map(|l| long_flags(l).into_iter().next())
+            .filter(|flag| flag != "--help")
+            .collect();
+        listed.sort();
+        taken.sort();
+        assert_eq!(listed, taken, "the synopsis of `sim {sub}`");
+    }
+}
+
+#[test]
+fn the_token_commands_help_says_replay_token_not_seed() {
+    for sub in ["replay", "dot", "timeline"] {
+        let o = sim(&[sub, "--help"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let help = stdout(&o);
+        assert!(!help.contains("(a seed)"), "sim {sub} --help:\n{help}");
+        let token = help
+            .lines()
+            .skip_while(|l| l.trim() != "<TOKEN>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no <TOKEN> in sim {sub} --help:\n{help}"));
+        assert!(token.contains("A replay token"), "{token}");
+        for kind in ["`s1:", "`pct3:", "`pos:", "or a seed"] {
+            assert!(token.contains(kind), "{kind} missing from {token}");
+        }
+        // The flags are those they always were, --timing still exact by
+        // default.
+        assert!(help.contains("--timing <TIMING>"), "{help}");
+        assert!(help.contains("exact by default"), "{help}");
+        assert_eq!(help.matches("--kill <K>").count(), 1, "{help}");
+    }
+}
