@@ -124,12 +124,7 @@ impl<T> Queue<T> {
     #[track_caller]
     pub fn new(maxsize: usize) -> Queue<T> {
         let (id, serial) = rt::new_object(
-            ObjState::Queue {
-                maxsize: u32::try_from(maxsize).unwrap_or(u32::MAX),
-                items: VecDeque::new(),
-                unfinished: 0,
-                done_clock: Default::default(),
-            },
+            ObjState::new_queue(u32::try_from(maxsize).unwrap_or(u32::MAX)),
             Location::caller(),
         );
         Queue {

@@ -81,7 +81,7 @@ impl<T: Clone + 'static> Fork for Inner<T> {
         };
         // A value the parent has no copy of is not copied either.
         let Some(value) = value else { return };
-        let (id, _) = rt::new_object(ObjState::shared(), self.created_at);
+        let (id, _) = rt::new_object(ObjState::new_shared(), self.created_at);
         give_to_process(id, to);
         self.forks.borrow_mut().push(ForkCopy {
             process: to,
@@ -136,7 +136,7 @@ impl<T: Clone + 'static> Shared<T> {
     #[track_caller]
     pub fn new(value: T) -> Self {
         let created_at = Location::caller();
-        let (id, serial) = rt::new_object(ObjState::shared(), created_at);
+        let (id, serial) = rt::new_object(ObjState::new_shared(), created_at);
         let inner = Rc::new(Inner {
             id,
             serial,

@@ -10,8 +10,8 @@ use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
 
+use crate::rt;
 use crate::rt::op::{Op, OpResult, Tid};
-use crate::rt::{self, Life, ThreadName};
 
 /// Spawns a green thread running `f`, named `Thread-N`.
 ///
@@ -90,7 +90,7 @@ impl Builder {
         };
         let tid = tid as usize;
         if let Some(name) = self.name {
-            rt::with_current(|e| e.threads[tid].name = ThreadName::Custom(name));
+            rt::set_thread_name(tid, name);
         }
         // A thread that returns `()` needs no slot for its result (most do:
         // this saves an allocation per spawn).
@@ -125,7 +125,7 @@ pub struct Thread {
 impl Thread {
     /// The thread's name (`MainThread`, `Thread-1`, or the name it was given).
     pub fn name(&self) -> String {
-        rt::with_current(|e| e.thread_name(self.tid))
+        rt::thread_name(self.tid)
     }
 
     /// The thread's id within its execution (0 is `MainThread`).
@@ -135,7 +135,7 @@ impl Thread {
 
     /// Whether the thread has not finished yet. Not a scheduling point.
     pub fn is_alive(&self) -> bool {
-        rt::with_current(|e| e.threads[self.tid].life != Life::Finished)
+        rt::thread_is_alive(self.tid)
     }
 
     /// Waits for the thread to finish (a join that leaves its result).
@@ -212,7 +212,7 @@ impl<T: 'static> JoinHandle<T> {
     /// `join`, recorded at `location`.
     pub(crate) fn join_at(self, location: &'static Location<'static>) -> Result<T, JoinError> {
         self.thread.join_at(location);
-        if let Some(panic) = rt::with_current(|e| e.threads[self.thread.tid].panic.clone()) {
+        if let Some(panic) = rt::thread_panic(self.thread.tid) {
             return Err(JoinError {
                 thread: self.thread.name(),
                 message: panic,

@@ -24,7 +24,7 @@ use crate::rt::op::{Nanos, Op};
 /// ```
 #[track_caller]
 pub fn sleep(d: Duration) {
-    let until = rt::with_current(|e| e.now).saturating_add(to_nanos(d));
+    let until = rt::now().saturating_add(to_nanos(d));
     rt::op(Op::Sleep { until }, Location::caller());
 }
 
@@ -34,12 +34,12 @@ pub fn sleep(d: Duration) {
 /// sim::check_random(|| assert_eq!(sim::time::now(), std::time::Duration::ZERO), 1);
 /// ```
 pub fn now() -> Duration {
-    Duration::from_nanos(rt::with_current(|e| e.now))
+    Duration::from_nanos(rt::now())
 }
 
 /// The deadline `timeout` from now, on the virtual clock.
 pub(crate) fn deadline_after(timeout: Duration) -> Nanos {
-    rt::with_current(|e| e.now).saturating_add(to_nanos(timeout))
+    rt::now().saturating_add(to_nanos(timeout))
 }
 
 pub(crate) fn to_nanos(d: Duration) -> Nanos {
@@ -61,7 +61,7 @@ pub(crate) fn format_nanos(n: Nanos) -> String {
 /// }, 1);
 /// ```
 pub fn set_epoch(unix_secs: u64) {
-    rt::with_current(|e| e.epoch = unix_secs);
+    rt::set_epoch(unix_secs);
 }
 
 /// Python's `time.ctime(time.time())` for the virtual clock: the epoch set
@@ -76,7 +76,7 @@ pub fn set_epoch(unix_secs: u64) {
 /// }, 1);
 /// ```
 pub fn ctime() -> String {
-    let (epoch, now) = rt::with_current(|e| (e.epoch, e.now));
+    let (epoch, now) = rt::epoch_and_now();
     format_ctime(epoch + now / 1_000_000_000)
 }
 

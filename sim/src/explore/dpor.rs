@@ -29,13 +29,9 @@ use std::sync::Arc;
 use super::token::Token;
 use super::{Builder, Run};
 use crate::failure::FailureKind;
+use crate::rt::dependence::{self, Key};
 use crate::rt::op::{Op, OpResult, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
-
-/// Pseudo-object of `spawn` (all spawns are dependent: they number threads).
-const KEY_SPAWN: u32 = u32::MAX;
-/// Pseudo-object of the output (prints are ordered).
-const KEY_OUT: u32 = u32::MAX - 1;
 
 /// What an event does, for the dependence relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +39,7 @@ enum Access {
     /// Commutes with everything (`yield_now`).
     Nothing,
     /// Reads or writes one object (lock operations are writes of the lock).
-    Obj { key: u32, write: bool },
+    Obj { key: Key, write: bool },
     /// Joins thread `target`: ordered after all of its events.
     Join { target: Tid },
 }
@@ -60,38 +56,30 @@ struct Ev {
 }
 
 /// The event `op` of thread `tid` is, or `None` when it is outside the
-/// fragment that [`Odpor`] reduces.
+/// fragment that [`Odpor`] reduces: what its primitive's footprint says
+/// (`rt::dependence`).
 fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev> {
-    let obj = |key: u32, write: bool| Access::Obj { key, write };
-    let mut blocking_acquire = false;
-    let mut spawned = None;
-    let access = match op {
-        Op::Yield => Access::Nothing,
-        Op::Read { var } => obj(var.0, false),
-        Op::Write { var } => obj(var.0, true),
-        Op::LockAcquire { lock, deadline } | Op::RLockAcquire { lock, deadline } => {
-            // Only blocking acquires: a non-blocking or timed attempt is
-            // outside the fragment (a failed try-lock interacts with the
-            // acquire-acquire races below in a way this implementation
-            // does not reduce soundly; see ARCHITECTURE.md).
-            if deadline.is_some() {
-                return None;
-            }
-            blocking_acquire = true;
-            obj(lock.0, true)
-        }
-        Op::LockRelease { lock } | Op::RLockRelease { lock } => obj(lock.0, true),
-        Op::LockLocked { lock } => obj(lock.0, false),
-        Op::Spawn { daemon: false, .. } => {
-            if let Some(OpResult::Spawned(t)) = result {
-                spawned = Some(t as usize);
-            }
-            obj(KEY_SPAWN, true)
-        }
-        Op::Join { target } => Access::Join { target },
-        Op::Print => obj(KEY_OUT, true),
-        _ => return None,
+    let footprint = dependence::footprint(op);
+    if !footprint.reducible {
+        return None;
+    }
+    let access = match (footprint.joins, footprint.touches) {
+        (Some(target), _) => Access::Join { target },
+        (None, [Some(t), None]) => Access::Obj {
+            key: t.key,
+            write: t.write,
+        },
+        (None, [None, None]) => Access::Nothing,
+        _ => unreachable!("a reduced operation touches at most one key: {op:?}"),
     };
+    let spawned = match (op, result) {
+        (Op::Spawn { .. }, Some(OpResult::Spawned(t))) => Some(t as usize),
+        _ => None,
+    };
+    let blocking_acquire = matches!(
+        op,
+        Op::LockAcquire { deadline: None, .. } | Op::RLockAcquire { deadline: None, .. }
+    );
     Some(Ev {
         tid,
         access,
@@ -477,7 +465,7 @@ impl Odpor {
         // vc[i][t]: how many events of thread t happen before or are i.
         let mut vc: Vec<Vec<u32>> = Vec::with_capacity(n);
         let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
-        let mut per_key: BTreeMap<u32, KeyState> = BTreeMap::new();
+        let mut per_key: BTreeMap<Key, KeyState> = BTreeMap::new();
         for i in 0..n {
             let ev = log[i].ev;
             let t = ev.tid;

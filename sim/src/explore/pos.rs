@@ -10,6 +10,7 @@
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::rt::dependence;
 use crate::rt::op::Op;
 use crate::rt::{Candidate, Scheduler};
 
@@ -44,16 +45,10 @@ impl PosScheduler {
     }
 }
 
-/// Whether two operations conflict: they touch a common object and are not
-/// both reads. Operations on no object (spawn, join, print, sleep...)
-/// conflict with nothing (prints with prints).
+/// Whether two operations conflict: the one dependence relation
+/// (`rt::dependence`), from their primitives' footprints.
 fn conflicts(a: Op, b: Op) -> bool {
-    let objs = |o: Op| [o.object(), o.also_touches()];
-    let common = objs(a)
-        .iter()
-        .flatten()
-        .any(|x| objs(b).iter().flatten().any(|y| x == y));
-    (common && !(a.is_read() && b.is_read())) || (matches!(a, Op::Print) && matches!(b, Op::Print))
+    dependence::dependent(&dependence::footprint(a), &dependence::footprint(b))
 }
 
 impl Scheduler for PosScheduler {

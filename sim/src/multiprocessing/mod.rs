@@ -40,9 +40,9 @@ pub use pipe::{pipe, Connection};
 pub use queue::Queue;
 pub use value::Value;
 
+use crate::rt;
 use crate::rt::op::{Op, OpResult};
 use crate::rt::process::{SIGKILL, SIGTERM};
-use crate::rt::{self, ThreadName};
 
 /// Faults the explorer may inject, as scheduling choices.
 ///
@@ -158,14 +158,7 @@ impl Builder {
             panic!("sim: process spawn during teardown")
         };
         let tid = tid as usize;
-        let (pid, parent, serial) = rt::with_current(|e| {
-            let pid = e.threads[tid].process;
-            if let Some(name) = self.name {
-                e.threads[tid].name = ThreadName::Custom(name.clone());
-                e.procs[pid as usize].name = Some(name);
-            }
-            (pid, e.threads[e.current].process, e.serial)
-        });
+        let (pid, parent, serial) = rt::new_process(tid, self.name);
         crate::shared::fork(serial, parent, pid);
         rt::install_green(tid, f);
         Process { pid, serial }
@@ -203,7 +196,7 @@ impl Process {
     /// The process's name (`MainProcess`, `Process-N` or the name given).
     pub fn name(&self) -> String {
         self.check();
-        rt::with_current(|e| e.process_name(self.pid))
+        rt::process_name(self.pid)
     }
 
     /// Waits until the process has exited (a scheduling point that blocks).
@@ -270,7 +263,7 @@ impl Process {
     /// ```
     pub fn exitcode(&self) -> Option<i32> {
         self.check();
-        rt::with_current(|e| e.procs[self.pid as usize].exitcode)
+        rt::process_exitcode(self.pid)
     }
 
     /// Sends SIGTERM: every thread of the process stops where it stands and
@@ -310,7 +303,7 @@ impl Process {
 /// }, 1);
 /// ```
 pub fn current() -> Process {
-    let (pid, serial) = rt::with_current(|e| (e.threads[e.current].process, e.serial));
+    let (pid, serial) = rt::current_process_and_serial();
     Process { pid, serial }
 }
 
@@ -318,7 +311,7 @@ pub fn current() -> Process {
 /// what a send costs its sender.
 #[track_caller]
 pub(crate) fn ipc_delay() {
-    let latency = rt::with_current(|e| e.cfg.ipc_latency);
+    let latency = rt::ipc_latency();
     if latency > 0 {
         crate::time::sleep(Duration::from_nanos(latency));
     }

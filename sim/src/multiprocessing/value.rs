@@ -88,7 +88,7 @@ impl<T> Value<T> {
 
     #[track_caller]
     fn make(value: T, lock: Option<RLock>) -> Value<T> {
-        let (var, serial) = rt::new_object(ObjState::shared(), Location::caller());
+        let (var, serial) = rt::new_object(ObjState::new_shared(), Location::caller());
         mark_cross_process(var);
         Value {
             inner: Rc::new(Inner {

@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use super::object::{BarrierPhase, ObjState};
 use super::op::{Op, Tid};
 use super::{Exec, Life};
 
@@ -80,7 +79,7 @@ fn build(exec: &Exec, event_locations: bool) -> String {
             msg.push('\n');
         }
     }
-    barrier_summaries(exec, &blocked, &mut msg);
+    exec.barrier_summaries(&blocked, &mut msg);
     if let Some(cycle) = find_cycle(&edges, &blocked) {
         let names: Vec<String> = cycle.iter().map(|&t| exec.thread_name(t)).collect();
         let _ = write!(
@@ -113,77 +112,11 @@ fn event_at(exec: &Exec, step: u64, tid: Tid, location: bool) -> String {
 /// Condition that was notified while nobody waited, or on an Event that was
 /// set and cleared again before it looked.
 fn lost_wakeup(exec: &Exec, tid: Tid, locations: bool) -> Option<String> {
-    let name = &exec.threads[tid].name;
+    let event_at = |step, by| event_at(exec, step, by, locations);
     match exec.threads[tid].pending {
-        Op::CondBlock { cond, .. } => match &exec.objects[cond.index()].state {
-            ObjState::Condition { waiters, .. } => {
-                let waiter = waiters
-                    .iter()
-                    .find(|w| w.tid == tid && w.notified_at == 0)?;
-                let (step, by) = waiter.missed?;
-                Some(format!(
-                    "  lost wake-up: {name} waits on {} forever, but it was notified earlier \
-                     ({}), before {name} began to wait: that wake-up was lost",
-                    exec.objects[cond.index()],
-                    event_at(exec, step, by, locations)
-                ))
-            }
-            _ => None,
-        },
-        Op::EventWait { event, .. } => match exec.objects[event.index()].state {
-            ObjState::Event {
-                last_set: Some((set, set_by)),
-                last_clear,
-                ..
-            } => {
-                let cleared = last_clear
-                    .map(|(step, by)| {
-                        format!(" and cleared ({})", event_at(exec, step, by, locations))
-                    })
-                    .unwrap_or_default();
-                Some(format!(
-                    "  lost wake-up: {name} waits on {} forever, but it was set earlier ({}){cleared} \
-                     before {name} waited",
-                    exec.objects[event.index()],
-                    event_at(exec, set, set_by, locations)
-                ))
-            }
-            _ => None,
-        },
+        Op::CondBlock { cond, .. } => exec.cond_lost_wakeup(tid, cond, event_at),
+        Op::EventWait { event, .. } => exec.event_lost_wakeup(tid, event, event_at),
         _ => None,
-    }
-}
-
-/// One line per barrier that blocked threads wait at: how many of its
-/// parties arrived, and who.
-fn barrier_summaries(exec: &Exec, blocked: &[Tid], msg: &mut String) {
-    for object in &exec.objects {
-        let ObjState::Barrier {
-            parties,
-            count,
-            phase: BarrierPhase::Filling,
-            ..
-        } = object.state
-        else {
-            continue;
-        };
-        let waiters: Vec<String> = blocked
-            .iter()
-            .filter(|&&t| {
-                matches!(exec.threads[t].pending,
-                    Op::BarrierBlock { barrier, .. } if barrier == object.id)
-            })
-            .map(|&t| exec.thread_name(t))
-            .collect();
-        if waiters.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            msg,
-            "  {object} has {count} of {parties} parties waiting ({}); {} more never arrive",
-            waiters.join(", "),
-            parties - count
-        );
     }
 }
 

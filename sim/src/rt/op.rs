@@ -209,18 +209,6 @@ impl Op {
         }
     }
 
-    /// A second object the operation touches, besides [`Op::object`]: the
-    /// lock that `CondWait` releases, the condition whose waiter queue
-    /// `CondReacquire` leaves. A dependence relation must count it.
-    #[allow(dead_code)] // the dependence relation of exhaustive exploration
-    pub(crate) fn also_touches(self) -> Option<ObjId> {
-        match self {
-            Op::CondWait { lock, .. } => Some(lock),
-            Op::CondReacquire { cond, .. } => Some(cond),
-            _ => None,
-        }
-    }
-
     /// The deadline after which the operation is enabled whatever the state.
     pub(crate) fn deadline(self) -> Option<Nanos> {
         match self {
@@ -238,21 +226,6 @@ impl Op {
             | Op::ProcJoin { deadline, .. } => deadline,
             _ => None,
         }
-    }
-
-    /// Whether the operation only observes its object (two reads of one
-    /// object commute).
-    #[allow(dead_code)] // the dependence relation of exhaustive exploration
-    pub(crate) fn is_read(self) -> bool {
-        matches!(
-            self,
-            Op::Read { .. }
-                | Op::LockLocked { .. }
-                | Op::EventIsSet { .. }
-                | Op::BarrierRead { .. }
-                | Op::QueueSize { .. }
-                | Op::QueuePoll { .. }
-        )
     }
 
     /// Short name of the operation, as it appears in traces.

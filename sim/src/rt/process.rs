@@ -24,7 +24,8 @@
 
 use std::panic::Location;
 
-use super::object::{ObjState, CROSS_PROCESS};
+use super::dependence::Footprint;
+use super::object::CROSS_PROCESS;
 use super::op::{Op, OpResult, Tid};
 use super::{Candidate, EdgeKind, Exec, Life, ThreadName};
 use crate::failure::FailureKind;
@@ -77,10 +78,7 @@ impl Exec {
         match op {
             Op::FeederWait { buffer } => self.buffer_len(buffer) > 0 || self.only_feeders_left(tid),
             Op::ProcJoin { pid, .. } => self.procs[pid as usize].exitcode.is_some(),
-            Op::QueuePoll { queue, .. } => match &self.objects[queue.index()].state {
-                ObjState::Queue { items, .. } => !items.is_empty(),
-                _ => unreachable!("poll of a non-Queue"),
-            },
+            Op::QueuePoll { queue, .. } => self.objects[queue.index()].state.queue().len() > 0,
             _ => true,
         }
     }
@@ -133,10 +131,7 @@ impl Exec {
     }
 
     fn buffer_len(&self, buffer: super::op::ObjId) -> usize {
-        match &self.objects[buffer.index()].state {
-            ObjState::Queue { items, .. } => items.len(),
-            _ => unreachable!("feeder of a non-Queue"),
-        }
+        self.objects[buffer.index()].state.queue().len()
     }
 
     /// Whether every thread of `tid`'s process other than `tid` is a
@@ -278,6 +273,17 @@ impl Exec {
             ),
             None => "which has finished".to_string(),
         }
+    }
+}
+
+/// Process operations touch no object (they are ordered by the threads
+/// they create, join and stop); a poll reads its queue, a feeder writes
+/// its buffer. Not reduced by the optimal DPOR.
+pub(crate) fn footprint(op: Op) -> Footprint {
+    match op {
+        Op::QueuePoll { queue, .. } => Footprint::reads(queue),
+        Op::FeederWait { buffer } => Footprint::writes(buffer),
+        _ => Footprint::NOTHING,
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::rt;
-use crate::rt::object::{BarrierPhase, ObjState};
+use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op, OpResult};
 
 use crate::time::deadline_after;
@@ -91,16 +91,7 @@ impl Barrier {
     #[track_caller]
     pub fn new(parties: u32) -> Barrier {
         assert!(parties > 0, "ValueError: parties must be > 0");
-        let (id, serial) = rt::new_object(
-            ObjState::Barrier {
-                parties,
-                count: 0,
-                phase: BarrierPhase::Filling,
-                clock: Default::default(),
-                arrivals: Vec::new(),
-            },
-            Location::caller(),
-        );
+        let (id, serial) = rt::new_object(ObjState::new_barrier(parties), Location::caller());
         Barrier {
             id,
             serial,

@@ -109,15 +109,7 @@ impl Condition {
             CondLock::Lock(l) => l.id(),
             CondLock::RLock(r) => r.id(),
         };
-        let (id, serial) = rt::new_object(
-            ObjState::Condition {
-                lock: lock_id,
-                waiters: Default::default(),
-                clock: Default::default(),
-                last_notify: None,
-            },
-            Location::caller(),
-        );
+        let (id, serial) = rt::new_object(ObjState::new_condition(lock_id), Location::caller());
         Condition { id, serial, lock }
     }
 
@@ -224,7 +216,7 @@ impl Condition {
             if predicate() {
                 return true;
             }
-            if rt::with_current(|e| e.now) >= end {
+            if rt::now() >= end {
                 return false;
             }
             self.wait_op(Some(end), location);

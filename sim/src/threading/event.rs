@@ -40,15 +40,7 @@ impl Event {
     #[track_caller]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Event {
-        let (id, serial) = rt::new_object(
-            ObjState::Event {
-                flag: false,
-                clock: Default::default(),
-                last_set: None,
-                last_clear: None,
-            },
-            Location::caller(),
-        );
+        let (id, serial) = rt::new_object(ObjState::new_event(), Location::caller());
         Event { id, serial }
     }
 

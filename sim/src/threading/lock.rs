@@ -41,7 +41,7 @@ impl Lock {
     #[track_caller]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Lock {
-        let (id, serial) = rt::new_object(ObjState::lock(), Location::caller());
+        let (id, serial) = rt::new_object(ObjState::new_lock(), Location::caller());
         Lock { id, serial }
     }
 

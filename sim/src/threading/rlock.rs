@@ -35,7 +35,7 @@ impl RLock {
     #[track_caller]
     #[allow(clippy::new_without_default)]
     pub fn new() -> RLock {
-        let (id, serial) = rt::new_object(ObjState::rlock(), Location::caller());
+        let (id, serial) = rt::new_object(ObjState::new_rlock(), Location::caller());
         RLock { id, serial }
     }
 

@@ -65,14 +65,7 @@ impl Semaphore {
     }
 
     fn build(value: u32, bound: Option<u32>, location: &'static Location<'static>) -> Semaphore {
-        let (id, serial) = rt::new_object(
-            ObjState::Semaphore {
-                value,
-                bound,
-                clock: Default::default(),
-            },
-            location,
-        );
+        let (id, serial) = rt::new_object(ObjState::new_semaphore(value, bound), location);
         Semaphore { id, serial }
     }
 

@@ -1,0 +1,374 @@
+//! The data model of one execution: [`Exec`] and the records it keeps of
+//! threads, events, happens-before edges, output and failures, in one
+//! thread-local per OS thread ([`EXEC`]). [`Exec::reset`] makes it ready for
+//! the next execution, keeping its vectors' capacity.
+
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+
+use super::clock::VectorClock;
+use super::green::{self, GreenThread};
+use super::object::Object;
+use super::op::{Nanos, ObjId, Op, OpResult, Tid};
+use super::{process, Candidate, EdgeKind, ExecConfig, LIVE_BITS};
+use crate::failure::FailureKind;
+
+/// A thread's name, formatted only when needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ThreadName {
+    Main,
+    Numbered(u32),
+    Custom(String),
+}
+
+impl std::fmt::Display for ThreadName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThreadName::Main => f.write_str("MainThread"),
+            ThreadName::Numbered(n) => write!(f, "Thread-{n}"),
+            ThreadName::Custom(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Where a thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Life {
+    /// Created by `spawn`, not yet run to its first operation.
+    NotStarted,
+    /// Suspended at a scheduling point, `pending` is its next operation.
+    Waiting,
+    /// Running right now.
+    Running,
+    /// Its body has returned or panicked.
+    Finished,
+}
+
+/// The runtime's record of one green thread.
+#[derive(Debug)]
+pub(crate) struct ThreadState {
+    pub(crate) name: ThreadName,
+    pub(crate) daemon: bool,
+    pub(crate) life: Life,
+    pub(crate) pending: Op,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) clock: VectorClock,
+    /// The panic message, if the thread panicked.
+    pub(crate) panic: Option<String>,
+    /// Text of a pending `print`.
+    pub(crate) text: String,
+    /// Whether the pending operation has been blocked at some scheduling
+    /// point since it was announced: only then may a timed wait time out
+    /// early under adversarial timing.
+    pub(crate) waited: bool,
+    /// Step of the `spawn` that created the thread (0 for `MainThread`).
+    pub(crate) spawned_at: u64,
+    /// Step of the thread's last event (0 before its first).
+    pub(crate) last_step: u64,
+    /// The process the thread belongs to (0: the main process).
+    pub(crate) process: u32,
+}
+
+/// One performed operation, as recorded in the event log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    pub(crate) step: u64,
+    pub(crate) tid: Tid,
+    pub(crate) op: Op,
+    pub(crate) result: OpResult,
+    pub(crate) time: Nanos,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// A happens-before edge other than program order: event `from`
+/// synchronises with event `to` (or, for [`EdgeKind::Race`], the two are
+/// racing accesses). Edges are recorded in [`Exec::edges`] as operations
+/// complete: a cheap push of plain data, no formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncEdge {
+    pub(crate) from: u64,
+    pub(crate) to: u64,
+    pub(crate) kind: EdgeKind,
+    pub(crate) object: Option<ObjId>,
+}
+
+/// Text printed by a thread with `sim::print!`.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputChunk {
+    pub(crate) time: Nanos,
+    pub(crate) tid: Tid,
+    pub(crate) text: String,
+}
+
+/// What went wrong in an execution, as the runtime saw it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecFailure {
+    pub(crate) kind: FailureKind,
+    pub(crate) message: String,
+    /// What makes two failures the same, for collecting distinct ones (the
+    /// message, or for races the pair of source locations).
+    pub(crate) key: String,
+    pub(crate) tid: Option<Tid>,
+    pub(crate) step: u64,
+}
+
+/// The whole state of the running (or last) execution on this OS thread.
+pub(crate) struct Exec {
+    pub(crate) active: bool,
+    pub(crate) serial: u64,
+    pub(crate) cfg: ExecConfig,
+    pub(crate) threads: Vec<ThreadState>,
+    pub(crate) objects: Vec<Object>,
+    pub(crate) now: Nanos,
+    /// Unix time (seconds) that virtual time zero stands for, for `time::ctime`.
+    pub(crate) epoch: u64,
+    pub(crate) steps: u64,
+    pub(crate) current: Tid,
+    pub(crate) events: Vec<Event>,
+    /// Happens-before edges between events (spawn, join, release-acquire,
+    /// ...) and the race, if one was found. See [`Exec::sync_edge`].
+    pub(crate) edges: Vec<SyncEdge>,
+    /// Per event (same index as `events`), the thread's vector clock as the
+    /// operation saw it: after its joins, before its own tick. Only filled
+    /// when `cfg.record_clocks`.
+    pub(crate) clocks: Vec<VectorClock>,
+    /// A hash of the sequence of threads that took the steps, kept whether
+    /// or not events are recorded: a replay that took another path has
+    /// (almost surely) another hash.
+    pub(crate) path_hash: u64,
+    pub(crate) output: Vec<OutputChunk>,
+    pub(crate) failure: Option<ExecFailure>,
+    /// Set when the failure ends the execution at once.
+    pub(super) terminal: bool,
+    pub(super) tearing_down: bool,
+    pub(super) unnamed_threads: u32,
+    pub(super) unstarted: Vec<Tid>,
+    /// The threads below [`LIVE_BITS`] that have not returned (or
+    /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.
+    /// Threads ended by their process's exit or kill keep their bit (only
+    /// the general computation runs when there are processes).
+    pub(super) live_mask: u64,
+    pub(super) enabled: Vec<Candidate>,
+    /// The thread whose step was local (see [`Exec::refresh_local`]), if
+    /// the last step was one.
+    pub(super) local_step: Option<Tid>,
+    /// Whether a step may run inline, on the green thread that announced
+    /// it (see [`Exec::step_inline`]): the scheduler is asked only when
+    /// there is a choice.
+    pub(super) inline_steps: bool,
+    /// What [`Exec::compute_enabled`] returned when a thread computed it
+    /// before suspending, for the scheduler loop to use instead of computing
+    /// it again.
+    pub(super) computed: Option<bool>,
+    /// Processes, by pid (0: the main process). See `rt/process.rs`.
+    pub(crate) procs: Vec<process::ProcState>,
+    /// Kills performed as faults in this execution.
+    pub(crate) kills: u32,
+    /// The green thread of each thread id; `None` once finished, and while
+    /// it runs (the scheduler holds it then).
+    pub(super) greens: Vec<Option<Box<GreenThread>>>,
+}
+
+thread_local! {
+    pub(super) static EXEC: RefCell<Exec> = const { RefCell::new(Exec::new()) };
+    /// True while a green thread runs: its panics are captured, not printed.
+    pub(super) static CAPTURE_PANICS: Cell<bool> = const { Cell::new(false) };
+    /// Message and location of the last captured panic.
+    pub(super) static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Depth of `Shared::with` closures on the running thread.
+    pub(super) static ATOMIC_DEPTH: Cell<u32> = const { Cell::new(0) };
+    pub(super) static SERIAL: Cell<u64> = const { Cell::new(0) };
+}
+
+impl Exec {
+    const fn new() -> Self {
+        Exec {
+            active: false,
+            serial: 0,
+            cfg: ExecConfig {
+                max_steps: 0,
+                race_detection: true,
+                stack_size: green::DEFAULT_STACK_SIZE,
+                record_clocks: false,
+                record_events: true,
+                adversarial: false,
+                spurious_wakeups: false,
+                kill_max: 0,
+                ipc_latency: 0,
+            },
+            threads: Vec::new(),
+            objects: Vec::new(),
+            now: 0,
+            epoch: 0,
+            steps: 0,
+            current: 0,
+            events: Vec::new(),
+            edges: Vec::new(),
+            clocks: Vec::new(),
+            path_hash: 0,
+            output: Vec::new(),
+            failure: None,
+            terminal: false,
+            tearing_down: false,
+            unnamed_threads: 0,
+            unstarted: Vec::new(),
+            live_mask: 0,
+            enabled: Vec::new(),
+            local_step: None,
+            inline_steps: false,
+            computed: None,
+            procs: Vec::new(),
+            kills: 0,
+            greens: Vec::new(),
+        }
+    }
+
+    pub(super) fn reset(&mut self, cfg: &ExecConfig, serial: u64) {
+        self.active = true;
+        self.serial = serial;
+        self.cfg = cfg.clone();
+        self.threads.clear();
+        self.objects.clear();
+        self.now = 0;
+        self.epoch = 0;
+        self.steps = 0;
+        self.current = 0;
+        self.events.clear();
+        self.edges.clear();
+        self.clocks.clear();
+        self.path_hash = 0;
+        self.output.clear();
+        self.failure = None;
+        self.terminal = false;
+        self.tearing_down = false;
+        self.unnamed_threads = 0;
+        self.unstarted.clear();
+        self.live_mask = 0;
+        self.enabled.clear();
+        self.local_step = None;
+        self.inline_steps = false;
+        self.computed = None;
+        self.procs.clear();
+        self.procs.push(process::ProcState::main());
+        self.kills = 0;
+    }
+
+    /// Thread `tid`'s body has returned (or panicked): it has finished.
+    pub(super) fn thread_returned(&mut self, tid: Tid) {
+        self.threads[tid].life = Life::Finished;
+        if tid < LIVE_BITS {
+            self.live_mask &= !(1 << tid);
+        }
+        self.thread_exited(tid);
+    }
+
+    pub(super) fn add_thread(
+        &mut self,
+        name: ThreadName,
+        daemon: bool,
+        clock: VectorClock,
+        spawned_at: u64,
+    ) -> Tid {
+        let tid = self.threads.len();
+        let mut clock = clock;
+        clock.tick(tid);
+        self.threads.push(ThreadState {
+            name,
+            daemon,
+            life: Life::NotStarted,
+            pending: Op::Start,
+            location: Location::caller(),
+            clock,
+            panic: None,
+            text: String::new(),
+            waited: false,
+            spawned_at,
+            last_step: 0,
+            process: 0,
+        });
+        self.unstarted.push(tid);
+        if tid < LIVE_BITS {
+            self.live_mask |= 1 << tid;
+        }
+        tid
+    }
+
+    /// The thread that blocked thread `tid` waits for: the holder of the
+    /// lock it acquires, the thread it joins.
+    pub(crate) fn waits_on(&self, tid: Tid) -> Option<Tid> {
+        match self.threads[tid].pending {
+            Op::Join { target } => Some(target),
+            op => op
+                .object()
+                .and_then(|o| self.objects[o.index()].state.holder()),
+        }
+    }
+
+    /// The name of thread `tid`, for reports.
+    pub(crate) fn thread_name(&self, tid: Tid) -> String {
+        self.threads[tid].name.to_string()
+    }
+
+    pub(super) fn fail(
+        &mut self,
+        kind: FailureKind,
+        message: String,
+        tid: Option<Tid>,
+        terminal: bool,
+    ) {
+        let key = message.clone();
+        self.fail_keyed(kind, message, key, tid, terminal);
+    }
+
+    pub(super) fn fail_keyed(
+        &mut self,
+        kind: FailureKind,
+        message: String,
+        key: String,
+        tid: Option<Tid>,
+        terminal: bool,
+    ) {
+        if self.failure.is_none() {
+            self.failure = Some(ExecFailure {
+                kind,
+                message,
+                key,
+                tid,
+                step: self.steps,
+            });
+        }
+        self.terminal |= terminal;
+    }
+
+    /// Records that the event being performed (step `self.steps`)
+    /// synchronises with the earlier event `from` (`0` means "none": nothing
+    /// is recorded). This is the one hook every primitive uses for its
+    /// happens-before edges: call it where the operation joins a clock that
+    /// an earlier event stored (a lock's, an event's, a queue item's...).
+    pub(crate) fn sync_edge(&mut self, from: u64, kind: EdgeKind, object: Option<ObjId>) {
+        if from != 0 && self.cfg.record_events {
+            self.edges.push(SyncEdge {
+                from,
+                to: self.steps,
+                kind,
+                object,
+            });
+        }
+    }
+}
+
+/// Mutable references to two distinct threads.
+pub(crate) fn two(
+    threads: &mut [ThreadState],
+    a: Tid,
+    b: Tid,
+) -> (&mut ThreadState, &mut ThreadState) {
+    assert_ne!(a, b, "a thread cannot join itself");
+    if a < b {
+        let (x, y) = threads.split_at_mut(b);
+        (&mut x[a], &mut y[0])
+    } else {
+        let (x, y) = threads.split_at_mut(a);
+        (&mut y[0], &mut x[b])
+    }
+}

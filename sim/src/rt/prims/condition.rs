@@ -1,0 +1,217 @@
+//! Python's `Condition` over a Lock or an RLock.
+//!
+//! `wait` is three steps: `CondWait` checks ownership, enqueues the thread
+//! and releases the lock fully (never blocks); `CondBlock` blocks until the
+//! thread is notified, times out or (when enabled) wakes spuriously;
+//! `CondReacquire` takes the lock back with every level. A notify joins the
+//! notifier's clock into the condition's; a notified waiter joins it, with
+//! a `Notify` edge from the notify that woke it. A waiter stays in the
+//! queue until it has re-acquired the lock, even after a timeout, so a
+//! notify can still pick it (as in CPython).
+
+use std::panic::Location;
+
+use smallvec::SmallVec;
+
+use super::super::clock::VectorClock;
+use super::super::dependence::Footprint;
+use super::super::op::{Nanos, ObjId, Op, OpResult, Tid};
+use super::super::{EdgeKind, Exec};
+use super::ObjState;
+use crate::failure::FailureKind;
+
+/// The state of a `Condition`.
+#[derive(Debug)]
+pub(crate) struct CondState {
+    /// The Lock or RLock it is built over.
+    lock: ObjId,
+    /// Waiters in arrival order (Python's `_waiters` deque). Two fit
+    /// inline: a new Condition's first wait does not allocate.
+    waiters: SmallVec<[CondWaiter; 2]>,
+    /// Joined by every notify; joined by every notified waiter.
+    clock: VectorClock,
+    /// The last notify: (step, thread), for the lost wake-up diagnosis (a
+    /// waiter that began waiting after it missed it).
+    last_notify: Option<(u64, Tid)>,
+}
+
+/// One thread inside `Condition::wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CondWaiter {
+    tid: Tid,
+    /// The condition's last notify before this thread began to wait: the
+    /// wake-up it missed, for the lost wake-up diagnosis.
+    missed: Option<(u64, Tid)>,
+    /// Step of the notify that woke it (0: not notified).
+    notified_at: u64,
+    /// RLock levels released by `wait`, restored by the re-acquire.
+    levels: u32,
+}
+
+impl ObjState {
+    /// A fresh `Condition` over the Lock or RLock `lock`.
+    pub(crate) fn new_condition(lock: ObjId) -> Self {
+        ObjState::Condition(CondState {
+            lock,
+            waiters: SmallVec::new(),
+            clock: VectorClock::new(),
+            last_notify: None,
+        })
+    }
+}
+
+impl Exec {
+    pub(super) fn cond_can_complete(&self, tid: Tid, op: Op) -> bool {
+        match op {
+            Op::CondBlock { cond, .. } => self.objects[cond.index()]
+                .state
+                .condition()
+                .waiters
+                .iter()
+                .any(|w| w.tid == tid && w.notified_at != 0),
+            Op::CondReacquire { lock, .. } => {
+                self.objects[lock.index()].state.lock().can_acquire(tid)
+            }
+            _ => true,
+        }
+    }
+
+    /// The timeout candidate of a `CondBlock` with this deadline, when it
+    /// is a spurious wake-up rather than a timeout: the waiter stays in the
+    /// queue (not notified) until its re-acquire drops it.
+    pub(super) fn cond_spurious_wakeup(&self, deadline: Option<Nanos>) -> Option<OpResult> {
+        let timed_out = deadline.is_some_and(|d| self.cfg.adversarial || self.now >= d);
+        (!timed_out).then_some(OpResult::Bool(true))
+    }
+
+    pub(super) fn cond_complete(
+        &mut self,
+        tid: Tid,
+        op: Op,
+        location: &'static Location<'static>,
+    ) -> OpResult {
+        let step = self.steps;
+        match op {
+            Op::CondWait { cond, .. } => {
+                let lock = self.objects[cond.index()].state.condition().lock;
+                if !self.objects[lock.index()].state.lock().owned_by(tid) {
+                    self.cond_unowned(tid, cond, "wait", location);
+                    return OpResult::Unit;
+                }
+                let levels = self.lock_release_all(tid, lock);
+                let state = self.objects[cond.index()].state.condition_mut();
+                let missed = state.last_notify;
+                state.waiters.push(CondWaiter {
+                    tid,
+                    missed,
+                    notified_at: 0,
+                    levels,
+                });
+                OpResult::Unit
+            }
+            Op::CondBlock { cond, .. } => {
+                let thread = &mut self.threads[tid];
+                let state = self.objects[cond.index()].state.condition();
+                thread.clock.join(&state.clock);
+                let notified_at = state
+                    .waiters
+                    .iter()
+                    .find(|w| w.tid == tid)
+                    .map_or(0, |w| w.notified_at);
+                self.sync_edge(notified_at, EdgeKind::Notify, Some(cond));
+                OpResult::Bool(true)
+            }
+            Op::CondReacquire { lock, cond } => {
+                let waiters = &mut self.objects[cond.index()].state.condition_mut().waiters;
+                let levels = match waiters.iter().position(|w| w.tid == tid) {
+                    Some(i) => waiters.remove(i).levels,
+                    None => 1,
+                };
+                self.lock_acquire_levels(tid, lock, levels);
+                OpResult::Unit
+            }
+            Op::CondNotify { cond, n } => {
+                let lock = self.objects[cond.index()].state.condition().lock;
+                if !self.objects[lock.index()].state.lock().owned_by(tid) {
+                    self.cond_unowned(tid, cond, op.name(), location);
+                    return OpResult::Unit;
+                }
+                let thread = &mut self.threads[tid];
+                let state = self.objects[cond.index()].state.condition_mut();
+                for w in state
+                    .waiters
+                    .iter_mut()
+                    .filter(|w| w.notified_at == 0)
+                    .take(n as usize)
+                {
+                    w.notified_at = step;
+                }
+                state.last_notify = Some((step, tid));
+                state.clock.join(&thread.clock);
+                thread.clock.tick(tid);
+                OpResult::Unit
+            }
+            _ => unreachable!("not a Condition operation: {op:?}"),
+        }
+    }
+
+    /// A wait or notify without holding the condition's lock: Python's
+    /// `RuntimeError`.
+    #[cold]
+    fn cond_unowned(
+        &mut self,
+        tid: Tid,
+        cond: ObjId,
+        what: &str,
+        location: &'static Location<'static>,
+    ) {
+        let lock = self.objects[cond.index()].state.condition().lock;
+        let verb = if what == "wait" { "wait" } else { "notify" };
+        let msg = format!(
+            "RuntimeError: cannot {verb} on un-acquired lock\n  {} called {what} on {} at {}, \
+             without holding its lock {}",
+            self.threads[tid].name,
+            self.objects[cond.index()],
+            location,
+            self.objects[lock.index()]
+        );
+        self.fail(FailureKind::Misuse, msg, Some(tid), true);
+    }
+
+    /// The deadlock report's lost wake-up line for `tid`, blocked in a wait
+    /// on `cond`: it was notified earlier, before `tid` began to wait.
+    pub(in crate::rt) fn cond_lost_wakeup(
+        &self,
+        tid: Tid,
+        cond: ObjId,
+        event_at: impl Fn(u64, Tid) -> String,
+    ) -> Option<String> {
+        let name = &self.threads[tid].name;
+        let waiter = self.objects[cond.index()]
+            .state
+            .condition()
+            .waiters
+            .iter()
+            .find(|w| w.tid == tid && w.notified_at == 0)?;
+        let (step, by) = waiter.missed?;
+        Some(format!(
+            "  lost wake-up: {name} waits on {} forever, but it was notified earlier \
+             ({}), before {name} began to wait: that wake-up was lost",
+            self.objects[cond.index()],
+            event_at(step, by)
+        ))
+    }
+}
+
+/// A wait's first step writes the condition and releases its lock; the
+/// re-acquire writes the lock and leaves the condition's queue; a block and
+/// a notify write the condition. Not reduced by the optimal DPOR.
+pub(crate) fn footprint(op: Op) -> Footprint {
+    match op {
+        Op::CondWait { cond, lock } | Op::CondReacquire { lock, cond } => {
+            Footprint::writes_both(cond, lock)
+        }
+        Op::CondBlock { cond, .. } | Op::CondNotify { cond, .. } => Footprint::writes(cond),
+        _ => Footprint::NOTHING,
+    }
+}

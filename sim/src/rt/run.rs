@@ -1,0 +1,204 @@
+//! The run loop of one execution ([`run_execution`]): start new threads,
+//! compute the enabled set, ask the scheduler when there is a choice,
+//! perform, resume the chosen green thread; and the teardown that drops
+//! every green thread when the execution ends, however it ends.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Once};
+
+use super::clock::VectorClock;
+use super::green::{GreenThread, Resumed};
+use super::op::{Op, OpResult, Tid};
+use super::{
+    Exec, ExecConfig, Life, Scheduler, ThreadName, CAPTURE_PANICS, EXEC, LAST_PANIC, SERIAL,
+};
+use crate::failure::FailureKind;
+
+/// The last execution's state, for the explorer to read after
+/// [`run_execution`] returns.
+pub(crate) fn with_exec<R>(f: impl FnOnce(&Exec) -> R) -> R {
+    EXEC.with(|e| f(&e.borrow()))
+}
+
+fn install_panic_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CAPTURE_PANICS.with(|c| c.get()) {
+                let payload = info.payload();
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "Box<dyn Any>".to_string());
+                let text = match info.location() {
+                    Some(l) => format!("{msg} (at {l})"),
+                    None => msg,
+                };
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs one execution of `main` as `MainThread`, asking `sched` at each
+/// scheduling point. The execution's state stays readable through
+/// [`with_exec`] until the next one starts.
+pub(crate) fn run_execution(
+    main: &Arc<dyn Fn() + Send + Sync>,
+    cfg: &ExecConfig,
+    sched: &mut dyn Scheduler,
+) {
+    install_panic_hook();
+    let every_step = sched.observes_every_step();
+    let serial = SERIAL.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(
+            !e.active,
+            "sim: an exploration was started from inside a running execution; nested explorations are not supported"
+        );
+        e.reset(cfg, serial);
+        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
+        debug_assert_eq!(main_tid, 0);
+        e.inline_steps = !every_step;
+    });
+    let main = Arc::clone(main);
+    install_green(0, move || main());
+
+    let mut parked = Parked(None);
+    loop {
+        // One borrow of the execution per step: park the last thread, then
+        // start a thread created by the last step, or compute the enabled
+        // set, choose and perform.
+        let next = EXEC.with(|e| {
+            let mut e = e.borrow_mut();
+            if let Some((tid, green)) = parked.0.take() {
+                e.greens[tid] = Some(green);
+            }
+            if let Some(tid) = e.unstarted.pop() {
+                // Run a new thread up to its first operation (unless its
+                // process was killed before it started).
+                if e.threads[tid].life == Life::Finished {
+                    return Some(None);
+                }
+                return Some(Some((tid, e.run(tid), OpResult::Unit)));
+            }
+            if e.terminal {
+                return None;
+            }
+            let go = match e.computed.take() {
+                Some(go) => go,
+                None => e.compute_enabled(),
+            };
+            if !go {
+                return None;
+            }
+            let choice = if e.enabled.len() == 1 && !every_step {
+                0
+            } else {
+                sched.choose(&e.enabled)
+            };
+            let (candidate, result) = e.perform(choice);
+            let tid = candidate.tid;
+            if e.terminal {
+                return None;
+            }
+            // A killed thread (its process was killed) never runs again.
+            if matches!(candidate.op, Op::Kill { .. } | Op::ProcSignal { .. })
+                && e.threads[tid].life == Life::Finished
+            {
+                return Some(None);
+            }
+            Some(Some((tid, e.run(tid), result)))
+        });
+        let Some(next) = next else { break };
+        if let Some((tid, mut green, result)) = next {
+            CAPTURE_PANICS.with(|c| c.set(true));
+            let resumed = green.resume(result);
+            CAPTURE_PANICS.with(|c| c.set(false));
+            match resumed {
+                Resumed::Suspended => parked.0 = Some((tid, green)),
+                Resumed::Finished => green.recycle(),
+            }
+        }
+    }
+    drop(parked);
+}
+
+/// The green thread that ran last, handed back to `Exec` at the next step.
+/// When the execution ends, normally or because the runtime itself panicked,
+/// dropping it hands it back and tears every green thread down, so that no
+/// suspended thread outlives its execution (one dropped later, with the
+/// thread-local runtime gone, would abort the process).
+struct Parked(Option<(Tid, Box<GreenThread>)>);
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        if let Some((tid, green)) = self.0.take() {
+            EXEC.with(|e| e.borrow_mut().greens[tid] = Some(green));
+        }
+        teardown();
+    }
+}
+
+fn teardown() {
+    EXEC.with(|e| e.borrow_mut().tearing_down = true);
+    let greens: Vec<Box<GreenThread>> =
+        EXEC.with(|e| e.borrow_mut().greens.drain(..).flatten().collect());
+    for green in greens {
+        green.recycle();
+    }
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        e.active = false;
+        e.tearing_down = false;
+    });
+}
+
+/// Creates the green thread of `tid`, running `body`.
+pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
+    let stack_size = EXEC.with(|e| e.borrow().cfg.stack_size);
+    let green = GreenThread::new(stack_size, move || {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        thread_finished(tid, outcome);
+    });
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        if e.greens.len() <= tid {
+            e.greens.resize_with(tid + 1, || None);
+        }
+        e.greens[tid] = Some(green);
+    });
+}
+
+fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
+    let tearing_down = EXEC.with(|e| e.borrow().tearing_down);
+    match outcome {
+        Err(payload) if tearing_down => panic::resume_unwind(payload),
+        Err(_) => {
+            let msg = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_else(|| "panic with a non-string payload".to_string());
+            EXEC.with(|e| {
+                let mut e = e.borrow_mut();
+                let name = e.thread_name(tid);
+                e.threads[tid].panic = Some(msg.clone());
+                e.fail(
+                    FailureKind::Panic,
+                    format!("thread '{name}' panicked: {msg}"),
+                    Some(tid),
+                    false,
+                );
+                e.thread_returned(tid);
+            });
+        }
+        Ok(()) => EXEC.with(|e| e.borrow_mut().thread_returned(tid)),
+    }
+}
