@@ -1,4 +1,19 @@
 //! What went wrong in an execution.
+//!
+//! Where each kind is found (the first failure of an execution is its
+//! failure; later ones are ignored):
+//!
+//! | kind | found in | ends the execution? |
+//! |---|---|---|
+//! | Deadlock | the enabled set (`rt/enabled.rs`): nothing enabled, no deadline pending, a non-daemon thread alive; `rt/deadlock.rs` writes the report, with lost wake-ups and barrier summaries | yes |
+//! | DataRace | a `Shared` access (`rt/prims/shared.rs`, FastTrack in `rt/race.rs`) | yes |
+//! | Misuse | the primitive's file in `rt/prims/` (Python's `RuntimeError`/`ValueError` cases), memory isolation in `rt/process.rs`, handle-side checks (`rt::process::misuse`) | yes |
+//! | Panic | the green thread's body wrapper (`rt/run.rs`), captured silently by a panic hook | no: the thread ends, `join` returns `Err` |
+//! | StepLimit | the enabled set: `steps >= max_steps` | yes |
+//! | Nondeterminism | the explorer: a failure's recording replay differs from its run, or a replay from its saved trace | found after the execution |
+//!
+//! A broken `Barrier` is not a failure: `wait` returns `BrokenBarrierError`,
+//! as Python raises it to the program.
 
 use std::fmt;
 

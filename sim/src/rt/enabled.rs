@@ -11,6 +11,22 @@
 //! complete (the release came too late). If no thread is enabled the clock
 //! jumps to the earliest pending deadline; if there is none, it is a
 //! deadlock (`deadlock.rs` writes the report).
+//!
+//! An operation that never had to wait completes: a timed acquire of a free
+//! lock, a timed wait on a set event, a `try_acquire` never fail, as in
+//! Python; only once a timed operation has been blocked
+//! (`ThreadState::waited`) may Adversarial timing offer both its completion
+//! and its timeout. With spurious wake-ups on, a waiting `CondBlock` always
+//! has a timeout candidate too; performed before its deadline it is a
+//! spurious wake-up. Timing changes nothing else: `can_complete` (a sleep is
+//! a yield), the candidates pushed here, and `Exec::time_out` (a timeout
+//! moves the clock up to its deadline).
+//!
+//! Kill faults (`ExecConfig::kill_max`): while fewer kills happened and
+//! some thread is enabled, one `Kill` candidate per live non-main process
+//! is appended (`rt/process.rs`); kills are not offered when nothing else is
+//! enabled, so a program stuck with a live child is a deadlock, not rescued
+//! by a kill.
 
 use super::op::{Nanos, Op, Tid};
 use super::{deadlock, Candidate, Exec, Life};

@@ -2,6 +2,18 @@
 //! threads, events, happens-before edges, output and failures, in one
 //! thread-local per OS thread ([`EXEC`]). [`Exec::reset`] makes it ready for
 //! the next execution, keeping its vectors' capacity.
+//!
+//! Happens-before: `Exec::events` is the event log (small `Copy` records)
+//! and `Exec::edges` the edges other than program order, as
+//! [`SyncEdge`]s between steps. The one hook is [`Exec::sync_edge`], called
+//! where an operation joins a clock that an earlier event stored: keep the
+//! step of the publishing event next to the clock it stores (in the object,
+//! per queue item, per barrier arrival) and call `sync_edge` where it is
+//! joined. Events and edges are kept only with `ExecConfig::record_events`
+//! (not on the random strategies' hot path, where only `Exec::path_hash`
+//! follows the path), clocks per event only with `record_clocks`; the
+//! recorded clock is the one the operation saw (after its joins, before its
+//! own tick), so every edge `e -> f` has `clock(e) <= clock(f)`.
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;

@@ -21,6 +21,25 @@
 //! - Faults: with `kill_max > 0`, while fewer kills happened, every
 //!   scheduling point that has an enabled thread also offers one `Kill`
 //!   candidate per live non-main process (on its first live thread).
+//! - IPC: `multiprocessing::Queue` is CPython's: `put` appends to a buffer
+//!   of the putting process and a feeder green thread of that process
+//!   (spawned by the first put) moves items to the shared queue; the feeder
+//!   blocks in `FeederWait`, enabled while its buffer has an item or once
+//!   every other thread of its process is finished or a waiting feeder (the
+//!   process is exiting: it flushes, then ends). A kill stops the feeder
+//!   with the rest of the process, so an item whose `put` returned can
+//!   still be lost.
+//!
+//! For a dependence relation that covers processes (the optimal DPOR
+//! leaves them out today: an exhaustive exploration that meets one falls
+//! back to the unreduced DFS): a `Kill { pid }` candidate is not an
+//! operation of the thread it is listed on; it is dependent with every
+//! operation of every thread of `pid` (it disables them), with every
+//! `ProcJoin { pid }` (it enables it), with the operations on the objects
+//! those threads hold (a lock it holds is never released), and with other
+//! kills (they share the budget). `ProcSignal` has the same dependences
+//! plus program order. `ProcJoin` is like `Join`. `FeederWait` reads its
+//! buffer and is enabled by the other threads of its process finishing.
 
 use std::panic::Location;
 

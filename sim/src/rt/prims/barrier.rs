@@ -9,6 +9,10 @@
 //! panicked). Every arrival joins its clock into the barrier's; the last
 //! arrival and every departure join it, with `Barrier` edges from each
 //! arrival to the last one and from the release to each departure.
+//!
+//! CPython runs the action holding the barrier's lock: while it runs
+//! (`BarrierPhase::Action`) every other barrier operation, and the waiters'
+//! timeouts, wait. Arrival index and `n_waiting` follow CPython exactly.
 
 use std::fmt::Write;
 

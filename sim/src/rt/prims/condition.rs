@@ -8,6 +8,14 @@
 //! a `Notify` edge from the notify that woke it. A waiter stays in the
 //! queue until it has re-acquired the lock, even after a timeout, so a
 //! notify can still pick it (as in CPython).
+//!
+//! Splitting the wake-up from the re-acquire keeps CPython's timing: a
+//! timeout fires at its deadline even while the notifier holds the lock.
+//! The re-acquire's `Op::object` is the lock, so the scheduler and the
+//! deadlock report see an acquire. Lost wake-ups: the condition records
+//! its last notify and each waiter the last notify before it began to
+//! wait; a thread left blocked that missed one gets a "lost wake-up" line
+//! in the deadlock report ([`Exec::cond_lost_wakeup`]).
 
 use std::panic::Location;
 

@@ -2,6 +2,11 @@
 //! waits for. A set joins the setter's clock into the event's; a wait (or
 //! `is_set`) that sees the flag up joins it, with an `Event` edge from the
 //! last set.
+//!
+//! A waiter that blocked, then saw set-and-clear before it ran, stays
+//! blocked: the same outcome as a Python thread that entered `wait` after
+//! the clear. The event records its last set and clear for the deadlock
+//! report's lost wake-up line ([`Exec::event_lost_wakeup`]).
 
 use super::super::clock::VectorClock;
 use super::super::dependence::Footprint;
