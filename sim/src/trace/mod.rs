@@ -13,6 +13,7 @@
 //! - [`Trace::save`] and [`Trace::load`] read and write files; a bad file is
 //!   a [`TraceError`] naming the path and what is wrong with it.
 
+mod build;
 mod dot;
 mod graph;
 mod timeline;

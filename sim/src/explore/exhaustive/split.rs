@@ -1,14 +1,20 @@
 //! The plain depth-first search of `Strategy::Exhaustive` split into
 //! independent subtrees, for `jobs(n)` and shards.
 //!
-//! The DFS tree (`dpor::Dfs`) is fixed by the program: the executions under
-//! two distinct prefixes share nothing. So:
+//! The DFS tree (`dfs.rs`) is fixed by the program (a node's alternatives
+//! are its candidates, the running thread first, cut by the preemption
+//! bound): the executions under two distinct prefixes share nothing. So:
 //!
-//! 1. [`Dfs::frontier`] expands the tree level by level, serially and
-//!    deterministically, until there are at least [`target`] subtrees (or
-//!    every subtree is a single execution). The expansion's own executions
-//!    are not recorded: each subtree's first execution runs again when the
-//!    subtree is explored, and is counted there, once.
+//! 1. [`Dfs::frontier`] expands the tree level by level (a level: the next
+//!    node with more than one alternative on each subtree's leftmost path),
+//!    serially and deterministically, running one unrecorded execution per
+//!    new subtree to learn its leftmost path, until there are at least
+//!    [`target`] subtrees (or every subtree is a single execution; one that
+//!    ends above the split depth is a subtree of its own). Each subtree's
+//!    first execution runs again when the subtree is explored, and is
+//!    counted there, once. A [`Subtree`] is the path of nodes from the root,
+//!    choices fixed; the cuts of the preemption bound on that path count as
+//!    its own.
 //! 2. A shard takes a contiguous block of that list ([`Shard::range`] of
 //!    its length); the list depends on the program, the configuration and
 //!    the shard count only, never on `jobs`, so every machine agrees on it.
@@ -19,7 +25,9 @@
 //! 4. The subtrees' reports are concatenated in depth-first order
 //!    (`shard::concat`): execution numbers follow on, the earliest failure
 //!    of each key is kept, so the result is the serial DFS's report:
-//!    same executions, failures (numbers, tokens, traces) and outputs.
+//!    same executions, failures (numbers, tokens, traces) and outputs, and
+//!    incomplete reasons. A token is the choices from the root of the whole
+//!    tree, so a subtree's tokens are the serial DFS's.
 //!
 //! Stopping at the first failure: workers stop taking subtrees after the
 //! earliest one known to fail, and the concatenation ends with the first
@@ -29,14 +37,21 @@
 //! execution as the serial DFS), and the subtrees after it are dropped
 //! (workers stop taking subtrees once the finished ones, all earlier than
 //! any not yet taken, add up to `B`). A shard applies the budget to its own
-//! block.
+//! block (it cannot know how much the earlier shards used).
+//!
+//! Merging shards: `Report::merge` of exhaustive shards sorts them by index
+//! and concatenates them the same way, so the merge of shards `0..n` is the
+//! unsharded report (with stop-at-first-failure off); with it on, the
+//! shards before the first failing one ran everything, so the first failure
+//! keeps its number and token.
 
 use std::sync::Arc;
 
-use super::dpor::{budget_reason, Dfs, Subtree};
-use super::progress::ProgressCounter;
-use super::shard::concat;
-use super::{Builder, Report, Run};
+use super::budget_reason;
+use super::dfs::{Dfs, Subtree};
+use crate::explore::progress::ProgressCounter;
+use crate::explore::shard::concat;
+use crate::explore::{parallel, Builder, Report, Run};
 use crate::rt::ExecConfig;
 
 /// The fewest subtrees the tree is cut into.
@@ -84,14 +99,14 @@ pub(super) fn explore(
     };
     let explore_one = |subtree: &Subtree, budget: u64| {
         let mut run = Run::new(builder).with_progress(progress);
-        let main = super::parallel::own_arc(main);
+        let main = parallel::own_arc(main);
         let ended = Dfs::explore_from(builder, &main, cfg, &mut run, bound, budget, Some(subtree));
         let mut report = run.finish(ended.complete);
         report.incomplete_reason = ended.reason;
         report
     };
     let mut results: Vec<Option<Report>> = if builder.jobs > 1 && subtrees.len() > 1 {
-        super::parallel::in_order(builder, subtrees.len(), budget, &|i| {
+        parallel::in_order(builder, subtrees.len(), budget, &|i| {
             explore_one(&subtrees[i], budget)
         })
     } else {

@@ -1,33 +1,53 @@
-//! `Strategy::Exhaustive`: depth-first exploration of every execution.
+//! Optimal dynamic partial-order reduction (Abdulla, Aronis, Jonsson,
+//! Sagonas, POPL 2014: source sets and wake-up trees): one execution per
+//! Mazurkiewicz trace, none blocked by a sleep set, for the programs of the
+//! fragment that [`classify`] accepts (see the parent module for the
+//! fragment and the fallback to the plain DFS).
 //!
-//! Two explorers share this file:
+//! **The search.** A stack of [`Node`]s, one per step of the current
+//! execution: its sleep set (processes with their next event), its wake-up
+//! tree (ordered children: event and subtree), the event explored now and
+//! the subtree handed to it. An execution ([`OdporSched`]) replays the
+//! stack's prefix, then follows the handed-down wake-up tree, else takes the
+//! first enabled thread not asleep. Afterwards ([`Odpor::races`]): vector
+//! clocks over the log (happens-before = program order + dependence +
+//! spawn/join), race detection, insertion of `notdep(e).e'` into the
+//! wake-up tree before `e` unless a sleeping process is a weak initial of
+//! it; then backtracking: the explored child joins its node's sleep set and
+//! the next leftmost child of the wake-up tree is taken.
 //!
-//! - [`Odpor`]: optimal dynamic partial-order reduction (source sets and
-//!   wake-up trees, Abdulla, Aronis, Jonsson, Sagonas, POPL 2014): one
-//!   execution per Mazurkiewicz trace, no sleep-set-blocked execution. It
-//!   covers programs made of `Lock`, `RLock` (blocking acquires,
-//!   releases, `locked()`), `Shared` reads and writes, `print`, `yield_now`, `spawn`
-//!   (non-daemon) and `join`, under `Timing::Exact` without spurious
-//!   wake-ups: the fragment whose dependence relation is spelled out below.
-//! - [`Dfs`]: plain depth-first search over every choice at every
-//!   scheduling point, optionally with a CHESS-style preemption bound. It is
-//!   used when a preemption bound is set (partial-order reduction and
-//!   preemption bounding do not combine soundly) and as the fallback when
-//!   an execution leaves the fragment above (conditions, semaphores,
-//!   events, barriers, queues, sleeps and timeouts, daemon threads,
-//!   adversarial timing, spurious wake-ups): the exploration then restarts
-//!   from scratch without reduction, which is sound for everything the
-//!   runtime can do.
+//! **The dependence relation** ([`classify`], [`conflict`]) is the
+//! runtime's one relation (`rt::dependence`, from each primitive's
+//! footprint): two events of different threads conflict when they touch one
+//! key and one of them writes. A `Shared` get is a read, a set a write;
+//! every lock operation is a write of the lock except `locked()` (a read);
+//! all `spawn`s conflict (they number threads); all `print`s conflict
+//! (output order is observable). On top of it, for events rather than
+//! operations: a `join` conflicts with every event of its target, a spawn
+//! with every event of the child; `yield_now` conflicts with nothing. The
+//! fragment is the operations whose footprint is `reducible`. Races
+//! are only between object conflicts ([`obj_conflict`]): spawn and join
+//! order events, they never race.
 //!
-//! Both see every step (`Scheduler::observes_every_step`), so step `i` of
-//! an execution is their `i`-th call, and read the event log of the
-//! finished execution (`Exec::events`) to learn what each step did.
+//! **Blocking lock acquires.** A release and the acquire it unblocked are
+//! ordered but are not a reversible race (the acquire could not go first).
+//! For a blocking acquire `e'` the races are the earlier events `e` on the
+//! same lock that `e'` is not ordered after through its own thread (program
+//! order or spawn: the lock chain through the release is ignored) and at
+//! whose point the lock was free (or owned by `e'`'s thread, for an RLock):
+//! so `e'` is reversed against the previous *acquire*, the usual treatment
+//! of mutexes in DPOR. The lock state before each event is rebuilt from the
+//! log ([`read_log`]). At a deadlock, the acquires the threads are blocked
+//! in race too, as events after the last one: without that, a deadlock
+//! reached before the other thread ever acquired would hide the schedules
+//! where it did (found by the proptest).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::token::Token;
-use super::{Builder, Run};
+use super::{budget_reason, Ended};
+use crate::explore::token::Token;
+use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
 use crate::rt::dependence::{self, Key};
 use crate::rt::op::{Op, OpResult, Tid};
@@ -350,12 +370,6 @@ pub(super) struct Odpor {
     nodes: Vec<Node>,
 }
 
-/// How an exhaustive exploration ended.
-pub(super) struct Ended {
-    pub(super) complete: bool,
-    pub(super) reason: Option<String>,
-}
-
 /// Whether the execution budget is spent.
 fn budget_hit(run: &Run, builder: &Builder) -> bool {
     run.executions >= builder.executions
@@ -363,8 +377,8 @@ fn budget_hit(run: &Run, builder: &Builder) -> bool {
 
 impl Odpor {
     /// Explores with optimal DPOR. Returns `None` when an execution left
-    /// the reduced fragment (the caller then explores with [`Dfs`] from
-    /// scratch, in a fresh run).
+    /// the reduced fragment (the caller then starts again from scratch, in
+    /// a fresh run, with the plain DFS of `dfs.rs`).
     pub(super) fn explore(
         builder: &Builder,
         main: &Arc<dyn Fn() + Send + Sync>,
@@ -562,282 +576,5 @@ impl Odpor {
                 node.wut.insert(v);
             }
         }
-    }
-}
-
-/// Plain depth-first search over every choice, optionally bounded in
-/// preemptions.
-///
-/// Its tree is fixed by the program (each node's alternatives are the
-/// candidates at that point, in order), so the subtrees under distinct
-/// prefixes are independent: [`Dfs::frontier`] cuts the tree into
-/// [`Subtree`]s and [`Dfs::explore_from`] explores one of them without ever
-/// backtracking above its root (`explore/split.rs` runs them on several
-/// threads or shards).
-pub(super) struct Dfs;
-
-#[derive(Debug, Clone)]
-struct DfsNode {
-    /// Candidate indices to explore here, in order.
-    order: Vec<usize>,
-    /// Position in `order` explored now.
-    k: usize,
-    /// Thread of each candidate.
-    tids: Vec<Tid>,
-    /// Preemptions on the path before this point.
-    preemptions: u32,
-    /// The thread that ran the previous step, when it can run here too.
-    running: Option<Tid>,
-    /// Whether the preemption bound cut alternatives here.
-    cut: bool,
-}
-
-/// The root of one subtree of the depth-first search: the path of nodes
-/// from the root of the tree, each with its choice fixed. The subtree is
-/// every execution that starts with this path.
-#[derive(Debug, Clone)]
-pub(super) struct Subtree {
-    nodes: Vec<DfsNode>,
-}
-
-struct DfsSched<'a> {
-    nodes: &'a mut Vec<DfsNode>,
-    depth: usize,
-    bound: Option<u32>,
-    cut: bool,
-    choices: Vec<u32>,
-}
-
-impl<'a> DfsSched<'a> {
-    /// A scheduler that follows `nodes` from the root, then takes the first
-    /// alternative at every new point (pushing its node).
-    fn new(nodes: &'a mut Vec<DfsNode>, bound: Option<u32>) -> Self {
-        DfsSched {
-            nodes,
-            depth: 0,
-            bound,
-            cut: false,
-            choices: Vec::new(),
-        }
-    }
-}
-
-impl Scheduler for DfsSched<'_> {
-    fn choose(&mut self, enabled: &[Candidate]) -> usize {
-        let d = self.depth;
-        self.depth += 1;
-        if d >= self.nodes.len() {
-            // The thread that ran the previous step, and the preemptions
-            // so far (a switch away from a thread that could go on).
-            let (last, preemptions) = match d.checked_sub(1).map(|p| &self.nodes[p]) {
-                Some(p) => {
-                    let t = p.tids[p.order[p.k]];
-                    let switched = p.running.is_some_and(|r| r != t);
-                    (Some(t), p.preemptions + u32::from(switched))
-                }
-                None => (None, 0),
-            };
-            let running = last.filter(|&t| enabled.iter().any(|c| c.tid == t));
-            // The running thread first (no preemption), then the others.
-            let mut order: Vec<usize> = (0..enabled.len())
-                .filter(|&i| Some(enabled[i].tid) == running)
-                .collect();
-            let others: Vec<usize> = (0..enabled.len())
-                .filter(|&i| Some(enabled[i].tid) != running)
-                .collect();
-            let mut cut = false;
-            match (running, self.bound) {
-                (Some(_), Some(b)) if preemptions >= b => cut = !others.is_empty(),
-                _ => order.extend(others),
-            }
-            self.cut |= cut;
-            self.nodes.push(DfsNode {
-                order,
-                k: 0,
-                tids: enabled.iter().map(|c| c.tid).collect(),
-                preemptions,
-                running,
-                cut,
-            });
-        }
-        let node = &self.nodes[d];
-        let index = node
-            .order
-            .get(node.k)
-            .copied()
-            .unwrap_or(0)
-            .min(enabled.len() - 1);
-        if enabled.len() > 1 {
-            self.choices.push(index as u32);
-        }
-        index
-    }
-
-    fn observes_every_step(&self) -> bool {
-        true
-    }
-}
-
-/// Why a depth-first exploration is not complete: every reason that
-/// applies, in the order (and with the separator) [`Report::merge`]
-/// uses, so that merged parts give the whole exploration's reason.
-///
-/// [`Report::merge`]: super::Report::merge
-pub(super) fn dfs_ended(
-    builder: &Builder,
-    bound: Option<u32>,
-    budget_ran_out: bool,
-    stopped: bool,
-    cut: bool,
-    step_limited: bool,
-) -> Ended {
-    let mut reasons = std::collections::BTreeSet::new();
-    if budget_ran_out {
-        reasons.insert(budget_reason(builder));
-    }
-    if stopped {
-        reasons.insert("stopped at the first failure".to_string());
-    }
-    if cut {
-        reasons.insert(format!(
-            "the preemption bound ({}) cut schedules",
-            bound.unwrap_or(0)
-        ));
-    }
-    if step_limited {
-        reasons.insert("the step limit cut executions short (Builder::max_steps)".to_string());
-    }
-    Ended {
-        complete: reasons.is_empty(),
-        reason: (!reasons.is_empty()).then(|| reasons.into_iter().collect::<Vec<_>>().join("; ")),
-    }
-}
-
-/// The reason an exploration stopped at its execution budget.
-pub(super) fn budget_reason(builder: &Builder) -> String {
-    format!(
-        "the execution budget ({} executions) ran out",
-        builder.executions
-    )
-}
-
-impl Dfs {
-    /// Explores every execution of `subtree` (the whole tree if `None`),
-    /// in depth-first order, at most `budget` of them, never backtracking
-    /// above the subtree's root.
-    pub(super) fn explore_from(
-        builder: &Builder,
-        main: &Arc<dyn Fn() + Send + Sync>,
-        cfg: &ExecConfig,
-        run: &mut Run,
-        bound: Option<u32>,
-        budget: u64,
-        subtree: Option<&Subtree>,
-    ) -> Ended {
-        let mut nodes: Vec<DfsNode> = subtree.map(|s| s.nodes.clone()).unwrap_or_default();
-        let floor = nodes.len();
-        // The cuts on the path to the subtree count as the subtree's own.
-        let mut cut = nodes.iter().any(|n| n.cut);
-        let mut step_limited = false;
-        loop {
-            if run.executions >= budget {
-                return dfs_ended(builder, bound, true, false, cut, step_limited);
-            }
-            let mut sched = DfsSched::new(&mut nodes, bound);
-            rt::run_execution(main, cfg, &mut sched);
-            let depth = sched.depth;
-            cut |= sched.cut;
-            let choices = std::mem::take(&mut sched.choices);
-            nodes.truncate(depth);
-            step_limited |= rt::with_exec(|e| {
-                e.failure
-                    .as_ref()
-                    .is_some_and(|f| f.kind == FailureKind::StepLimit)
-            });
-            let failed = run.record(main, cfg, Token::Schedule(choices));
-            if failed && builder.stop_on_first_failure {
-                return dfs_ended(builder, bound, false, true, cut, step_limited);
-            }
-            loop {
-                if nodes.len() <= floor {
-                    return dfs_ended(builder, bound, false, false, cut, step_limited);
-                }
-                let top = nodes.last_mut().expect("below the floor");
-                top.k += 1;
-                if top.k < top.order.len() {
-                    break;
-                }
-                nodes.pop();
-            }
-        }
-    }
-
-    /// Runs one execution that follows `nodes` (their choices), then the
-    /// first alternative at every new point; returns its whole path. Not
-    /// recorded: it only shows the tree's shape.
-    fn discover(
-        main: &Arc<dyn Fn() + Send + Sync>,
-        cfg: &ExecConfig,
-        bound: Option<u32>,
-        mut nodes: Vec<DfsNode>,
-    ) -> Vec<DfsNode> {
-        let mut sched = DfsSched::new(&mut nodes, bound);
-        rt::run_execution(main, cfg, &mut sched);
-        let depth = sched.depth;
-        nodes.truncate(depth);
-        nodes
-    }
-
-    /// Cuts the tree (up to the preemption `bound`) into subtrees, in
-    /// depth-first order, that together hold every execution once: the
-    /// tree is expanded level by level (a level is the next point with more
-    /// than one alternative on each subtree's leftmost path) until there
-    /// are at least `target` subtrees or every subtree is a single
-    /// execution. Deterministic: the list depends only on the program, the
-    /// configuration, `bound` and `target`. Costs about one (unrecorded)
-    /// execution per subtree.
-    pub(super) fn frontier(
-        main: &Arc<dyn Fn() + Send + Sync>,
-        cfg: &ExecConfig,
-        bound: Option<u32>,
-        target: usize,
-    ) -> Vec<Subtree> {
-        // (a whole path whose first `floor` nodes are the subtree's root,
-        // and whose rest is the subtree's leftmost execution; floor)
-        let mut items = vec![(Dfs::discover(main, cfg, bound, Vec::new()), 0)];
-        while items.len() < target {
-            let mut next = Vec::with_capacity(items.len() * 2);
-            let mut grew = false;
-            for (path, floor) in items {
-                let branch = (floor..path.len()).find(|&i| path[i].order.len() > 1);
-                let Some(i) = branch else {
-                    // A single execution: its subtree is its whole path.
-                    let len = path.len();
-                    next.push((path, len));
-                    continue;
-                };
-                grew = true;
-                let alternatives = path[i].order.len();
-                let mut children = Vec::with_capacity(alternatives - 1);
-                for k in 1..alternatives {
-                    let mut prefix = path[..=i].to_vec();
-                    prefix[i].k = k;
-                    children.push((Dfs::discover(main, cfg, bound, prefix), i + 1));
-                }
-                next.push((path, i + 1));
-                next.extend(children);
-            }
-            items = next;
-            if !grew {
-                break;
-            }
-        }
-        items
-            .into_iter()
-            .map(|(mut path, floor)| {
-                path.truncate(floor);
-                Subtree { nodes: path }
-            })
-            .collect()
     }
 }

@@ -1,0 +1,525 @@
+//! [`Builder`], the configuration of an exploration, and the two choices
+//! it is made of besides its numbers: the [`Strategy`] that picks the next
+//! thread and the [`Timing`] model of virtual time.
+//!
+//! Running the exploration (`Builder::explore`) is the parent module's;
+//! the replay entry points are in `run.rs`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::progress::{self, Progress};
+use super::Shard;
+use crate::rt::{self, ExecConfig};
+
+/// How the explorer picks the next thread at each scheduling point.
+///
+/// ```
+/// use sim::{Builder, Strategy};
+/// let report = Builder::new().strategy(Strategy::Random).executions(5).explore(|| {});
+/// assert_eq!(report.executions, 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Uniformly at random among the enabled threads, ChaCha8-seeded; each
+    /// execution has its own seed, printed on failure.
+    #[default]
+    Random,
+    /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
+    /// random thread priorities and `depth - 1` priority change points
+    /// drawn over the estimated step count `k` (the longest of 8 random
+    /// probe executions, not counted; stated in [`Report::pct_steps`]). Finds a bug of depth
+    /// `d` with probability at least `1/(n k^(d-1))` per execution.
+    ///
+    /// [`Report::pct_steps`]: crate::Report::pct_steps
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pct { depth: 2 }).executions(10)
+    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
+    /// assert_eq!(report.executions, 10);
+    /// assert!(report.pct_steps.is_some());
+    /// ```
+    Pct {
+        /// The bug depth `d` (at least 1): `d - 1` change points.
+        depth: u32,
+    },
+    /// Partial-order sampling (Yuan et al., CAV 2018): random priorities
+    /// per pending operation, re-drawn for the operations that conflict with
+    /// the one just executed.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pos).executions(10).explore(|| {});
+    /// assert_eq!(report.executions, 10);
+    /// ```
+    Pos,
+    /// Every execution, depth-first, with optimal dynamic partial-order
+    /// reduction: one execution per Mazurkiewicz trace (the design is in the
+    /// module docs of `sim/src/explore/exhaustive/`). [`Report::complete`]
+    /// says whether the whole space was covered.
+    ///
+    /// [`Report::complete`]: crate::Report::complete
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// use sim::threading::Lock;
+    /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
+    ///     let lock = Lock::new();
+    ///     let t = sim::thread::spawn(move || drop(lock.lock()));
+    ///     drop(lock.lock());
+    ///     t.join().unwrap();
+    /// });
+    /// assert!(report.complete);
+    /// assert_eq!(report.executions, 2); // who takes the lock first
+    /// ```
+    Exhaustive,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Random => f.write_str("random"),
+            Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
+            Strategy::Pos => f.write_str("pos"),
+            Strategy::Exhaustive => f.write_str("exhaustive"),
+        }
+    }
+}
+
+/// How virtual time orders events.
+///
+/// ```
+/// use sim::{Builder, Timing};
+/// let report = Builder::new().timing(Timing::Exact).executions(1).explore(|| {
+///     sim::time::sleep(std::time::Duration::from_secs(2));
+///     assert_eq!(sim::time::now().as_secs(), 2);
+/// });
+/// assert!(report.failures.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Timing {
+    /// Sleeps and timeouts fire exactly on time; everything due at the same
+    /// instant is a scheduling choice.
+    #[default]
+    Exact,
+    /// Time gives no ordering: a sleep is only a yield plus a lower bound on
+    /// the clock, and a timed wait may time out at any scheduling point
+    /// while it waits. Finds the bugs that sleeps hide.
+    ///
+    /// ```
+    /// use sim::{Builder, Timing};
+    /// // Under Exact timing the sleep orders the two prints; here it does not.
+    /// let report = Builder::new().timing(Timing::Adversarial).executions(200).explore(|| {
+    ///     let t = sim::thread::spawn(|| sim::println!("child"));
+    ///     sim::time::sleep(std::time::Duration::from_secs(1));
+    ///     sim::println!("main");
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.outputs.len(), 2);
+    /// ```
+    Adversarial,
+}
+
+impl fmt::Display for Timing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timing::Exact => f.write_str("exact"),
+            Timing::Adversarial => f.write_str("adversarial"),
+        }
+    }
+}
+
+/// The default run seed when neither [`Builder::seed`] nor `SIM_SEED` gives one.
+pub const DEFAULT_SEED: u64 = 0x5eed_cafe_f00d_0001;
+
+/// The default step limit of one execution.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000;
+
+/// Configures and runs an exploration.
+///
+/// ```
+/// use sim::{Builder, FailureKind};
+/// use sim::threading::Lock;
+///
+/// let report = Builder::new().executions(200).seed(1).explore(|| {
+///     let (a, b) = (Lock::new(), Lock::new());
+///     let t = sim::thread::spawn(move || {
+///         let _ga = a.lock();
+///         let _gb = b.lock();
+///     });
+///     {
+///         let _gb = b.lock();
+///         let _ga = a.lock();
+///     }
+///     t.join().unwrap();
+/// });
+/// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    pub(super) strategy: Strategy,
+    pub(super) executions: u64,
+    pub(super) seed: u64,
+    pub(super) max_steps: u64,
+    pub(super) race_detection: bool,
+    pub(super) stop_on_first_failure: bool,
+    pub(super) stack_size: usize,
+    pub(super) timing: Timing,
+    pub(super) spurious_wakeups: bool,
+    pub(super) name: Option<String>,
+    pub(super) faults: crate::Faults,
+    pub(super) ipc_latency: std::time::Duration,
+    pub(super) jobs: usize,
+    pub(super) shard: Option<Shard>,
+    pub(super) progress: Option<progress::ProgressHook>,
+    pub(super) preemption_bound: Option<usize>,
+    pub(super) deepening: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
+    /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
+    /// failure, Exact timing, 256 KiB stacks.
+    pub fn new() -> Self {
+        Builder {
+            strategy: Strategy::Random,
+            executions: 1000,
+            seed: DEFAULT_SEED,
+            max_steps: DEFAULT_MAX_STEPS,
+            race_detection: true,
+            stop_on_first_failure: true,
+            stack_size: rt::green::DEFAULT_STACK_SIZE,
+            timing: Timing::Exact,
+            spurious_wakeups: false,
+            name: None,
+            faults: crate::Faults::None,
+            ipc_latency: std::time::Duration::ZERO,
+            jobs: 1,
+            shard: None,
+            progress: None,
+            preemption_bound: None,
+            deepening: false,
+        }
+    }
+
+    /// The exploration strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// How many executions to run at most.
+    pub fn executions(mut self, n: u64) -> Self {
+        self.executions = n;
+        self
+    }
+
+    /// The run's seed; execution `i` gets its own seed derived from it.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Steps after which an execution is a `StepLimit` failure.
+    pub fn max_steps(mut self, n: u64) -> Self {
+        self.max_steps = n;
+        self
+    }
+
+    /// Whether to report data races on `Shared` values (default on).
+    pub fn race_detection(mut self, on: bool) -> Self {
+        self.race_detection = on;
+        self
+    }
+
+    /// Whether to stop at the first failing execution (default on). When
+    /// off, exploration goes on and collects every distinct failure.
+    pub fn stop_on_first_failure(mut self, on: bool) -> Self {
+        self.stop_on_first_failure = on;
+        self
+    }
+
+    /// Size in bytes of each green thread's stack (default 256 KiB). Besides
+    /// the scenario's own frames it holds the runtime's step code when a step
+    /// runs inline (computing the enabled set, performing the operation,
+    /// formatting a failure): a few KiB.
+    ///
+    /// ```
+    /// let report = sim::Builder::new().stack_size(64 * 1024).executions(10).explore(|| {
+    ///     sim::thread::spawn(|| sim::thread::yield_now()).join().unwrap();
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = bytes;
+        self
+    }
+
+    /// The timing model (default [`Timing::Exact`]).
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Whether `Condition` waits may wake up without a notify (default
+    /// off: CPython has no spurious wake-ups). Turn it on to test code
+    /// written for Rust-style condition variables, which must re-check.
+    ///
+    /// ```
+    /// use sim::threading::Condition;
+    /// // A bare wait with nobody to notify: a deadlock, unless wake-ups
+    /// // may be spurious.
+    /// let body = || {
+    ///     let cv = Condition::new();
+    ///     let _g = cv.lock();
+    ///     cv.wait();
+    /// };
+    /// assert!(!sim::Builder::new().executions(1).explore(body).failures.is_empty());
+    /// let report = sim::Builder::new().spurious_wakeups(true).executions(1).explore(body);
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn spurious_wakeups(mut self, on: bool) -> Self {
+        self.spurious_wakeups = on;
+        self
+    }
+
+    /// For [`Strategy::Exhaustive`]: explore only the schedules with at
+    /// most `k` preemptions (CHESS-style: switching away from a thread that
+    /// could go on; switches at a blocking operation or a thread's exit are
+    /// free). `None` (the default) is unbounded. A bounded search is a plain
+    /// depth-first search without partial-order reduction (the two do not
+    /// combine soundly); [`Report::complete`] is false when the bound cut
+    /// anything.
+    ///
+    /// [`Report::complete`]: crate::Report::complete
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// use sim::threading::Lock;
+    /// let lock_order = || {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _a = a.lock(); let _b = b.lock(); });
+    ///     { let _b = b.lock(); let _a = a.lock(); }
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive);
+    /// let r0 = b.clone().preemption_bound(Some(0)).explore(lock_order);
+    /// assert!(r0.failures.is_empty() && !r0.complete);
+    /// let r1 = b.preemption_bound(Some(1)).explore(lock_order);
+    /// assert!(!r1.failures.is_empty());
+    /// ```
+    pub fn preemption_bound(mut self, k: Option<usize>) -> Self {
+        self.preemption_bound = k;
+        self
+    }
+
+    /// With a [`Builder::preemption_bound`] of `k`: explore with bound 0,
+    /// then 1, ... up to `k` (iterative deepening), so that the failures
+    /// needing the fewest preemptions are found first. Executions of every
+    /// round count towards [`Builder::executions`].
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Exhaustive)
+    ///     .preemption_bound(Some(2)).iterative_deepening(true)
+    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
+    /// assert!(report.complete);
+    /// ```
+    pub fn iterative_deepening(mut self, on: bool) -> Self {
+        self.deepening = on;
+        self
+    }
+
+    /// Faults the explorer may inject as scheduling choices (default
+    /// none). With [`Faults::Kill`](crate::Faults::Kill) it may kill
+    /// processes (never threads) at any scheduling point.
+    ///
+    /// ```
+    /// use sim::{Builder, Faults, FailureKind};
+    /// use sim::multiprocessing::Lock;
+    /// // A child killed while it holds a process::Lock never releases it.
+    /// let body = || {
+    ///     let lock = Lock::new();
+    ///     let p = sim::multiprocessing::spawn(move || {
+    ///         let _g = lock.lock();
+    ///         sim::println!("child working");
+    ///     });
+    ///     p.join();
+    ///     let _g = lock.lock();
+    /// };
+    /// let report = Builder::new().faults(Faults::Kill { max: 1 }).executions(200).explore(body);
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(Builder::new().executions(200).explore(body).failures.is_empty());
+    /// ```
+    pub fn faults(mut self, faults: crate::Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Virtual time each IPC send (`process::Queue::put`,
+    /// `Connection::send`) costs its sender (default zero).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let report = sim::Builder::new().ipc_latency(Duration::from_millis(5)).executions(1).explore(|| {
+    ///     let q = sim::multiprocessing::Queue::new(0);
+    ///     q.put(1);
+    ///     assert_eq!(sim::time::now(), Duration::from_millis(5));
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn ipc_latency(mut self, latency: std::time::Duration) -> Self {
+        self.ipc_latency = latency;
+        self
+    }
+
+    /// The scenario's name, recorded in traces (default: the test's name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// How many OS threads run executions (default 1). Each has its own
+    /// runtime and stack pool; the report is the one `jobs(1)` gives for the
+    /// same seed (same failures, tokens, execution counts and outputs),
+    /// whatever the number of jobs. `0` means one per available core.
+    ///
+    /// Random, PCT and POS split their execution indices. Exhaustive
+    /// exploration splits its unreduced depth-first search (used with a
+    /// preemption bound, and for programs outside the DPOR fragment:
+    /// Condition, Semaphore, Event, Barrier, Queue, sleeps, processes,
+    /// kills, adversarial timing) into independent subtrees, merged in
+    /// depth-first order; the reduced search (optimal DPOR, for programs of
+    /// locks, `Shared`, spawn and join) runs on one thread, because its
+    /// subtrees are not independent (see the module docs of
+    /// `sim/src/explore/exhaustive/mod.rs`).
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let body = || { sim::thread::spawn(|| sim::println!("a")); sim::println!("b"); };
+    /// let one = Builder::new().executions(2000).explore(body);
+    /// let two = Builder::new().executions(2000).jobs(2).explore(body);
+    /// assert_eq!(one, two);
+    ///
+    /// // An Event is outside the DPOR fragment: a split depth-first search.
+    /// let event = || {
+    ///     let ev = sim::threading::Event::new();
+    ///     let t = sim::thread::spawn(move || { ev.wait(); sim::println!("woken"); });
+    ///     sim::println!("set");
+    ///     ev.set();
+    ///     t.join().unwrap();
+    /// };
+    /// let exhaustive = Builder::new().strategy(Strategy::Exhaustive);
+    /// assert_eq!(exhaustive.clone().jobs(2).explore(event), exhaustive.explore(event));
+    /// ```
+    pub fn jobs(mut self, n: usize) -> Self {
+        self.jobs = if n == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            n
+        };
+        self
+    }
+
+    /// Runs only one shard of the exploration, for spreading one
+    /// exploration over machines; [`Report::merge`] combines the shards'
+    /// reports. For Random, PCT and POS a shard is a disjoint,
+    /// deterministic slice of the execution indices (see [`Shard::range`]),
+    /// and failures keep their run-wide execution numbers and tokens.
+    ///
+    /// For [`Strategy::Exhaustive`], a shard is a block of the subtrees of
+    /// the unreduced depth-first search (a list every shard computes alike
+    /// from the program, the settings and the shard count); its failures
+    /// keep their tokens but are numbered from the shard's first execution
+    /// ([`Report::merge`] renumbers them), and [`Builder::executions`] is a
+    /// budget for the shard's block. What is not split (optimal DPOR, and
+    /// iterative deepening) runs in shard 0 only; the other shards report
+    /// no executions.
+    ///
+    /// [`Report::merge`]: crate::Report::merge
+    ///
+    /// ```
+    /// use sim::{Builder, Report, Shard, Strategy};
+    /// let report = Builder::new().executions(10).shard(Shard { index: 2, count: 3 }).explore(|| {});
+    /// assert_eq!(report.executions, 4); // indices 6..10
+    /// assert_eq!(report.shard, Some(Shard { index: 2, count: 3 }));
+    ///
+    /// // Exhaustive, outside the DPOR fragment (a Semaphore): shards of the DFS.
+    /// let body = || {
+    ///     let sem = sim::threading::Semaphore::new(1);
+    ///     let t = sim::thread::spawn(move || { sem.acquire(); sim::println!("t"); sem.release(); });
+    ///     sem.acquire();
+    ///     sim::println!("main");
+    ///     sem.release();
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive).stop_on_first_failure(false);
+    /// let parts: Vec<Report> =
+    ///     (0..2).map(|i| b.clone().shard(Shard { index: i, count: 2 }).explore(body)).collect();
+    /// assert_eq!(Report::merge(parts).unwrap(), b.explore(body));
+    /// ```
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// Calls `hook` every [`PROGRESS_EVERY`] executions and once at the end,
+    /// from whichever thread ran them (see [`Progress`]). The CLI draws its
+    /// progress bar with it.
+    ///
+    /// [`PROGRESS_EVERY`]: crate::PROGRESS_EVERY
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// let last = Arc::new(AtomicU64::new(0));
+    /// let seen = Arc::clone(&last);
+    /// sim::Builder::new()
+    ///     .executions(300)
+    ///     .on_progress(move |p| seen.store(p.executions, Ordering::Relaxed))
+    ///     .explore(|| {});
+    /// assert_eq!(last.load(Ordering::Relaxed), 300);
+    /// ```
+    pub fn on_progress(mut self, hook: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(progress::ProgressHook(Arc::new(hook)));
+        self
+    }
+
+    pub(super) fn exec_config(&self) -> ExecConfig {
+        ExecConfig {
+            max_steps: self.max_steps,
+            race_detection: self.race_detection,
+            stack_size: self.stack_size,
+            record_clocks: false,
+            record_events: true,
+            adversarial: self.timing == Timing::Adversarial,
+            spurious_wakeups: self.spurious_wakeups,
+            kill_max: self.faults.kill_max(),
+            ipc_latency: crate::time::to_nanos(self.ipc_latency),
+        }
+    }
+
+    pub(super) fn tracing_config(&self) -> ExecConfig {
+        ExecConfig {
+            record_clocks: true,
+            ..self.exec_config()
+        }
+    }
+
+    pub(crate) fn scenario_name(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| std::thread::current().name().map(str::to_string))
+            .unwrap_or_else(|| "scenario".to_string())
+    }
+}
