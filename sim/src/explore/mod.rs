@@ -90,7 +90,7 @@ impl Builder {
                 for probe in 0..PCT_PROBES {
                     let seed = execution_seed(self.seed ^ 0x9c7_9b0b, probe);
                     rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
-                    steps = steps.max(rt::with_exec(|e| e.steps));
+                    steps = steps.max(rt::with_exec(|e| e.steps()));
                 }
                 pct_steps = Some(steps);
                 Box::new(move |index| Token::Pct {

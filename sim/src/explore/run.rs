@@ -101,7 +101,7 @@ impl<'a> Run<'a> {
         self.executions += 1;
         let new_failure = rt::with_exec(|e| {
             self.output_buf.clear();
-            for chunk in &e.output {
+            for chunk in e.output() {
                 self.output_buf.push_str(&chunk.text);
             }
             match self.outputs.get_mut(self.output_buf.as_str()) {
@@ -110,7 +110,7 @@ impl<'a> Run<'a> {
                     self.outputs.insert(self.output_buf.clone(), 1);
                 }
             }
-            let failure = e.failure.as_ref()?;
+            let failure = e.failure()?;
             if self
                 .failure_keys
                 .insert((failure.kind, failure.key.clone()))
@@ -256,10 +256,10 @@ struct PathSummary {
 impl PathSummary {
     fn of(e: &Exec) -> PathSummary {
         PathSummary {
-            steps: e.steps,
-            hash: e.path_hash,
-            output: e.output.iter().map(|c| c.text.as_str()).collect(),
-            failure: e.failure.as_ref().map(|f| {
+            steps: e.steps(),
+            hash: e.path_hash(),
+            output: e.output().iter().map(|c| c.text.as_str()).collect(),
+            failure: e.failure().map(|f| {
                 let failure = TraceFailure {
                     kind: f.kind,
                     message: f.message.clone(),
@@ -394,7 +394,7 @@ impl Builder {
         let this = &builder;
         token.run(&main, &this.tracing_config());
         let (mut trace, key) = rt::with_exec(|e| {
-            let key = e.failure.as_ref().map(|f| f.key.clone());
+            let key = e.failure().map(|f| f.key.clone());
             (
                 build_trace(this, e, &recorded.token, &recorded.scenario),
                 key,

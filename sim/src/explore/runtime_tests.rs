@@ -35,14 +35,16 @@ impl Scheduler for AskedAtEveryStep {
 fn run(main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig, sched: &mut dyn Scheduler) -> String {
     rt::run_execution(main, cfg, sched);
     rt::with_exec(|e| {
-        let failure = e
-            .failure
-            .as_ref()
-            .map(|f| (f.kind, &f.message, f.tid, f.step));
-        let output: Vec<_> = e.output.iter().map(|c| (c.time, c.tid, &c.text)).collect();
+        let failure = e.failure().map(|f| (f.kind, &f.message, f.tid, f.step));
+        let output: Vec<_> = e
+            .output()
+            .iter()
+            .map(|c| (c.time, c.tid, &c.text))
+            .collect();
         format!(
             "events {:?}\nedges {:?}\noutput {output:?}\nfailure {failure:?}",
-            e.events, e.edges
+            e.events(),
+            e.edges()
         )
     })
 }

@@ -126,30 +126,30 @@ pub(crate) struct ExecFailure {
 
 /// The whole state of the running (or last) execution on this OS thread.
 pub(crate) struct Exec {
-    pub(crate) active: bool,
-    pub(crate) serial: u64,
-    pub(crate) cfg: ExecConfig,
-    pub(crate) threads: Vec<ThreadState>,
-    pub(crate) objects: Vec<Object>,
-    pub(crate) now: Nanos,
+    pub(super) active: bool,
+    pub(super) serial: u64,
+    pub(super) cfg: ExecConfig,
+    pub(super) threads: Vec<ThreadState>,
+    pub(super) objects: Vec<Object>,
+    pub(super) now: Nanos,
     /// Unix time (seconds) that virtual time zero stands for, for `time::ctime`.
-    pub(crate) epoch: u64,
-    pub(crate) steps: u64,
-    pub(crate) current: Tid,
-    pub(crate) events: Vec<Event>,
+    pub(super) epoch: u64,
+    pub(super) steps: u64,
+    pub(super) current: Tid,
+    pub(super) events: Vec<Event>,
     /// Happens-before edges between events (spawn, join, release-acquire,
     /// ...) and the race, if one was found. See [`Exec::sync_edge`].
-    pub(crate) edges: Vec<SyncEdge>,
+    pub(super) edges: Vec<SyncEdge>,
     /// Per event (same index as `events`), the thread's vector clock as the
     /// operation saw it: after its joins, before its own tick. Only filled
     /// when `cfg.record_clocks`.
-    pub(crate) clocks: Vec<VectorClock>,
+    pub(super) clocks: Vec<VectorClock>,
     /// A hash of the sequence of threads that took the steps, kept whether
     /// or not events are recorded: a replay that took another path has
     /// (almost surely) another hash.
-    pub(crate) path_hash: u64,
-    pub(crate) output: Vec<OutputChunk>,
-    pub(crate) failure: Option<ExecFailure>,
+    pub(super) path_hash: u64,
+    pub(super) output: Vec<OutputChunk>,
+    pub(super) failure: Option<ExecFailure>,
     /// Set when the failure ends the execution at once.
     pub(super) terminal: bool,
     pub(super) tearing_down: bool,
@@ -173,9 +173,9 @@ pub(crate) struct Exec {
     /// it again.
     pub(super) computed: Option<bool>,
     /// Processes, by pid (0: the main process). See `rt/process.rs`.
-    pub(crate) procs: Vec<process::ProcState>,
+    pub(super) procs: Vec<process::ProcState>,
     /// Kills performed as faults in this execution.
-    pub(crate) kills: u32,
+    pub(super) kills: u32,
     /// The green thread of each thread id; `None` once finished, and while
     /// it runs (the scheduler holds it then).
     pub(super) greens: Vec<Option<Box<GreenThread>>>,
@@ -366,6 +366,56 @@ impl Exec {
                 object,
             });
         }
+    }
+}
+
+/// The read side of an execution, for the explorer and trace building
+/// (through [`super::with_exec`], once the execution has finished): the
+/// fields stay private to `rt`.
+impl Exec {
+    /// Steps taken.
+    pub(crate) fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The event log (when `ExecConfig::record_events`).
+    pub(crate) fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The happens-before edges other than program order.
+    pub(crate) fn edges(&self) -> &[SyncEdge] {
+        &self.edges
+    }
+
+    /// Each event's clock (when `ExecConfig::record_clocks`).
+    pub(crate) fn clocks(&self) -> &[VectorClock] {
+        &self.clocks
+    }
+
+    /// The hash of the order of threads that took the steps.
+    pub(crate) fn path_hash(&self) -> u64 {
+        self.path_hash
+    }
+
+    /// The captured output.
+    pub(crate) fn output(&self) -> &[OutputChunk] {
+        &self.output
+    }
+
+    /// The execution's failure, if it had one.
+    pub(crate) fn failure(&self) -> Option<&ExecFailure> {
+        self.failure.as_ref()
+    }
+
+    /// Every thread's record, by id.
+    pub(crate) fn threads(&self) -> &[ThreadState] {
+        &self.threads
+    }
+
+    /// Every object, by id.
+    pub(crate) fn objects(&self) -> &[Object] {
+        &self.objects
     }
 }
 

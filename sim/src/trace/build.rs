@@ -22,11 +22,11 @@ impl Trace {
         timing: &str,
     ) -> Trace {
         let object_name = |o: rt::op::ObjId| {
-            let obj = &e.objects[o.index()];
+            let obj = &e.objects()[o.index()];
             format!("{}#{}", obj.state.kind(), o.0)
         };
         let events = e
-            .events
+            .events()
             .iter()
             .enumerate()
             .map(|(i, ev)| TraceEvent {
@@ -44,7 +44,7 @@ impl Trace {
                 time_ns: ev.time,
                 location: ev.location.to_string(),
                 clock: e
-                    .clocks
+                    .clocks()
                     .get(i)
                     .map(|c| c.entries().to_vec())
                     .unwrap_or_default(),
@@ -56,9 +56,9 @@ impl Trace {
             strategy: strategy.to_string(),
             token: token.to_string(),
             timing: timing.to_string(),
-            threads: (0..e.threads.len()).map(|t| e.thread_name(t)).collect(),
+            threads: (0..e.threads().len()).map(|t| e.thread_name(t)).collect(),
             objects: e
-                .objects
+                .objects()
                 .iter()
                 .map(|o| TraceObject {
                     name: object_name(o.id),
@@ -68,7 +68,7 @@ impl Trace {
                 .collect(),
             events,
             edges: e
-                .edges
+                .edges()
                 .iter()
                 .map(|s| TraceEdge {
                     kind: s.kind,
@@ -78,7 +78,7 @@ impl Trace {
                 })
                 .collect(),
             pending: e
-                .threads
+                .threads()
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| !matches!(t.life, rt::Life::Finished | rt::Life::NotStarted))
@@ -91,7 +91,7 @@ impl Trace {
                 })
                 .collect(),
             output: e
-                .output
+                .output()
                 .iter()
                 .map(|o| TraceOutput {
                     time_ns: o.time,
@@ -99,7 +99,7 @@ impl Trace {
                     text: o.text.clone(),
                 })
                 .collect(),
-            failure: e.failure.as_ref().map(|f: &ExecFailure| TraceFailure {
+            failure: e.failure().map(|f: &ExecFailure| TraceFailure {
                 kind: f.kind,
                 message: f.message.clone(),
                 step: f.step,

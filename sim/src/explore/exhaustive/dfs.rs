@@ -213,7 +213,7 @@ impl Dfs {
             let choices = std::mem::take(&mut sched.choices);
             nodes.truncate(depth);
             step_limited |= rt::with_exec(|e| {
-                e.failure
+                e.failure()
                     .as_ref()
                     .is_some_and(|f| f.kind == FailureKind::StepLimit)
             });

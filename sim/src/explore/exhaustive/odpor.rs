@@ -299,9 +299,9 @@ struct Logged {
 #[allow(clippy::type_complexity)]
 fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
     rt::with_exec(|e| {
-        let failure = e.failure.as_ref().map(|f| f.kind);
+        let failure = e.failure().map(|f| f.kind);
         let pending: Vec<Ev> = if failure == Some(FailureKind::Deadlock) {
-            e.threads
+            e.threads()
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| t.life == rt::Life::Waiting)
@@ -312,9 +312,9 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
             Vec::new()
         };
         // Lock states: (held, owner, count) per object index.
-        let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects.len()];
-        let mut out = Vec::with_capacity(e.events.len());
-        for ev in &e.events {
+        let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects().len()];
+        let mut out = Vec::with_capacity(e.events().len());
+        for ev in e.events() {
             let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
                 return (None, failure, pending);
             };
