@@ -13,66 +13,14 @@
 
 use std::time::{Duration, Instant};
 
-use sim::threading::Lock;
-use sim::{Builder, Shared, Strategy};
+use sim::{Builder, Strategy};
 
-fn lock_increments(threads: usize, incs: usize) -> impl Fn() + Send + Sync + Clone + 'static {
-    move || {
-        let lock = Lock::new();
-        let x = Shared::new(0);
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let x = x.clone();
-                sim::thread::spawn(move || {
-                    for _ in 0..incs {
-                        let _g = lock.lock();
-                        x.set(x.get() + 1);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
-    }
-}
+// The programs the tests run, shared with them (one definition).
+#[allow(dead_code)]
+#[path = "../sim/tests/it/programs.rs"]
+mod programs;
 
-fn five_writers() {
-    let x = Shared::new(0);
-    let mut handles = Vec::new();
-    for i in 1..=5 {
-        let x = x.clone();
-        handles.push(sim::thread::spawn(move || x.set(i)));
-    }
-    let r = {
-        let x = x.clone();
-        sim::thread::spawn(move || x.get())
-    };
-    for h in handles {
-        h.join().unwrap();
-    }
-    r.join().unwrap();
-}
-
-/// Three workers share a Semaphore(2), each entering it once and printing
-/// twice inside: outside the DPOR fragment, so explored by the plain DFS
-/// (137,151 executions).
-fn semaphore_workers() {
-    let sem = sim::threading::Semaphore::new(2);
-    let handles: Vec<_> = (0..3)
-        .map(|i| {
-            sim::thread::spawn(move || {
-                sem.acquire();
-                sim::println!("{i}");
-                sim::println!("{i}");
-                sem.release();
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-}
+use programs::{five_writers, lock_increments, semaphore_workers};
 
 /// Repeats `run` (returning executions done) for about `budget`: (executions, elapsed).
 fn measure(budget: Duration, mut run: impl FnMut() -> u64) -> (u64, Duration) {
@@ -89,16 +37,16 @@ fn main() {
     let exhaustive = Builder::new()
         .strategy(Strategy::Exhaustive)
         .executions(u64::MAX);
-    let program = lock_increments(3, 2);
+    let program = lock_increments::<3, 2>;
     println!("program                      strategy     executions/run   exec/s");
-    let (n, t) = measure(budget, || exhaustive.explore(program.clone()).executions);
+    let (n, t) = measure(budget, || exhaustive.explore(program).executions);
     println!(
         "3 threads x 2 lock incs      exhaustive   {:>14}   {:>8.0}",
-        exhaustive.explore(program.clone()).executions,
+        exhaustive.explore(program).executions,
         n as f64 / t.as_secs_f64()
     );
     let random = Builder::new().strategy(Strategy::Random).executions(1000);
-    let (n, t) = measure(budget, || random.explore(program.clone()).executions);
+    let (n, t) = measure(budget, || random.explore(program).executions);
     println!(
         "3 threads x 2 lock incs      random       {:>14}   {:>8.0}",
         1000,
@@ -123,9 +71,9 @@ fn main() {
     println!();
     println!(
         "execution counts (complete): 2x3 = {}, 3x2 = {}, 4x2 = {}",
-        exhaustive.explore(lock_increments(2, 3)).executions,
-        exhaustive.explore(lock_increments(3, 2)).executions,
-        exhaustive.explore(lock_increments(4, 2)).executions,
+        exhaustive.explore(lock_increments::<2, 3>).executions,
+        exhaustive.explore(lock_increments::<3, 2>).executions,
+        exhaustive.explore(lock_increments::<4, 2>).executions,
     );
     println!();
     println!("unreduced DFS split over jobs (same report):");
@@ -135,12 +83,12 @@ fn main() {
         (
             "semaphore 3 workers",
             exhaustive.clone(),
-            std::sync::Arc::new(semaphore_workers),
+            std::sync::Arc::new(semaphore_workers::<2>),
         ),
         (
             "4x3 lock incs, bound 2",
             exhaustive.clone().preemption_bound(Some(2)),
-            std::sync::Arc::new(lock_increments(4, 3)),
+            std::sync::Arc::new(lock_increments::<4, 3>),
         ),
     ];
     // jobs(1) and jobs(2) alternate over 5 rounds of about 1 s; each one's

@@ -176,172 +176,102 @@ mod ours {
     }
 }
 
+/// The peers' side of each scenario, written once for both peers: loom
+/// and shuttle have the same `sync` and `thread` APIs, so the one text
+/// expands in `loom_side` with loom's types and in `shuttle_side` with
+/// shuttle's. Each program counts its executions with [`count`].
+macro_rules! peer_programs {
+    ($peer:ident) => {
+        use $peer::sync::atomic::{AtomicUsize, Ordering};
+        use $peer::sync::{Arc, Condvar, Mutex};
+
+        pub fn lock_incr(threads: usize, times: usize) {
+            super::count();
+            let x = Arc::new(Mutex::new(0usize));
+            let hs: Vec<_> = (0..threads)
+                .map(|_| {
+                    let x = x.clone();
+                    $peer::thread::spawn(move || {
+                        for _ in 0..times {
+                            *x.lock().unwrap() += 1;
+                        }
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert_eq!(*x.lock().unwrap(), threads * times);
+        }
+
+        pub fn racy_counter() {
+            super::count();
+            let x = Arc::new(AtomicUsize::new(0));
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    let x = x.clone();
+                    $peer::thread::spawn(move || {
+                        let v = x.load(Ordering::SeqCst);
+                        x.store(v + 1, Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
+        }
+
+        pub fn condvar_producer() {
+            super::count();
+            let pair = Arc::new((Mutex::new(false), Condvar::new()));
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    let pair = pair.clone();
+                    $peer::thread::spawn(move || {
+                        let (m, cv) = &*pair;
+                        let mut ready = m.lock().unwrap();
+                        while !*ready {
+                            ready = cv.wait(ready).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            {
+                let (m, cv) = &*pair;
+                *m.lock().unwrap() = true;
+                cv.notify_all();
+            }
+            for h in hs {
+                h.join().unwrap();
+            }
+        }
+
+        pub fn philosophers() {
+            super::count();
+            let forks: Vec<Arc<Mutex<()>>> = (0..3).map(|_| Arc::new(Mutex::new(()))).collect();
+            let hs: Vec<_> = (0..3)
+                .map(|i| {
+                    let (l, r) = (forks[i].clone(), forks[(i + 1) % 3].clone());
+                    $peer::thread::spawn(move || {
+                        let _a = l.lock().unwrap();
+                        let _b = r.lock().unwrap();
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+        }
+    };
+}
+
 mod loom_side {
-    use loom::sync::atomic::{AtomicUsize, Ordering};
-    use loom::sync::{Arc, Condvar, Mutex};
-
-    pub fn lock_incr(threads: usize, times: usize) {
-        super::count();
-        let x = Arc::new(Mutex::new(0usize));
-        let hs: Vec<_> = (0..threads)
-            .map(|_| {
-                let x = x.clone();
-                loom::thread::spawn(move || {
-                    for _ in 0..times {
-                        *x.lock().unwrap() += 1;
-                    }
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert_eq!(*x.lock().unwrap(), threads * times);
-    }
-
-    pub fn racy_counter() {
-        super::count();
-        let x = Arc::new(AtomicUsize::new(0));
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let x = x.clone();
-                loom::thread::spawn(move || {
-                    let v = x.load(Ordering::SeqCst);
-                    x.store(v + 1, Ordering::SeqCst);
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
-    }
-
-    pub fn condvar_producer() {
-        super::count();
-        let pair = Arc::new((Mutex::new(false), Condvar::new()));
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let pair = pair.clone();
-                loom::thread::spawn(move || {
-                    let (m, cv) = &*pair;
-                    let mut ready = m.lock().unwrap();
-                    while !*ready {
-                        ready = cv.wait(ready).unwrap();
-                    }
-                })
-            })
-            .collect();
-        {
-            let (m, cv) = &*pair;
-            *m.lock().unwrap() = true;
-            cv.notify_all();
-        }
-        for h in hs {
-            h.join().unwrap();
-        }
-    }
-
-    pub fn philosophers() {
-        super::count();
-        let forks: Vec<Arc<Mutex<()>>> = (0..3).map(|_| Arc::new(Mutex::new(()))).collect();
-        let hs: Vec<_> = (0..3)
-            .map(|i| {
-                let (l, r) = (forks[i].clone(), forks[(i + 1) % 3].clone());
-                loom::thread::spawn(move || {
-                    let _a = l.lock().unwrap();
-                    let _b = r.lock().unwrap();
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-    }
+    peer_programs!(loom);
 }
 
 mod shuttle_side {
-    use shuttle::sync::atomic::{AtomicUsize, Ordering};
-    use shuttle::sync::{Arc, Condvar, Mutex};
-
-    pub fn lock_incr(threads: usize, times: usize) {
-        super::count();
-        let x = Arc::new(Mutex::new(0usize));
-        let hs: Vec<_> = (0..threads)
-            .map(|_| {
-                let x = x.clone();
-                shuttle::thread::spawn(move || {
-                    for _ in 0..times {
-                        *x.lock().unwrap() += 1;
-                    }
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert_eq!(*x.lock().unwrap(), threads * times);
-    }
-
-    pub fn racy_counter() {
-        super::count();
-        let x = Arc::new(AtomicUsize::new(0));
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let x = x.clone();
-                shuttle::thread::spawn(move || {
-                    let v = x.load(Ordering::SeqCst);
-                    x.store(v + 1, Ordering::SeqCst);
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert_eq!(x.load(Ordering::SeqCst), 2, "lost update");
-    }
-
-    pub fn condvar_producer() {
-        super::count();
-        let pair = Arc::new((Mutex::new(false), Condvar::new()));
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let pair = pair.clone();
-                shuttle::thread::spawn(move || {
-                    let (m, cv) = &*pair;
-                    let mut ready = m.lock().unwrap();
-                    while !*ready {
-                        ready = cv.wait(ready).unwrap();
-                    }
-                })
-            })
-            .collect();
-        {
-            let (m, cv) = &*pair;
-            *m.lock().unwrap() = true;
-            cv.notify_all();
-        }
-        for h in hs {
-            h.join().unwrap();
-        }
-    }
-
-    pub fn philosophers() {
-        super::count();
-        let forks: Vec<Arc<Mutex<()>>> = (0..3).map(|_| Arc::new(Mutex::new(()))).collect();
-        let hs: Vec<_> = (0..3)
-            .map(|i| {
-                let (l, r) = (forks[i].clone(), forks[(i + 1) % 3].clone());
-                shuttle::thread::spawn(move || {
-                    let _a = l.lock().unwrap();
-                    let _b = r.lock().unwrap();
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-    }
+    peer_programs!(shuttle);
 }
 
 /// Shuttle's configuration for these runs: failing schedules not printed.

@@ -7,12 +7,17 @@
 //! Run: `cargo bench -p sim --bench runtime` (release profile). Prints a table;
 //! the ratios are what to compare across machines.
 
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use corosensei::{Coroutine, CoroutineResult};
-use sim::threading::Lock;
-use sim::{Builder, Shared};
+use sim::Builder;
+
+// The programs the tests run, shared with them (one definition).
+#[allow(dead_code)]
+#[path = "../sim/tests/it/programs.rs"]
+mod programs;
+
+use programs::lock_increments;
 
 /// Rounds of each comparison: the two sides alternate and each one's best
 /// round counts (the machine's speed drifts by tens of percent from one
@@ -95,34 +100,13 @@ fn sim_steps_per_sec(threads: u64) -> f64 {
     })
 }
 
-/// Two threads each take a Lock 3 times and increment a Shared under it.
-fn two_by_three() {
-    let lock = Lock::new();
-    let x = Shared::new(0u32);
-    let hs: Vec<_> = (0..2)
-        .map(|_| {
-            let x = x.clone();
-            sim::thread::spawn(move || {
-                for _ in 0..3 {
-                    let _g = lock.lock();
-                    x.set(x.get() + 1);
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        h.join().unwrap();
-    }
-    assert_eq!(black_box(x.get()), 6);
-}
-
 /// Random executions per second of 2x3 with `jobs` worker threads, over
 /// 100,000 executions per measurement.
 fn random_2x3_execs_per_sec(jobs: usize) -> f64 {
     const BATCH: u64 = 100_000;
     let builder = Builder::new().executions(BATCH).jobs(jobs);
     rate(Duration::from_millis(500), || {
-        let r = builder.explore(two_by_three);
+        let r = builder.explore(lock_increments::<2, 3>);
         assert!(r.failures.is_empty());
         BATCH
     })
@@ -149,7 +133,7 @@ fn random_2x3_cpu_ns_per_execution(jobs: usize) -> Option<f64> {
     const BATCH: u64 = 300_000;
     let builder = Builder::new().executions(BATCH).jobs(jobs);
     let before = process_cpu_seconds()?;
-    let r = builder.explore(two_by_three);
+    let r = builder.explore(lock_increments::<2, 3>);
     assert!(r.failures.is_empty());
     Some((process_cpu_seconds()? - before) * 1e9 / BATCH as f64)
 }

@@ -4,13 +4,22 @@
 //!
 //! Every test here points `SIM_TRACES_DIR` at one temporary directory (the
 //! same value for all, set before any exploration), so that failing on
-//! purpose never writes to the workspace's `traces/`.
+//! purpose never writes to the workspace's `traces/`. A binary of its own,
+//! not a module of `it`: the variable is process-wide, and would move the
+//! other tests' corpus too.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use sim::threading::Lock;
 use sim::Trace;
+
+// Shares the one definition of its programs with the `it` test binary.
+#[allow(dead_code)]
+#[path = "it/programs.rs"]
+mod programs;
+
+use programs::lock_order;
 
 fn corpus_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -24,20 +33,6 @@ fn corpus_dir() -> &'static PathBuf {
     })
 }
 
-fn lock_order_inversion() {
-    let a = Lock::new();
-    let b = Lock::new();
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
-}
-
 fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
     let err = std::panic::catch_unwind(f).unwrap_err();
     err.downcast_ref::<String>().cloned().unwrap_or_default()
@@ -46,7 +41,7 @@ fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
 #[test]
 fn a_failure_is_saved_with_its_dot_and_replayed_first_next_time() {
     let dir = corpus_dir().join("a_failure_is_saved_with_its_dot_and_replayed_first_next_time");
-    let msg = panic_message(|| sim::check_random(lock_order_inversion, 1000));
+    let msg = panic_message(|| sim::check_random(lock_order, 1000));
     assert!(msg.contains("sim found a failure: Deadlock"), "{msg}");
     assert!(msg.contains("saved to"), "{msg}");
     let jsons: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -71,7 +66,7 @@ fn a_failure_is_saved_with_its_dot_and_replayed_first_next_time() {
 
     // Next run: the saved trace is replayed before any exploration (zero
     // executions would find nothing) and fails fast, naming the file.
-    let msg = panic_message(|| sim::check_random(lock_order_inversion, 0));
+    let msg = panic_message(|| sim::check_random(lock_order, 0));
     assert!(msg.contains("still fails"), "{msg}");
     assert!(msg.contains(&jsons[0].display().to_string()), "{msg}");
     // The program fixed: the saved trace replays clean and exploration goes on.
@@ -92,7 +87,7 @@ fn a_bad_file_in_the_corpus_is_a_clear_error_and_is_not_overwritten() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("123.json");
     std::fs::write(&path, "{\"format_version\": 1, \"scenario\": ").unwrap();
-    let msg = panic_message(|| sim::check_random(lock_order_inversion, 1000));
+    let msg = panic_message(|| sim::check_random(lock_order, 1000));
     assert!(
         msg.contains("the regression corpus has a bad file"),
         "{msg}"

@@ -1,21 +1,14 @@
 //! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS` override the
-//! builders of `check_random`, `model` and `check_pct`. One test: the
-//! environment is process-wide.
+//! builders of `check_random`, `model` and `check_pct`. One test, in a
+//! binary of its own (not a module of `it`): the environment is
+//! process-wide.
 
-use sim::threading::Lock;
+// Shares the one definition of its programs with the `it` test binary.
+#[allow(dead_code)]
+#[path = "it/programs.rs"]
+mod programs;
 
-fn lock_order() {
-    let (a, b) = (Lock::new(), Lock::new());
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
-}
+use programs::lock_order;
 
 fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> Option<String> {
     std::panic::catch_unwind(f)

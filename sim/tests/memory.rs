@@ -1,27 +1,16 @@
 //! Resident memory stays flat across many executions: stacks are pooled,
-//! per-execution buffers are reused, nothing leaks.
+//! per-execution buffers are reused, nothing leaks. A binary of its own,
+//! not a module of `it`: the resident set is the process's, and tests
+//! running beside this one would move it.
 
-use sim::threading::Lock;
-use sim::{Builder, Shared};
+use sim::Builder;
 
-fn two_by_three() {
-    let lock = Lock::new();
-    let x = Shared::new(0u32);
-    let hs: Vec<_> = (0..2)
-        .map(|_| {
-            let x = x.clone();
-            sim::thread::spawn(move || {
-                for _ in 0..3 {
-                    let _g = lock.lock();
-                    x.set(x.get() + 1);
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        h.join().unwrap();
-    }
-}
+// Shares the one definition of its programs with the `it` test binary.
+#[allow(dead_code)]
+#[path = "it/programs.rs"]
+mod programs;
+
+use programs::lock_increments;
 
 /// Resident set size in KiB, from /proc/self/statm (Linux).
 fn rss_kib() -> Option<u64> {
@@ -48,13 +37,13 @@ fn rss_is_flat_across_a_million_executions() {
     assert!(builder
         .clone()
         .seed(0)
-        .explore(two_by_three)
+        .explore(lock_increments::<2, 3>)
         .failures
         .is_empty());
     let after_warmup = rss_kib().unwrap();
     let mut peak = after_warmup;
     for i in 1..10 {
-        let report = builder.clone().seed(i).explore(two_by_three);
+        let report = builder.clone().seed(i).explore(lock_increments::<2, 3>);
         assert!(report.failures.is_empty());
         assert_eq!(report.executions, batch);
         peak = peak.max(rss_kib().unwrap());

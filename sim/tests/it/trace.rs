@@ -11,54 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use petgraph::algo::has_path_connecting;
 use petgraph::visit::EdgeRef;
 use sim::threading::Lock;
-use sim::{Builder, EdgeKind, FailureKind, Shared, Trace};
+use sim::{Builder, EdgeKind, FailureKind, Trace};
 
-fn lock_order_inversion() {
-    let a = Lock::new();
-    let b = Lock::new();
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
-}
-
-fn racy_counter() {
-    let x = Shared::new(0);
-    let x2 = x.clone();
-    let t = sim::thread::spawn(move || {
-        let v = x2.get();
-        x2.set(v + 1);
-    });
-    let v = x.get();
-    x.set(v + 1);
-    t.join().unwrap();
-}
-
-/// `n` threads each take the lock once, then main joins them all.
-fn locked_counter(n: usize) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        let lock = Lock::new();
-        let x = Shared::new(0);
-        let handles: Vec<_> = (0..n)
-            .map(|_| {
-                let x = x.clone();
-                sim::thread::spawn(move || {
-                    let _g = lock.lock();
-                    x.set(x.get() + 1);
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
-        assert_eq!(x.get(), n);
-    }
-}
+use crate::programs::{lock_increments, lock_order, racy_counter};
 
 /// A fresh directory under the system's temp dir (never `traces/`).
 fn temp_dir(name: &str) -> PathBuf {
@@ -69,9 +24,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn deadlock_trace() -> Trace {
-    let report = Builder::new()
-        .executions(1000)
-        .explore(lock_order_inversion);
+    let report = Builder::new().executions(1000).explore(lock_order);
     let failure = report.failure().expect("the inversion deadlocks");
     assert_eq!(failure.kind, FailureKind::Deadlock);
     failure.trace.clone()
@@ -98,9 +51,7 @@ fn round_trip_save_load_replay_is_byte_identical() {
     let path = dir.join("deadlock.json");
     trace.save(&path).unwrap();
     let loaded = Trace::load(&path).unwrap();
-    let report = Builder::new()
-        .replay_trace(lock_order_inversion, &loaded)
-        .unwrap();
+    let report = Builder::new().replay_trace(lock_order, &loaded).unwrap();
     let again = &report.failure().unwrap().trace;
     assert_eq!(report.failure().unwrap().kind, FailureKind::Deadlock);
     assert_eq!(
@@ -110,7 +61,7 @@ fn round_trip_save_load_replay_is_byte_identical() {
     // And through Builder::trace with the same name and token.
     let traced = Builder::new()
         .name(&trace.scenario)
-        .trace(lock_order_inversion, &trace.token)
+        .trace(lock_order, &trace.token)
         .unwrap();
     assert_eq!(traced.to_json(), trace.to_json());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -275,7 +226,7 @@ fn a_failure_whose_own_replay_diverges_is_reported_as_nondeterminism() {
 
 #[test]
 fn happens_before_graph_has_step_ordered_nodes_and_typed_edges() {
-    let trace = Builder::new().trace(locked_counter(2), "3").unwrap();
+    let trace = Builder::new().trace(lock_increments::<2, 1>, "3").unwrap();
     assert!(trace.failure.is_none());
     let g = trace.happens_before();
     let steps: Vec<u64> = g.node_indices().map(|n| g[n]).collect();
@@ -323,7 +274,7 @@ fn happens_before_graph_has_step_ordered_nodes_and_typed_edges() {
 fn transitive_reduction_keeps_reachability_and_drops_implied_edges() {
     // Ten threads through one lock: the chain of critical sections implies
     // many of the join edges.
-    let trace = Builder::new().trace(locked_counter(10), "8").unwrap();
+    let trace = Builder::new().trace(lock_increments::<10, 1>, "8").unwrap();
     assert_eq!(trace.threads.len(), 11);
     let full = trace.happens_before();
     let reduced = trace.happens_before_reduced();

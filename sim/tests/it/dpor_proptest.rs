@@ -14,7 +14,7 @@
 //!
 //! `SIM_PROPTEST_CASES` sets the number of cases (default 2,000); the
 //! longer run is `SIM_PROPTEST_CASES=20000 cargo test --release -p sim
-//! --test dpor_proptest`.
+//! --test it dpor_proptest`.
 
 use std::collections::{BTreeSet, HashSet};
 

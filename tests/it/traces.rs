@@ -9,6 +9,8 @@ use std::process::Command;
 
 use sim::{Builder, FailureKind, Trace};
 
+use crate::programs::lock_order_fixed;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("traces")
 }
@@ -116,20 +118,7 @@ fn a_trace_whose_program_changed_is_reported_not_crashed_on() {
         .find(|p| p.starts_with(corpus().join("lock_order")))
         .unwrap();
     // The "fixed" program: both threads take the locks in the same order.
-    fn fixed() {
-        let a = sim::threading::Lock::new();
-        let b = sim::threading::Lock::new();
-        let t = sim::thread::spawn(move || {
-            let _ga = a.lock();
-            let _gb = b.lock();
-        });
-        {
-            let _ga = a.lock();
-            let _gb = b.lock();
-        }
-        t.join().unwrap();
-    }
-    let problem = check_trace(&path, fixed).unwrap_err();
+    let problem = check_trace(&path, lock_order_fixed).unwrap_err();
     assert!(problem.contains("the program changed"), "{problem}");
     assert!(problem.contains(&path.display().to_string()), "{problem}");
     assert!(problem.contains("expected step"), "{problem}");

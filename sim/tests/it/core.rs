@@ -6,56 +6,11 @@ use std::time::Duration;
 use sim::threading::{Lock, RLock};
 use sim::{Builder, FailureKind, Report, Shared};
 
-fn lock_order_inversion() {
-    let a = Lock::new();
-    let b = Lock::new();
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
-}
-
-fn racy_counter() {
-    let x = Shared::new(0);
-    let x2 = x.clone();
-    let t = sim::thread::spawn(move || {
-        let v = x2.get();
-        x2.set(v + 1);
-    });
-    let v = x.get();
-    x.set(v + 1);
-    t.join().unwrap();
-}
-
-fn locked_counter() {
-    let lock = Lock::new();
-    let x = Shared::new(0);
-    let handles: Vec<_> = (0..2)
-        .map(|_| {
-            let x = x.clone();
-            sim::thread::spawn(move || {
-                let _g = lock.lock();
-                let v = x.get();
-                x.set(v + 1);
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-    assert_eq!(x.get(), 2);
-}
+use crate::programs::{lock_increments, lock_order, racy_counter, unlocked_increments};
 
 #[test]
 fn lock_order_inversion_is_a_deadlock_with_the_cycle_named() {
-    let report = Builder::new()
-        .executions(1000)
-        .explore(lock_order_inversion);
+    let report = Builder::new().executions(1000).explore(lock_order);
     let failure = report
         .failure()
         .expect("the inversion deadlocks in some execution");
@@ -99,9 +54,10 @@ fn unsynchronised_counter_races_in_the_first_execution() {
     assert_eq!(report.executions, 1);
     let failure = report.failure().expect("race");
     assert_eq!(failure.kind, FailureKind::DataRace);
-    // Both accesses, with their threads and source locations in this file.
+    // Both accesses, with their threads and source locations in the
+    // program's file.
     assert_eq!(
-        failure.message.matches("tests/core.rs:").count(),
+        failure.message.matches("sim/tests/it/programs.rs:").count(),
         3,
         "{}",
         failure.message
@@ -116,7 +72,9 @@ fn unsynchronised_counter_races_in_the_first_execution() {
 
 #[test]
 fn locked_counter_is_race_free_over_10000_random_executions() {
-    let report = Builder::new().executions(10_000).explore(locked_counter);
+    let report = Builder::new()
+        .executions(10_000)
+        .explore(lock_increments::<2, 1>);
     assert_eq!(report.executions, 10_000);
     assert!(report.failures.is_empty(), "{report}");
 }
@@ -144,7 +102,7 @@ fn a_panic_is_a_panic_failure_with_thread_message_and_location() {
         failure.message
     );
     assert!(
-        failure.message.contains("tests/core.rs:"),
+        failure.message.contains("sim/tests/it/core.rs:"),
         "{}",
         failure.message
     );
@@ -390,10 +348,7 @@ fn sixty_four_threads() {
 
 fn run_twice(seed: u64) -> (Report, Report) {
     let b = Builder::new().executions(1000).seed(seed);
-    (
-        b.explore(lock_order_inversion),
-        b.explore(lock_order_inversion),
-    )
+    (b.explore(lock_order), b.explore(lock_order))
 }
 
 #[test]
@@ -408,14 +363,9 @@ fn the_same_seed_gives_the_same_failure_token_and_events() {
 
 #[test]
 fn replaying_a_token_reproduces_the_failure() {
-    let report = Builder::new()
-        .executions(1000)
-        .seed(5)
-        .explore(lock_order_inversion);
+    let report = Builder::new().executions(1000).seed(5).explore(lock_order);
     let failure = report.failure().unwrap();
-    let replayed = Builder::new()
-        .replay(lock_order_inversion, &failure.token)
-        .unwrap();
+    let replayed = Builder::new().replay(lock_order, &failure.token).unwrap();
     assert_eq!(replayed.executions, 1);
     let again = replayed.failure().unwrap();
     assert_eq!(again.kind, FailureKind::Deadlock);
@@ -427,14 +377,13 @@ fn replaying_a_token_reproduces_the_failure() {
 fn check_random_panics_with_a_replay_line() {
     // This test fails on purpose: do not save its trace in the corpus.
     std::env::set_var("SIM_PERSIST", "off");
-    let err =
-        std::panic::catch_unwind(|| sim::check_random(lock_order_inversion, 1000)).unwrap_err();
+    let err = std::panic::catch_unwind(|| sim::check_random(lock_order, 1000)).unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
     assert!(msg.contains("sim found a failure: Deadlock"), "{msg}");
     let line = msg.lines().last().unwrap();
     assert!(line.starts_with("replay: SIM_REPLAY="), "{line}");
     assert!(
-        line.ends_with("cargo test check_random_panics_with_a_replay_line"),
+        line.ends_with("cargo test core::check_random_panics_with_a_replay_line"),
         "{line}"
     );
     // The token in that line replays the same failure.
@@ -443,7 +392,7 @@ fn check_random_panics_with_a_replay_line() {
         .split(' ')
         .next()
         .unwrap();
-    let err = std::panic::catch_unwind(|| sim::replay(lock_order_inversion, token)).unwrap_err();
+    let err = std::panic::catch_unwind(|| sim::replay(lock_order, token)).unwrap_err();
     assert!(err.downcast_ref::<String>().unwrap().contains("Deadlock"));
 }
 
@@ -485,33 +434,11 @@ fn a_guard_release_is_recorded_at_the_line_that_took_the_guard() {
     let acquire = trace.events.iter().find(|e| e.op == "acquire").unwrap();
     let release = trace.events.iter().find(|e| e.op == "release").unwrap();
     assert!(
-        acquire.location.contains("tests/core.rs:"),
+        acquire.location.contains("sim/tests/it/core.rs:"),
         "{}",
         acquire.location
     );
     assert_eq!(release.location, acquire.location);
-}
-
-/// `n` threads each increment a counter once, under a lock or not; the
-/// last thread's increment is what `main` checks.
-fn many_threads_counter(n: usize, locked: bool) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        let lock = Lock::new();
-        let x = Shared::new(0usize);
-        let hs: Vec<_> = (0..n)
-            .map(|_| {
-                let x = x.clone();
-                sim::thread::spawn(move || {
-                    let _g = locked.then(|| lock.lock());
-                    x.set(x.get() + 1);
-                })
-            })
-            .collect();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert_eq!(x.get(), n);
-    }
 }
 
 #[test]
@@ -522,11 +449,11 @@ fn happens_before_holds_past_sixteen_threads() {
     // in some executions, and involves the heap clocks in all of them).
     let locked = Builder::new()
         .executions(300)
-        .explore(many_threads_counter(24, true));
+        .explore(lock_increments::<24, 1>);
     assert!(locked.failures.is_empty(), "{locked}");
     let racy = Builder::new()
         .executions(300)
-        .explore(many_threads_counter(24, false));
+        .explore(unlocked_increments::<24, 1>);
     assert!(
         racy.failures
             .iter()
@@ -542,11 +469,11 @@ fn programs_of_more_than_sixty_four_threads_run_to_the_same_verdicts() {
     // (the plain one keeps one bit per thread).
     let locked = Builder::new()
         .executions(20)
-        .explore(many_threads_counter(70, true));
+        .explore(lock_increments::<70, 1>);
     assert!(locked.failures.is_empty(), "{locked}");
     assert_eq!(locked.executions, 20);
     let racy = Builder::new()
         .executions(20)
-        .explore(many_threads_counter(70, false));
+        .explore(unlocked_increments::<70, 1>);
     assert_eq!(racy.failure().map(|f| f.kind), Some(FailureKind::DataRace));
 }

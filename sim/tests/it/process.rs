@@ -5,6 +5,8 @@ use std::time::Duration;
 use sim::multiprocessing::{self, Lock, Queue, Value};
 use sim::{Builder, FailureKind, Faults, Shared};
 
+use crate::programs::kill_while_holding;
+
 fn explore(n: u64, f: impl Fn() + Send + Sync + 'static) -> sim::Report {
     Builder::new()
         .executions(n)
@@ -420,18 +422,6 @@ fn a_parent_waits_for_a_non_daemon_process() {
     });
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.outputs.contains_key("child done at 2s\n"));
-}
-
-/// The notebook's point: a child killed while it holds a multiprocessing::Lock.
-fn kill_while_holding() {
-    let lock = Lock::new();
-    let p = multiprocessing::spawn(move || {
-        let _g = lock.lock();
-        sim::println!("child has the lock");
-    });
-    p.join();
-    let _g = lock.lock();
-    sim::println!("parent has the lock");
 }
 
 #[test]

@@ -332,7 +332,7 @@ fn a_notify_before_the_wait_is_named_as_a_lost_wakeup_and_no_notify_is_not() {
         f.message
             .contains("lost wake-up: MainThread waits on Condition#1")
             && f.message
-                .contains("notified earlier (step 2 by MainThread at sim/tests/condition.rs:"),
+                .contains("notified earlier (step 2 by MainThread at sim/tests/it/condition.rs:"),
         "{}",
         f.message
     );

@@ -65,7 +65,7 @@ fn a_barrier_of_7_with_6_arrivals_deadlocks_naming_it_and_its_6_waiters() {
         "{m}"
     );
     assert!(
-        m.contains("Barrier#0 (created at sim/tests/barrier.rs:")
+        m.contains("Barrier#0 (created at sim/tests/it/barrier.rs:")
             && m.contains("has 6 of 7 parties waiting (runner")
             && m.contains("1 more never arrive"),
         "{m}"

@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use sim::{Builder, FailureKind, Report, Shard, Timing};
 
+use crate::programs::racy_counter_printing;
+
 /// Four threads print their number; the program panics when they print in
 /// exactly reverse order, which a random schedule rarely does: its first
 /// failure comes hundreds of executions into the run (553 with seed 3),
@@ -26,19 +28,6 @@ fn rare_order() {
         h.join().unwrap();
     }
     assert_ne!(order.get(), "3210", "the threads ran in reverse order");
-}
-
-/// Two threads increment a shared counter without a lock: races, and lost
-/// updates printed as different outputs.
-fn racy_counter() {
-    let n = sim::Shared::new(0);
-    let t = {
-        let n = n.clone();
-        sim::thread::spawn(move || n.set(n.get() + 1))
-    };
-    n.set(n.get() + 1);
-    t.join().unwrap();
-    sim::println!("{}", n.get());
 }
 
 fn same_report(builder: Builder, body: fn()) -> Report {
@@ -86,7 +75,7 @@ fn jobs_give_the_sequential_report_without_failures_and_under_adversarial_timing
             .executions(3_000)
             .race_detection(false)
             .timing(Timing::Adversarial),
-        racy_counter,
+        racy_counter_printing,
     );
     assert!(report.failures.is_empty());
     let outputs: Vec<&str> = report.outputs.keys().map(String::as_str).collect();
@@ -145,7 +134,7 @@ fn merging_reports_that_are_not_one_exploration_is_an_error() {
             .executions(100)
             .seed(seed)
             .shard(Shard { index, count })
-            .explore(racy_counter)
+            .explore(racy_counter_printing)
     };
     let gap = Report::merge([part(1, 0, 3), part(1, 2, 3)]).unwrap_err();
     assert!(gap.to_string().contains("do not cover"), "{gap}");

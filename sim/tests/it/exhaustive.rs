@@ -4,38 +4,17 @@
 use sim::threading::Lock;
 use sim::{Builder, FailureKind, Shared, Strategy};
 
+use crate::programs::{five_writers, lock_increments, lock_order};
+
 fn exhaustive() -> Builder {
     Builder::new()
         .strategy(Strategy::Exhaustive)
         .executions(1_000_000)
 }
 
-/// `threads` threads each take one Lock `incs` times and increment.
-fn lock_increments(threads: usize, incs: usize) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        let lock = Lock::new();
-        let x = Shared::new(0);
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let x = x.clone();
-                sim::thread::spawn(move || {
-                    for _ in 0..incs {
-                        let _g = lock.lock();
-                        x.set(x.get() + 1);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
-        assert_eq!(x.get(), threads * incs);
-    }
-}
-
 #[test]
 fn two_threads_three_increments_is_20() {
-    let report = exhaustive().explore(lock_increments(2, 3));
+    let report = exhaustive().explore(lock_increments::<2, 3>);
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.complete, "{report}");
     assert_eq!(report.executions, 20);
@@ -43,7 +22,7 @@ fn two_threads_three_increments_is_20() {
 
 #[test]
 fn three_threads_two_increments_is_90() {
-    let report = exhaustive().explore(lock_increments(3, 2));
+    let report = exhaustive().explore(lock_increments::<3, 2>);
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.complete, "{report}");
     assert_eq!(report.executions, 90);
@@ -74,38 +53,10 @@ fn store_buffering_is_3() {
 
 #[test]
 fn five_writers_one_reader_is_720() {
-    let report = exhaustive().race_detection(false).explore(|| {
-        let x = Shared::new(0);
-        let mut handles = Vec::new();
-        for i in 1..=5 {
-            let x = x.clone();
-            handles.push(sim::thread::spawn(move || x.set(i)));
-        }
-        let r = {
-            let x = x.clone();
-            sim::thread::spawn(move || x.get())
-        };
-        for h in handles {
-            h.join().unwrap();
-        }
-        r.join().unwrap();
-    });
+    let report = exhaustive().race_detection(false).explore(five_writers);
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.complete, "{report}");
     assert_eq!(report.executions, 720);
-}
-
-fn lock_order() {
-    let (a, b) = (Lock::new(), Lock::new());
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
 }
 
 fn philosophers() {
@@ -173,13 +124,13 @@ fn preemption_bound_zero_misses_lock_order_one_finds_it() {
     // A bound large enough covers everything.
     let all = exhaustive()
         .preemption_bound(Some(10))
-        .explore(lock_increments(2, 2));
+        .explore(lock_increments::<2, 2>);
     assert!(all.complete, "{all}");
 }
 
 #[test]
 fn budget_and_step_limit_make_it_incomplete() {
-    let r = exhaustive().executions(5).explore(lock_increments(3, 2));
+    let r = exhaustive().executions(5).explore(lock_increments::<3, 2>);
     assert_eq!(r.executions, 5);
     assert!(!r.complete);
     assert!(r.incomplete_reason.unwrap().contains("budget"));
@@ -268,28 +219,21 @@ fn programs_outside_the_fragment_are_explored_without_reduction() {
         "{report}"
     );
     // Every failure of such a program replays too.
-    let report = exhaustive().timing(Timing::Adversarial).explore(|| {
+    fn child_must_not_time_out() {
         let ev = Event::new();
         let t = sim::thread::spawn(move || assert!(ev.wait_timeout(Duration::from_secs(1))));
         sim::time::sleep(Duration::from_secs(2));
         ev.set();
         let _ = t.join();
-    });
+    }
+    let report = exhaustive()
+        .timing(Timing::Adversarial)
+        .explore(child_must_not_time_out);
     let f = report.failure().expect("the timeout is found");
     assert_eq!(f.kind, FailureKind::Panic);
     let replayed = Builder::new()
         .timing(Timing::Adversarial)
-        .replay(
-            || {
-                let ev = Event::new();
-                let t =
-                    sim::thread::spawn(move || assert!(ev.wait_timeout(Duration::from_secs(1))));
-                sim::time::sleep(Duration::from_secs(2));
-                ev.set();
-                let _ = t.join();
-            },
-            &f.token,
-        )
+        .replay(child_must_not_time_out, &f.token)
         .unwrap();
     assert_eq!(replayed.failures[0].kind, FailureKind::Panic);
 }
@@ -297,15 +241,18 @@ fn programs_outside_the_fragment_are_explored_without_reduction() {
 #[test]
 fn the_counts_hold_with_jobs() {
     // DPOR runs on one thread whatever `jobs` says: the same counts.
-    for (program, count) in [(lock_increments(2, 3), 20), (lock_increments(3, 2), 90)] {
+    for (program, count) in [
+        (lock_increments::<2, 3> as fn(), 20),
+        (lock_increments::<3, 2>, 90),
+    ] {
         let report = exhaustive().jobs(2).explore(program);
         assert!(report.complete && report.failures.is_empty(), "{report}");
         assert_eq!(report.executions, count);
     }
     // The bounded DFS is split over the jobs: the same report.
     let bounded = exhaustive().preemption_bound(Some(10));
-    let one = bounded.clone().explore(lock_increments(2, 2));
-    let two = bounded.jobs(2).explore(lock_increments(2, 2));
+    let one = bounded.clone().explore(lock_increments::<2, 2>);
+    let two = bounded.jobs(2).explore(lock_increments::<2, 2>);
     assert!(one.complete, "{one}");
     assert_eq!(one, two);
     let r1 = exhaustive()

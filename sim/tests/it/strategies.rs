@@ -1,21 +1,9 @@
 //! PCT and POS: find the lock-order deadlock with a fixed seed, replay by
 //! token, same seed gives the same report.
 
-use sim::threading::Lock;
 use sim::{Builder, FailureKind, Strategy};
 
-fn lock_order() {
-    let (a, b) = (Lock::new(), Lock::new());
-    let t = sim::thread::spawn(move || {
-        let _ga = a.lock();
-        let _gb = b.lock();
-    });
-    {
-        let _gb = b.lock();
-        let _ga = a.lock();
-    }
-    t.join().unwrap();
-}
+use crate::programs::lock_order;
 
 fn check_strategy(strategy: Strategy, prefix: &str) {
     let builder = Builder::new().strategy(strategy).seed(7).executions(200);

@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
-use sim::threading::{Condition, Event, Lock, Semaphore};
+use sim::threading::{Condition, Event, Semaphore};
 use sim::{Builder, FailureKind, Faults, Report, Shard, Strategy, Timing};
+
+use crate::programs::{kill_while_holding, lock_order_printing, semaphore_workers};
 
 fn exhaustive() -> Builder {
     Builder::new()
@@ -50,39 +52,6 @@ fn condition_buggy() {
     }
 }
 
-/// Three workers share a Semaphore(2) and print; no failure, many outputs.
-fn semaphore_workers() {
-    let sem = Semaphore::new(2);
-    let handles: Vec<_> = (0..3)
-        .map(|i| {
-            sim::thread::spawn(move || {
-                sem.acquire();
-                sim::println!("{i} in");
-                sem.release();
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-}
-
-/// Two threads take two locks in opposite orders: a deadlock.
-fn lock_order() {
-    let (a, b) = (Lock::new(), Lock::new());
-    let t = sim::thread::spawn(move || {
-        let _a = a.lock();
-        let _b = b.lock();
-        sim::println!("t");
-    });
-    {
-        let _b = b.lock();
-        let _a = a.lock();
-        sim::println!("main");
-    }
-    t.join().unwrap();
-}
-
 /// Ends early in some schedules (main returns as soon as it sees the event
 /// unset) and runs long in the others: executions end before the split
 /// depth.
@@ -114,19 +83,6 @@ fn tiny() {
     ev.set();
     ev.wait();
     sim::println!("done");
-}
-
-/// A child process killed (fault) while it holds a process::Lock: the
-/// parent deadlocks.
-fn kill_while_holding() {
-    let lock = sim::multiprocessing::Lock::new();
-    let p = sim::multiprocessing::spawn(move || {
-        let _g = lock.lock();
-        sim::println!("child working");
-    });
-    p.join();
-    let _g = lock.lock();
-    sim::println!("parent done");
 }
 
 /// Adversarial timing: the sleep orders nothing; a timed wait may time out.
@@ -234,7 +190,7 @@ fn condition_program_splits_exactly() {
 
 #[test]
 fn semaphore_program_splits_exactly() {
-    let (all, _) = check(exhaustive(), semaphore_workers);
+    let (all, _) = check(exhaustive(), semaphore_workers::<1>);
     assert!(all.complete && all.failures.is_empty(), "{all}");
     assert!(all.outputs.len() > 1, "{all}");
 }
@@ -242,7 +198,7 @@ fn semaphore_program_splits_exactly() {
 #[test]
 fn preemption_bounded_lock_order_splits_exactly() {
     for k in [0, 1] {
-        let (all, _) = check(exhaustive().preemption_bound(Some(k)), lock_order);
+        let (all, _) = check(exhaustive().preemption_bound(Some(k)), lock_order_printing);
         assert_eq!(all.failures.is_empty(), k == 0, "bound {k}: {all}");
         assert!(!all.complete, "bound {k}: {all}");
         assert!(
@@ -253,7 +209,7 @@ fn preemption_bounded_lock_order_splits_exactly() {
             "{all}"
         );
     }
-    let (all, _) = check(exhaustive().preemption_bound(Some(2)), lock_order);
+    let (all, _) = check(exhaustive().preemption_bound(Some(2)), lock_order_printing);
     assert!(all.complete && !all.failures.is_empty(), "{all}");
     // Iterative deepening, each round split over the jobs (shards: all in
     // shard 0).
@@ -261,7 +217,7 @@ fn preemption_bounded_lock_order_splits_exactly() {
         exhaustive()
             .preemption_bound(Some(3))
             .iterative_deepening(true),
-        lock_order,
+        lock_order_printing,
     );
 }
 
@@ -311,11 +267,11 @@ fn kill_faults_and_adversarial_timing_split_exactly() {
 fn the_execution_budget_cuts_split_explorations_where_the_serial_one_stops() {
     let total = exhaustive()
         .stop_on_first_failure(false)
-        .explore(semaphore_workers)
+        .explore(semaphore_workers::<1>)
         .executions;
     for budget in [1, 2, 7, 50, total - 1, total, total + 1] {
         let b = exhaustive().executions(budget).stop_on_first_failure(false);
-        let r = same_report_with_jobs(&b, semaphore_workers);
+        let r = same_report_with_jobs(&b, semaphore_workers::<1>);
         assert_eq!(r.executions, budget.min(total), "budget {budget}");
         assert_eq!(r.complete, budget >= total, "budget {budget}: {r}");
         if budget < total {
@@ -358,7 +314,7 @@ fn iterative_deepening_with_a_budget_splits_exactly() {
                 .iterative_deepening(true)
                 .executions(budget)
                 .stop_on_first_failure(stop);
-            same_report_with_jobs(&b, lock_order);
+            same_report_with_jobs(&b, lock_order_printing);
         }
     }
 }
@@ -370,7 +326,7 @@ fn a_sharded_budget_applies_to_each_shard() {
         .map(|i| {
             b.clone()
                 .shard(Shard { index: i, count: 3 })
-                .explore(semaphore_workers)
+                .explore(semaphore_workers::<1>)
         })
         .collect();
     assert!(parts.iter().all(|p| p.executions <= 10));
@@ -387,7 +343,7 @@ fn progress_counts_every_execution_of_a_split_exploration() {
     let report = exhaustive()
         .jobs(2)
         .on_progress(move |p| log.lock().unwrap().push(p))
-        .explore(semaphore_workers);
+        .explore(semaphore_workers::<1>);
     let calls = calls.lock().unwrap();
     let last = calls.last().unwrap();
     assert!(last.done);

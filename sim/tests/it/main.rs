@@ -1,0 +1,29 @@
+//! The `sim` crate's integration tests, in one binary (shuttle's layout):
+//! a module per area, and [`programs`], the test programs that several
+//! modules share, each written once.
+//!
+//! Three tests run in their own process instead, as their own binaries:
+//! `tests/env.rs` and `tests/corpus.rs` set process-wide environment
+//! variables that `check_random`, `model` and `check_pct` read (here they
+//! would change the other tests' runs), and `tests/memory.rs` measures the
+//! process's resident memory (here the other tests would move it).
+
+mod programs;
+
+mod barrier;
+mod condition;
+mod core;
+mod dpor_proptest;
+mod edges;
+mod event;
+mod exhaustive;
+mod exhaustive_split;
+mod parallel;
+mod process;
+mod queue;
+mod semaphore;
+mod strategies;
+mod thread;
+mod timer;
+mod timing;
+mod trace;

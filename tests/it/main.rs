@@ -1,0 +1,10 @@
+//! The `sim-cli` package's integration tests, in one binary (shuttle's
+//! layout): a module per area, and [`programs`], the test programs they
+//! run that are not the scenario catalogue's.
+
+mod programs;
+
+mod cli;
+mod notebook;
+mod scenarios;
+mod traces;
