@@ -51,7 +51,7 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
         t.waited = false;
         t.location = location;
         t.life = Life::Waiting;
-        if e.inline_steps {
+        if e.cache.inline_steps {
             if let Some(result) = e.step_inline(tid) {
                 return Announced::Done(result);
             }

@@ -100,6 +100,7 @@ fn build(exec: &Exec, event_locations: bool) -> String {
 /// without the location unless `location` and the event was recorded.
 fn event_at(exec: &Exec, step: u64, tid: Tid, location: bool) -> String {
     let at = exec
+        .log
         .events
         .get((step as usize).wrapping_sub(1))
         .filter(|_| location)

@@ -47,7 +47,7 @@ impl Exec {
         let op = self.threads[tid].pending;
         let can = self.can_complete(tid, &op);
         if can {
-            self.enabled.push(Candidate {
+            self.cache.enabled.push(Candidate {
                 tid,
                 op,
                 timeout: false,
@@ -71,7 +71,7 @@ impl Exec {
         };
         let spurious = self.cfg.spurious_wakeups && !can && matches!(op, Op::CondBlock { .. });
         if times_out || spurious {
-            self.enabled.push(Candidate {
+            self.cache.enabled.push(Candidate {
                 tid,
                 op,
                 timeout: true,
@@ -94,7 +94,7 @@ impl Exec {
     /// [`Exec::compute_all`] for any configuration.
     pub(super) fn compute_general(&mut self) -> bool {
         loop {
-            self.enabled.clear();
+            self.cache.enabled.clear();
             let mut live = false;
             let mut next_deadline: Option<Nanos> = None;
             for tid in 0..self.threads.len() {
@@ -105,9 +105,9 @@ impl Exec {
                 if !live {
                     live = !t.daemon && (t.process == 0 || !self.procs[t.process as usize].daemon);
                 }
-                let before = self.enabled.len();
+                let before = self.cache.enabled.len();
                 self.push_candidates(tid);
-                if self.enabled.len() == before {
+                if self.cache.enabled.len() == before {
                     if let Some(d) = self.threads[tid]
                         .pending
                         .deadline()
@@ -120,10 +120,10 @@ impl Exec {
             if !live {
                 return false;
             }
-            if !self.enabled.is_empty() && self.kills < self.cfg.kill_max {
+            if !self.cache.enabled.is_empty() && self.kills < self.cfg.kill_max {
                 self.push_kill_candidates();
             }
-            if !self.enabled.is_empty() {
+            if !self.cache.enabled.is_empty() {
                 return self.within_step_limit();
             }
             match next_deadline {
@@ -143,7 +143,7 @@ impl Exec {
              raise it with Builder::max_steps if the program is just long.\n  still running:",
             self.steps
         );
-        for c in &self.enabled {
+        for c in &self.cache.enabled {
             let t = &self.threads[c.tid];
             msg.push_str(&format!(
                 "\n    {} about to {} at {}",

@@ -94,7 +94,7 @@ pub(crate) struct Event {
 
 /// A happens-before edge other than program order: event `from`
 /// synchronises with event `to` (or, for [`EdgeKind::Race`], the two are
-/// racing accesses). Edges are recorded in [`Exec::edges`] as operations
+/// racing accesses). Edges are recorded in `Log::edges` as operations
 /// complete: a cheap push of plain data, no formatting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SyncEdge {
@@ -125,17 +125,10 @@ pub(crate) struct ExecFailure {
 }
 
 /// The whole state of the running (or last) execution on this OS thread.
-pub(crate) struct Exec {
-    pub(super) active: bool,
-    pub(super) serial: u64,
-    pub(super) cfg: ExecConfig,
-    pub(super) threads: Vec<ThreadState>,
-    pub(super) objects: Vec<Object>,
-    pub(super) now: Nanos,
-    /// Unix time (seconds) that virtual time zero stands for, for `time::ctime`.
-    pub(super) epoch: u64,
-    pub(super) steps: u64,
-    pub(super) current: Tid,
+/// What an execution records as it runs: the event log, the
+/// happens-before edges, the clocks, the path hash and the output.
+#[derive(Debug)]
+pub(crate) struct Log {
     pub(super) events: Vec<Event>,
     /// Happens-before edges between events (spawn, join, release-acquire,
     /// ...) and the race, if one was found. See [`Exec::sync_edge`].
@@ -149,11 +142,32 @@ pub(crate) struct Exec {
     /// (almost surely) another hash.
     pub(super) path_hash: u64,
     pub(super) output: Vec<OutputChunk>,
-    pub(super) failure: Option<ExecFailure>,
-    /// Set when the failure ends the execution at once.
-    pub(super) terminal: bool,
-    pub(super) tearing_down: bool,
-    pub(super) unnamed_threads: u32,
+}
+
+impl Log {
+    const fn new() -> Self {
+        Log {
+            events: Vec::new(),
+            edges: Vec::new(),
+            clocks: Vec::new(),
+            path_hash: 0,
+            output: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.edges.clear();
+        self.clocks.clear();
+        self.path_hash = 0;
+        self.output.clear();
+    }
+}
+
+/// What the step loop keeps between steps: threads to start, the live
+/// mask, the last enabled set and the shortcuts that reuse it.
+#[derive(Debug)]
+pub(crate) struct StepCache {
     pub(super) unstarted: Vec<Tid>,
     /// The threads below [`LIVE_BITS`] that have not returned (or
     /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.
@@ -172,6 +186,50 @@ pub(crate) struct Exec {
     /// before suspending, for the scheduler loop to use instead of computing
     /// it again.
     pub(super) computed: Option<bool>,
+}
+
+impl StepCache {
+    const fn new() -> Self {
+        StepCache {
+            unstarted: Vec::new(),
+            live_mask: 0,
+            enabled: Vec::new(),
+            local_step: None,
+            inline_steps: false,
+            computed: None,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.unstarted.clear();
+        self.live_mask = 0;
+        self.enabled.clear();
+        self.local_step = None;
+        self.inline_steps = false;
+        self.computed = None;
+    }
+}
+
+pub(crate) struct Exec {
+    pub(super) active: bool,
+    pub(super) serial: u64,
+    pub(super) cfg: ExecConfig,
+    pub(super) threads: Vec<ThreadState>,
+    pub(super) objects: Vec<Object>,
+    pub(super) now: Nanos,
+    /// Unix time (seconds) that virtual time zero stands for, for `time::ctime`.
+    pub(super) epoch: u64,
+    pub(super) steps: u64,
+    pub(super) current: Tid,
+    /// The event log, edges, clocks, path hash and output.
+    pub(super) log: Log,
+    /// What the step loop keeps between steps.
+    pub(super) cache: StepCache,
+    pub(super) failure: Option<ExecFailure>,
+    /// Set when the failure ends the execution at once.
+    pub(super) terminal: bool,
+    pub(super) tearing_down: bool,
+    pub(super) unnamed_threads: u32,
     /// Processes, by pid (0: the main process). See `rt/process.rs`.
     pub(super) procs: Vec<process::ProcState>,
     /// Kills performed as faults in this execution.
@@ -214,21 +272,12 @@ impl Exec {
             epoch: 0,
             steps: 0,
             current: 0,
-            events: Vec::new(),
-            edges: Vec::new(),
-            clocks: Vec::new(),
-            path_hash: 0,
-            output: Vec::new(),
+            log: Log::new(),
+            cache: StepCache::new(),
             failure: None,
             terminal: false,
             tearing_down: false,
             unnamed_threads: 0,
-            unstarted: Vec::new(),
-            live_mask: 0,
-            enabled: Vec::new(),
-            local_step: None,
-            inline_steps: false,
-            computed: None,
             procs: Vec::new(),
             kills: 0,
             greens: Vec::new(),
@@ -245,21 +294,12 @@ impl Exec {
         self.epoch = 0;
         self.steps = 0;
         self.current = 0;
-        self.events.clear();
-        self.edges.clear();
-        self.clocks.clear();
-        self.path_hash = 0;
-        self.output.clear();
+        self.log.clear();
+        self.cache.clear();
         self.failure = None;
         self.terminal = false;
         self.tearing_down = false;
         self.unnamed_threads = 0;
-        self.unstarted.clear();
-        self.live_mask = 0;
-        self.enabled.clear();
-        self.local_step = None;
-        self.inline_steps = false;
-        self.computed = None;
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
@@ -269,7 +309,7 @@ impl Exec {
     pub(super) fn thread_returned(&mut self, tid: Tid) {
         self.threads[tid].life = Life::Finished;
         if tid < LIVE_BITS {
-            self.live_mask &= !(1 << tid);
+            self.cache.live_mask &= !(1 << tid);
         }
         self.thread_exited(tid);
     }
@@ -298,9 +338,9 @@ impl Exec {
             last_step: 0,
             process: 0,
         });
-        self.unstarted.push(tid);
+        self.cache.unstarted.push(tid);
         if tid < LIVE_BITS {
-            self.live_mask |= 1 << tid;
+            self.cache.live_mask |= 1 << tid;
         }
         tid
     }
@@ -359,7 +399,7 @@ impl Exec {
     /// an earlier event stored (a lock's, an event's, a queue item's...).
     pub(crate) fn sync_edge(&mut self, from: u64, kind: EdgeKind, object: Option<ObjId>) {
         if from != 0 && self.cfg.record_events {
-            self.edges.push(SyncEdge {
+            self.log.edges.push(SyncEdge {
                 from,
                 to: self.steps,
                 kind,
@@ -380,27 +420,27 @@ impl Exec {
 
     /// The event log (when `ExecConfig::record_events`).
     pub(crate) fn events(&self) -> &[Event] {
-        &self.events
+        &self.log.events
     }
 
     /// The happens-before edges other than program order.
     pub(crate) fn edges(&self) -> &[SyncEdge] {
-        &self.edges
+        &self.log.edges
     }
 
     /// Each event's clock (when `ExecConfig::record_clocks`).
     pub(crate) fn clocks(&self) -> &[VectorClock] {
-        &self.clocks
+        &self.log.clocks
     }
 
     /// The hash of the order of threads that took the steps.
     pub(crate) fn path_hash(&self) -> u64 {
-        self.path_hash
+        self.log.path_hash
     }
 
     /// The captured output.
     pub(crate) fn output(&self) -> &[OutputChunk] {
-        &self.output
+        &self.log.output
     }
 
     /// The execution's failure, if it had one.

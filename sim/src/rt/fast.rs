@@ -9,17 +9,17 @@ use super::op::Tid;
 use super::{Candidate, Exec, Life, LIVE_BITS};
 
 impl Exec {
-    /// Fills `self.enabled`, advancing the clock if nothing can run now.
+    /// Fills `self.cache.enabled`, advancing the clock if nothing can run now.
     /// Returns false when the execution is over (finished or failed).
     #[inline]
     pub(super) fn compute_enabled(&mut self) -> bool {
-        if let Some(tid) = self.local_step.take() {
+        if let Some(tid) = self.cache.local_step.take() {
             if self.refresh_local(tid) {
                 #[cfg(debug_assertions)]
                 {
-                    let fast = self.enabled.clone();
+                    let fast = self.cache.enabled.clone();
                     self.compute_all();
-                    debug_assert_eq!(fast, self.enabled, "the local-step shortcut diverged");
+                    debug_assert_eq!(fast, self.cache.enabled, "the local-step shortcut diverged");
                 }
                 return self.within_step_limit();
             }
@@ -41,17 +41,22 @@ impl Exec {
         if self.threads[tid].life != Life::Waiting {
             return false;
         }
-        let Some(pos) = self.enabled.iter().position(|c| c.tid == tid) else {
+        let Some(pos) = self.cache.enabled.iter().position(|c| c.tid == tid) else {
             return false;
         };
-        if self.enabled.get(pos + 1).is_some_and(|c| c.tid == tid) {
+        if self
+            .cache
+            .enabled
+            .get(pos + 1)
+            .is_some_and(|c| c.tid == tid)
+        {
             return false;
         }
         let op = self.threads[tid].pending;
         if !self.can_complete(tid, &op) {
             return false;
         }
-        self.enabled[pos] = Candidate {
+        self.cache.enabled[pos] = Candidate {
             tid,
             op,
             timeout: false,
@@ -69,11 +74,11 @@ impl Exec {
             if let Some(go) = self.compute_plain() {
                 #[cfg(debug_assertions)]
                 {
-                    let fast = self.enabled.clone();
+                    let fast = self.cache.enabled.clone();
                     let general = self.compute_general();
                     debug_assert_eq!(
                         (go, &fast),
-                        (general, &self.enabled),
+                        (general, &self.cache.enabled),
                         "the plain computation diverged"
                     );
                 }
@@ -97,11 +102,12 @@ impl Exec {
         if self.threads.len() > LIVE_BITS {
             return None;
         }
-        self.enabled.clear();
+        self.cache.enabled.clear();
         let mut live = false;
         debug_assert!((0..self.threads.len())
-            .all(|t| (self.live_mask >> t & 1 == 1) == (self.threads[t].life != Life::Finished)));
-        let mut bits = self.live_mask;
+            .all(|t| (self.cache.live_mask >> t & 1 == 1)
+                == (self.threads[t].life != Life::Finished)));
+        let mut bits = self.cache.live_mask;
         while bits != 0 {
             let tid = bits.trailing_zeros() as usize;
             bits &= bits - 1;
@@ -111,7 +117,7 @@ impl Exec {
             // operation need not be copied.
             if self.can_complete(tid, &t.pending) {
                 let op = t.pending;
-                self.enabled.push(Candidate {
+                self.cache.enabled.push(Candidate {
                     tid,
                     op,
                     timeout: false,
@@ -120,7 +126,7 @@ impl Exec {
                 return None;
             }
         }
-        if !live || self.enabled.is_empty() {
+        if !live || self.cache.enabled.is_empty() {
             return None;
         }
         Some(self.within_step_limit())

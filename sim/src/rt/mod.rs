@@ -77,7 +77,7 @@ pub(crate) struct Candidate {
 }
 
 /// Threads [`Exec::compute_plain`] can handle: one bit each in
-/// [`Exec::live_mask`]. Programs with more use the general computation.
+/// `StepCache::live_mask`. Programs with more use the general computation.
 const LIVE_BITS: usize = 64;
 
 /// Settings of one execution.
@@ -86,12 +86,12 @@ pub(crate) struct ExecConfig {
     pub(crate) max_steps: u64,
     pub(crate) race_detection: bool,
     pub(crate) stack_size: usize,
-    /// Record each event's vector clock in [`Exec::clocks`]. Off on the
+    /// Record each event's vector clock in `Log::clocks`. Off on the
     /// exploration hot path (it allocates per step); on when a trace is built.
     pub(crate) record_clocks: bool,
-    /// Keep the event log ([`Exec::events`]) and the happens-before edges
-    /// ([`Exec::edges`]): traces and the exhaustive searches need them. The
-    /// random strategies run without (only [`Exec::path_hash`] follows the
+    /// Keep the event log (`Log::events`) and the happens-before edges
+    /// (`Log::edges`): traces and the exhaustive searches need them. The
+    /// random strategies run without (only `Log::path_hash` follows the
     /// path) and replay a failing execution with them to build its trace.
     pub(crate) record_events: bool,
     /// `Timing::Adversarial`: a sleep is a yield plus a lower bound on the

@@ -222,7 +222,7 @@ impl Exec {
                 .iter()
                 .position(|t| t.process == pid as u32 && t.life != Life::Finished);
             if let Some(tid) = victim {
-                self.enabled.push(Candidate {
+                self.cache.enabled.push(Candidate {
                     tid,
                     op: Op::Kill { pid: pid as u32 },
                     timeout: false,

@@ -67,7 +67,7 @@ pub(crate) fn run_execution(
         e.reset(cfg, serial);
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
-        e.inline_steps = !every_step;
+        e.cache.inline_steps = !every_step;
     });
     let main = Arc::clone(main);
     install_green(0, move || main());
@@ -82,7 +82,7 @@ pub(crate) fn run_execution(
             if let Some((tid, green)) = parked.0.take() {
                 e.greens[tid] = Some(green);
             }
-            if let Some(tid) = e.unstarted.pop() {
+            if let Some(tid) = e.cache.unstarted.pop() {
                 // Run a new thread up to its first operation (unless its
                 // process was killed before it started).
                 if e.threads[tid].life == Life::Finished {
@@ -93,17 +93,17 @@ pub(crate) fn run_execution(
             if e.terminal {
                 return None;
             }
-            let go = match e.computed.take() {
+            let go = match e.cache.computed.take() {
                 Some(go) => go,
                 None => e.compute_enabled(),
             };
             if !go {
                 return None;
             }
-            let choice = if e.enabled.len() == 1 && !every_step {
+            let choice = if e.cache.enabled.len() == 1 && !every_step {
                 0
             } else {
-                sched.choose(&e.enabled)
+                sched.choose(&e.cache.enabled)
             };
             let (candidate, result) = e.perform(choice);
             let tid = candidate.tid;

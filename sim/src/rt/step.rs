@@ -14,7 +14,7 @@ impl Exec {
     /// waits to start, and `tid`'s operation is the only enabled candidate.
     /// Returns the operation's result for `tid` to go on with, or `None`
     /// when `tid` must suspend: the scheduler loop then takes the step, using
-    /// the enabled set computed here (`self.computed`).
+    /// the enabled set computed here (`self.cache.computed`).
     ///
     /// This performs the same steps, in the same order, as the scheduler
     /// loop would (see [`run_execution`]), so schedules, tokens and traces
@@ -23,12 +23,12 @@ impl Exec {
     /// in four have a single candidate, that of the thread which just ran).
     #[inline]
     pub(super) fn step_inline(&mut self, tid: Tid) -> Option<OpResult> {
-        if !self.unstarted.is_empty() || self.terminal {
+        if !self.cache.unstarted.is_empty() || self.terminal {
             return None;
         }
         let go = self.compute_enabled();
-        if !go || self.enabled.len() != 1 || self.enabled[0].tid != tid {
-            self.computed = Some(go);
+        if !go || self.cache.enabled.len() != 1 || self.cache.enabled[0].tid != tid {
+            self.cache.computed = Some(go);
             return None;
         }
         let (_, result) = self.perform(0);
@@ -54,11 +54,11 @@ impl Exec {
     /// or that operation's timeout.
     #[inline]
     pub(super) fn perform(&mut self, choice: usize) -> (Candidate, OpResult) {
-        let c = self.enabled[choice];
+        let c = self.cache.enabled[choice];
         let Candidate { tid, op, timeout } = c;
         let location = self.threads[tid].location;
         self.steps += 1;
-        self.local_step = (!timeout && op.is_local()).then_some(tid);
+        self.cache.local_step = (!timeout && op.is_local()).then_some(tid);
         // Only tracing records the clock the operation saw.
         let own_before = self
             .cfg
@@ -81,24 +81,24 @@ impl Exec {
             // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).
             let mut clock = self.threads[tid].clock.clone();
             clock.set(tid, own_before);
-            self.clocks.push(clock);
+            self.log.clocks.push(clock);
         }
         // FNV-1a's multiplier: one xor and one multiply per step.
-        self.path_hash = (self.path_hash ^ tid as u64).wrapping_mul(0x100_0000_01b3);
+        self.log.path_hash = (self.log.path_hash ^ tid as u64).wrapping_mul(0x100_0000_01b3);
         if self.cfg.record_events {
-            self.events.push(Event {
+            self.log.events.push(Event {
                 step: self.steps,
                 tid,
                 // Read again from the enabled set, not from the copy `op`:
                 // that copy is stored in pieces, and reading it back whole
                 // stalled the CPU (a failed store-to-load forwarding: a fifth
                 // of `perform`'s perf samples).
-                op: self.enabled[choice].op,
+                op: self.cache.enabled[choice].op,
                 result,
                 time: self.now,
                 location,
             });
         }
-        (self.enabled[choice], result)
+        (self.cache.enabled[choice], result)
     }
 }

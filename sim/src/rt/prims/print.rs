@@ -10,7 +10,7 @@ impl Exec {
     #[inline(always)]
     pub(super) fn print_complete(&mut self, tid: Tid) -> OpResult {
         let text = std::mem::take(&mut self.threads[tid].text);
-        self.output.push(OutputChunk {
+        self.log.output.push(OutputChunk {
             time: self.now,
             tid,
             text,
