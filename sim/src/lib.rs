@@ -42,6 +42,12 @@
 //! Start reading at [`Builder`] (how to run), [`threading`] and [`Shared`]
 //! (what scenarios use), and `ARCHITECTURE.md` for the inside.
 
+// Written invariants as compiler checks: `unsafe` only in `rt::green`
+// (the coroutines and their stacks), which allows it explicitly; every
+// public item documented and `Debug`.
+#![deny(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
 mod explore;
 mod failure;
 pub mod multiprocessing;

@@ -15,6 +15,7 @@
 
 pub(crate) mod clock;
 mod deadlock;
+#[allow(unsafe_code)]
 pub(crate) mod green;
 pub(crate) mod object;
 pub(crate) mod op;
