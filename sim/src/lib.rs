@@ -70,7 +70,7 @@ pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
 pub use trace::{
     EdgeKind, HbGraph, Trace, TraceEdge, TraceError, TraceEvent, TraceFailure, TraceObject,
-    TraceOutput, TracePending, TRACE_FORMAT_VERSION,
+    TraceOutput, TraceParseError, TracePending, TRACE_FORMAT_VERSION,
 };
 
 #[doc(hidden)]

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::failure::FailureKind;
 
 pub(crate) use file::write_file;
-pub use file::TraceError;
+pub use file::{TraceError, TraceParseError};
 pub use graph::HbGraph;
 
 /// Version of the trace format written by this crate.
