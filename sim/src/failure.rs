@@ -21,13 +21,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::trace::Trace;
 
-/// The kind of a failure.
+/// The kind of a failure. Non-exhaustive: new kinds may be added, so a
+/// `match` on it outside this crate needs a `_` arm.
 ///
 /// ```
 /// use sim::FailureKind;
 /// assert_eq!(FailureKind::Deadlock.to_string(), "Deadlock");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum FailureKind {
     /// No thread can run, no timeout is pending, and some thread has not finished.
     Deadlock,

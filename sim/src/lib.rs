@@ -42,6 +42,12 @@
 //! Start reading at [`Builder`] (how to run), [`threading`] and [`Shared`]
 //! (what scenarios use), and `ARCHITECTURE.md` for the inside.
 
+// Written invariants as compiler checks: `unsafe` only in `rt::green`
+// (the coroutines and their stacks), which allows it explicitly; every
+// public item documented and `Debug`.
+#![deny(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
 mod explore;
 mod failure;
 pub mod multiprocessing;
@@ -64,7 +70,7 @@ pub use rt::green::DEFAULT_STACK_SIZE;
 pub use shared::Shared;
 pub use trace::{
     EdgeKind, HbGraph, Trace, TraceEdge, TraceError, TraceEvent, TraceFailure, TraceObject,
-    TraceOutput, TracePending, TRACE_FORMAT_VERSION,
+    TraceOutput, TraceParseError, TracePending, TRACE_FORMAT_VERSION,
 };
 
 #[doc(hidden)]

@@ -56,7 +56,23 @@ use token::Token;
 const PCT_PROBES: u64 = 8;
 
 impl Builder {
-    /// Explores `f`; never panics because `f` fails: failures are in the report.
+    /// Explores `f` under the builder's strategy, until the execution
+    /// budget is spent, the whole space is covered (exhaustive) or, by
+    /// default, the first failure. Never panics because `f` fails: failures
+    /// are in the report.
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind, Shared};
+    /// // Two unsynchronised increments: a data race.
+    /// let report = Builder::new().executions(100).explore(|| {
+    ///     let x = Shared::new(0);
+    ///     let y = x.clone();
+    ///     let t = sim::thread::spawn(move || y.set(y.get() + 1));
+    ///     x.set(x.get() + 1);
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.failures[0].kind, FailureKind::DataRace);
+    /// ```
     pub fn explore<F>(&self, f: F) -> Report
     where
         F: Fn() + Send + Sync + 'static,

@@ -316,7 +316,20 @@ fn build_trace(builder: &Builder, e: &Exec, token: &str, scenario: &str) -> Trac
 }
 
 impl Builder {
-    /// Re-runs the one execution that `token` names.
+    /// Re-runs the one execution that `token` names (a failure's
+    /// [`Failure::token`]), and reports it with its trace. A text that is
+    /// not a token is a [`TokenError`]; a schedule token that does not fit
+    /// the program is a [`FailureKind::Nondeterminism`] failure.
+    ///
+    /// ```
+    /// use sim::threading::Lock;
+    /// let scenario = || Lock::new().release();
+    /// let found = sim::Builder::new().explore(scenario);
+    /// let token = &found.failures[0].token;
+    /// let again = sim::Builder::new().replay(scenario, token).unwrap();
+    /// assert_eq!(again.failures[0].trace, found.failures[0].trace);
+    /// assert!(sim::Builder::new().replay(scenario, "not a token").is_err());
+    /// ```
     pub fn replay<F>(&self, f: F, token: &str) -> Result<Report, TokenError>
     where
         F: Fn() + Send + Sync + 'static,

@@ -58,15 +58,40 @@ impl fmt::Display for Shard {
 /// up one exploration.
 ///
 /// ```
+/// use sim::{Report, ShardError};
 /// let err = "3".parse::<sim::Shard>().unwrap_err();
+/// assert!(matches!(err, ShardError::Parse { .. }));
 /// assert!(err.to_string().contains("expected i/n"));
+///
+/// let err = Report::merge(Vec::new()).unwrap_err();
+/// assert_eq!(err, ShardError::Merge("no reports to merge".to_string()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShardError(String);
+#[non_exhaustive]
+pub enum ShardError {
+    /// A shard text that is not `i/n` with `0 <= i < n` ([`Shard`]'s
+    /// `FromStr`).
+    Parse {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Reports that do not make up one exploration ([`Report::merge`]): none,
+    /// of different strategies or seeds, or shards that overlap or leave a
+    /// gap; with what is wrong.
+    Merge(String),
+}
 
 impl fmt::Display for ShardError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            ShardError::Parse { text, problem } => write!(
+                f,
+                "bad shard {text:?}: {problem}; expected i/n with 0 <= i < n, such as 0/4"
+            ),
+            ShardError::Merge(what) => f.write_str(what),
+        }
     }
 }
 
@@ -76,10 +101,9 @@ impl FromStr for Shard {
     type Err = ShardError;
 
     fn from_str(text: &str) -> Result<Shard, ShardError> {
-        let bad = |why: &str| {
-            ShardError(format!(
-                "bad shard {text:?}: {why}; expected i/n with 0 <= i < n, such as 0/4"
-            ))
+        let bad = |why: &str| ShardError::Parse {
+            text: text.to_string(),
+            problem: why.to_string(),
         };
         let (i, n) = text.trim().split_once('/').ok_or_else(|| bad("no '/'"))?;
         let index = i
@@ -132,14 +156,14 @@ impl Report {
     pub fn merge(reports: impl IntoIterator<Item = Report>) -> Result<Report, ShardError> {
         let reports: Vec<Report> = reports.into_iter().collect();
         let Some(first) = reports.first() else {
-            return Err(ShardError("no reports to merge".to_string()));
+            return Err(ShardError::Merge("no reports to merge".to_string()));
         };
         let (strategy, seed) = (first.strategy, first.seed);
         if let Some(other) = reports
             .iter()
             .find(|r| r.strategy != strategy || r.seed != seed)
         {
-            return Err(ShardError(format!(
+            return Err(ShardError::Merge(format!(
                 "the reports are not of one exploration: strategy {strategy} seed {seed} \
                  vs strategy {} seed {}",
                 other.strategy, other.seed
@@ -252,7 +276,7 @@ fn check_cover(shards: &[Shard], reports: usize) -> Result<(), ShardError> {
         || indices.len() as u64 != count
     {
         let have: Vec<String> = shards.iter().map(Shard::to_string).collect();
-        return Err(ShardError(format!(
+        return Err(ShardError::Merge(format!(
             "the shards do not cover the exploration once each: have [{}] of {reports} \
              report(s), need 0/{count} .. {}/{count}",
             have.join(", "),

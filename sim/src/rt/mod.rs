@@ -33,6 +33,7 @@ pub(crate) mod dependence;
 mod enabled;
 mod exec;
 mod fast;
+#[allow(unsafe_code)]
 pub(crate) mod green;
 pub(crate) mod object;
 pub(crate) mod op;

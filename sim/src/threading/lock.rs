@@ -1,13 +1,10 @@
 //! `Lock`: Python's primitive lock.
 
 use std::panic::Location;
-use std::time::Duration;
 
 use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
-
-use crate::time::deadline_after;
 
 /// Python's `threading.Lock`: locked or unlocked, with no owner, so any
 /// thread may release it. Releasing an unlocked lock is a `Misuse` failure
@@ -50,36 +47,11 @@ impl Lock {
         self.id
     }
 
-    fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
-        rt::check_serial(self.serial, "Lock");
-        rt::op(
-            Op::LockAcquire {
-                lock: self.id,
-                deadline,
-            },
-            location,
-        )
-        .as_bool()
-    }
-
-    /// Blocks until the lock is free, then locks it.
-    #[track_caller]
-    pub fn acquire(&self) {
-        self.acquire_op(None, Location::caller());
-    }
-
-    /// Blocks at most `timeout` of virtual time; returns whether it acquired.
-    #[track_caller]
-    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        self.acquire_op(Some(deadline_after(timeout)), Location::caller())
-    }
-
-    /// Acquires without blocking (Python's `acquire(blocking=False)`);
-    /// returns whether it acquired.
-    #[track_caller]
-    pub fn try_acquire(&self) -> bool {
-        self.acquire_op(Some(deadline_after(Duration::ZERO)), Location::caller())
-    }
+    acquire_methods!(
+        "Lock",
+        LockAcquire { lock },
+        "Blocks until the lock is free, then locks it."
+    );
 
     /// Unlocks. Any thread may release; releasing an unlocked lock is a
     /// `Misuse` failure.

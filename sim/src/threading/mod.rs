@@ -27,6 +27,53 @@
 //! });
 //! ```
 
+/// The acquire family of a primitive handle with fields `id` and `serial`:
+/// `acquire_op` (the one that announces the operation) and the public
+/// `acquire`, `acquire_timeout` and `try_acquire`, Python's
+/// `acquire(blocking, timeout)` in its three forms: a blocking acquire has
+/// no deadline, a timed one a deadline on the virtual clock, a
+/// non-blocking one the deadline "now".
+macro_rules! acquire_methods {
+    ($kind:literal, $op:ident { $field:ident }, $acquire_doc:literal
+     $(, #[$timeout_doc:meta])*) => {
+        fn acquire_op(
+            &self,
+            deadline: Option<u64>,
+            location: &'static std::panic::Location<'static>,
+        ) -> bool {
+            crate::rt::check_serial(self.serial, $kind);
+            let op = crate::rt::op::Op::$op {
+                $field: self.id,
+                deadline,
+            };
+            crate::rt::op(op, location).as_bool()
+        }
+
+        #[doc = $acquire_doc]
+        #[track_caller]
+        pub fn acquire(&self) {
+            self.acquire_op(None, std::panic::Location::caller());
+        }
+
+        /// Blocks at most `timeout` of virtual time; returns whether it
+        /// acquired.
+        $(#[$timeout_doc])*
+        #[track_caller]
+        pub fn acquire_timeout(&self, timeout: std::time::Duration) -> bool {
+            let deadline = crate::time::deadline_after(timeout);
+            self.acquire_op(Some(deadline), std::panic::Location::caller())
+        }
+
+        /// Acquires without blocking (Python's `acquire(blocking=False)`);
+        /// returns whether it acquired.
+        #[track_caller]
+        pub fn try_acquire(&self) -> bool {
+            let now = crate::time::deadline_after(std::time::Duration::ZERO);
+            self.acquire_op(Some(now), std::panic::Location::caller())
+        }
+    };
+}
+
 mod barrier;
 mod condition;
 mod event;

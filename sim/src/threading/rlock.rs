@@ -1,13 +1,10 @@
 //! `RLock`: Python's re-entrant lock.
 
 use std::panic::Location;
-use std::time::Duration;
 
 use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op};
-
-use crate::time::deadline_after;
 
 /// Python's `threading.RLock`: an owner and a recursion level. The owner may
 /// acquire it again; each acquire needs a release; only the owner may
@@ -44,35 +41,11 @@ impl RLock {
         self.id
     }
 
-    fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
-        rt::check_serial(self.serial, "RLock");
-        rt::op(
-            Op::RLockAcquire {
-                lock: self.id,
-                deadline,
-            },
-            location,
-        )
-        .as_bool()
-    }
-
-    /// Blocks until the lock is free or already ours, then takes one level.
-    #[track_caller]
-    pub fn acquire(&self) {
-        self.acquire_op(None, Location::caller());
-    }
-
-    /// Blocks at most `timeout` of virtual time; returns whether it acquired.
-    #[track_caller]
-    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        self.acquire_op(Some(deadline_after(timeout)), Location::caller())
-    }
-
-    /// Acquires without blocking; returns whether it acquired.
-    #[track_caller]
-    pub fn try_acquire(&self) -> bool {
-        self.acquire_op(Some(deadline_after(Duration::ZERO)), Location::caller())
-    }
+    acquire_methods!(
+        "RLock",
+        RLockAcquire { lock },
+        "Blocks until the lock is free or already ours, then takes one level."
+    );
 
     /// Gives back one level; the lock is free when the level reaches zero.
     #[track_caller]

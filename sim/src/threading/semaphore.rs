@@ -69,45 +69,20 @@ impl Semaphore {
         Semaphore { id, serial }
     }
 
-    fn acquire_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
-        rt::check_serial(self.serial, "Semaphore");
-        rt::op(
-            Op::SemAcquire {
-                sem: self.id,
-                deadline,
-            },
-            location,
-        )
-        .as_bool()
-    }
-
-    /// Blocks until the counter is positive, then decrements it.
-    #[track_caller]
-    pub fn acquire(&self) {
-        self.acquire_op(None, Location::caller());
-    }
-
-    /// Blocks at most `timeout` of virtual time; returns whether it acquired.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// sim::check_random(|| {
-    ///     let s = sim::threading::Semaphore::new(0);
-    ///     assert!(!s.acquire_timeout(Duration::from_millis(250)));
-    ///     assert_eq!(sim::time::now(), Duration::from_millis(250));
-    /// }, 1);
-    /// ```
-    #[track_caller]
-    pub fn acquire_timeout(&self, timeout: Duration) -> bool {
-        self.acquire_op(Some(deadline_after(timeout)), Location::caller())
-    }
-
-    /// Decrements without blocking (Python's `acquire(blocking=False)`);
-    /// returns whether it did.
-    #[track_caller]
-    pub fn try_acquire(&self) -> bool {
-        self.acquire_op(Some(deadline_after(Duration::ZERO)), Location::caller())
-    }
+    acquire_methods!(
+        "Semaphore",
+        SemAcquire { sem },
+        "Blocks until the counter is positive, then decrements it.",
+        #[doc = ""],
+        #[doc = "```"],
+        #[doc = "use std::time::Duration;"],
+        #[doc = "sim::check_random(|| {"],
+        #[doc = "    let s = sim::threading::Semaphore::new(0);"],
+        #[doc = "    assert!(!s.acquire_timeout(Duration::from_millis(250)));"],
+        #[doc = "    assert_eq!(sim::time::now(), Duration::from_millis(250));"],
+        #[doc = "}, 1);"],
+        #[doc = "```"]
+    );
 
     /// Increments the counter, waking one waiter.
     #[track_caller]
