@@ -20,6 +20,7 @@ mod exhaustive;
 mod exhaustive_split;
 mod parallel;
 mod process;
+mod process_ipc;
 mod queue;
 mod semaphore;
 mod strategies;
