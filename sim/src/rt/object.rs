@@ -1,9 +1,12 @@
-//! The runtime's view of synchronisation objects and shared variables.
+//! The execution's object table: one [`Object`] per synchronisation object
+//! or shared variable.
 //!
-//! Primitives in `sync/` are handles (an [`ObjId`] and the serial of the
-//! execution that created them); their state lives here, in the execution's
-//! object table, so that the scheduler can decide whether an operation is
-//! enabled without calling back into primitive code.
+//! Primitives in `threading/`, `queue`, `multiprocessing/` and `shared` are
+//! handles (an [`ObjId`] and the serial of the execution that created
+//! them); their state lives in this table, typed by primitive
+//! ([`ObjState`], one file each in `prims/`), so that the scheduler can
+//! decide whether an operation is enabled without calling back into
+//! primitive code.
 
 use std::fmt;
 use std::panic::Location;

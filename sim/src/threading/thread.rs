@@ -135,7 +135,11 @@ impl Thread {
     /// once`.
     #[track_caller]
     pub fn start(&self) {
-        let location = Location::caller();
+        self.start_at(Location::caller());
+    }
+
+    /// `start`, recorded at `location`.
+    pub(crate) fn start_at(&self, location: &'static Location<'static>) {
         let Some(target) = self.inner.target.borrow_mut().take() else {
             panic!("RuntimeError: threads can only be started once");
         };
@@ -152,7 +156,12 @@ impl Thread {
     /// the thread is the execution's failure; `join` itself returns.
     #[track_caller]
     pub fn join(&self) {
-        self.started().join_at(Location::caller());
+        self.join_at(Location::caller());
+    }
+
+    /// `join`, recorded at `location`.
+    pub(crate) fn join_at(&self, location: &'static Location<'static>) {
+        self.started().join_at(location);
     }
 
     /// Waits at most `timeout` of virtual time for the thread to finish,

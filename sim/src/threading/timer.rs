@@ -1,15 +1,12 @@
 //! `Timer`: Python's thread that runs a function after an interval.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::rt;
-use crate::thread::{Builder, JoinHandle};
-
-use super::Event;
+use super::{Event, Thread};
 
 /// Python's `threading.Timer(interval, function)`: once started, a thread
 /// (named `Thread-N` like any unnamed Python thread, numbered when the timer
@@ -42,16 +39,16 @@ pub struct Timer {
 
 struct Inner {
     interval: Duration,
-    name: String,
     finished: Event,
-    function: RefCell<Option<Box<dyn FnOnce()>>>,
-    handle: RefCell<Option<JoinHandle<()>>>,
+    /// The timer's thread, made (and numbered) when the timer is.
+    thread: Thread,
+    started: Cell<bool>,
 }
 
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
-            .field("name", &self.inner.name)
+            .field("name", &self.inner.thread.name())
             .field("interval", &self.inner.interval)
             .finish_non_exhaustive()
     }
@@ -62,14 +59,21 @@ impl Timer {
     /// Takes the next `Thread-N` name now, as Python does.
     #[track_caller]
     pub fn new(interval: Duration, function: impl FnOnce() + 'static) -> Timer {
-        let number = rt::reserve_thread_number();
+        let finished = Event::new();
+        let thread = Thread::new(move || {
+            // CPython's Timer.run, step for step.
+            finished.wait_timeout(interval);
+            if !finished.is_set() {
+                function();
+            }
+            finished.set();
+        });
         Timer {
             inner: Rc::new(Inner {
                 interval,
-                name: format!("Thread-{number}"),
-                finished: Event::new(),
-                function: RefCell::new(Some(Box::new(function))),
-                handle: RefCell::new(None),
+                finished,
+                thread,
+                started: Cell::new(false),
             }),
         }
     }
@@ -78,23 +82,8 @@ impl Timer {
     /// Python's `RuntimeError: threads can only be started once`.
     #[track_caller]
     pub fn start(&self) {
-        let location = Location::caller();
-        let Some(function) = self.inner.function.borrow_mut().take() else {
-            panic!("RuntimeError: threads can only be started once");
-        };
-        let finished = self.inner.finished;
-        let interval = self.inner.interval;
-        let handle = Builder::new()
-            .name(self.inner.name.clone())
-            .spawn_at(location, move || {
-                // CPython's Timer.run, step for step.
-                finished.wait_timeout(interval);
-                if !finished.is_set() {
-                    function();
-                }
-                finished.set();
-            });
-        *self.inner.handle.borrow_mut() = Some(handle);
+        self.inner.thread.start_at(Location::caller());
+        self.inner.started.set(true);
     }
 
     /// Stops the timer if its function has not started yet; no effect
@@ -121,23 +110,18 @@ impl Timer {
     /// never started).
     #[track_caller]
     pub fn join(&self) {
-        let handle = self.inner.handle.borrow_mut().take();
-        if let Some(handle) = handle {
-            let _ = handle.join_at(Location::caller());
+        if self.inner.started.get() {
+            self.inner.thread.join_at(Location::caller());
         }
     }
 
     /// Whether the timer's thread has started and not finished.
     pub fn is_alive(&self) -> bool {
-        self.inner
-            .handle
-            .borrow()
-            .as_ref()
-            .is_some_and(|h| !h.is_finished())
+        self.inner.thread.is_alive()
     }
 
     /// The timer thread's name (`Thread-N`).
-    pub fn name(&self) -> &str {
-        &self.inner.name
+    pub fn name(&self) -> String {
+        self.inner.thread.name()
     }
 }
