@@ -495,7 +495,7 @@ impl Builder {
         self
     }
 
-    pub(super) fn exec_config(&self) -> ExecConfig {
+    pub(crate) fn exec_config(&self) -> ExecConfig {
         ExecConfig {
             max_steps: self.max_steps,
             race_detection: self.race_detection,

@@ -30,11 +30,9 @@ mod parallel;
 mod pct;
 mod pos;
 mod progress;
-mod random;
+pub(crate) mod random;
 mod report;
 mod run;
-#[cfg(test)]
-mod runtime_tests;
 mod shard;
 mod token;
 

@@ -42,6 +42,8 @@ pub(crate) mod process;
 pub(crate) mod race;
 mod run;
 mod step;
+#[cfg(test)]
+mod tests;
 
 use op::{Nanos, Op, Tid};
 

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::random::RandomScheduler;
-use super::{Builder, Timing};
+use crate::explore::random::RandomScheduler;
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
+use crate::{Builder, Timing};
 use crate::threading::{Condition, Lock};
 use crate::Shared;
 
