@@ -4,6 +4,7 @@
 
 mod programs;
 
+mod architecture;
 mod cli;
 mod notebook;
 mod scenarios;
