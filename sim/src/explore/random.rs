@@ -1,7 +1,11 @@
 //! `Strategy::Random`: uniform choice among enabled threads.
 //!
 //! Every execution has its own u64 seed, derived from the run's seed and the
-//! execution's index, so that one execution can be replayed alone.
+//! execution's index, so that one execution can be replayed alone: the
+//! seed of execution `k` is word `k` of the ChaCha8 stream keyed by the run
+//! seed, read 32 words at a time into a per-OS-thread cache. A pure
+//! function of (run seed, index), so `jobs` and shards agree; tokens carry
+//! the execution's own seed, so a saved token replays whatever the run.
 
 use std::cell::RefCell;
 

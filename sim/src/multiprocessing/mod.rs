@@ -4,7 +4,7 @@
 //! A process is a group of green threads in the same execution with its own
 //! memory: at [`spawn`] it gets a copy of every [`Shared`](crate::Shared)
 //! value of its parent (fork semantics); writes in one process are
-//! invisible to the others. Using a `sync` primitive of another process's
+//! invisible to the others. Using a `threading` primitive of another process's
 //! memory is `Misuse` ("processes do not share memory"). Processes talk
 //! through [`Queue`], [`pipe`] connections, [`Value`] and [`Lock`], which
 //! every process may use; a send happens before the receive that gets it.

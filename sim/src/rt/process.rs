@@ -40,6 +40,15 @@
 //! kills (they share the budget). `ProcSignal` has the same dependences
 //! plus program order. `ProcJoin` is like `Join`. `FeederWait` reads its
 //! buffer and is enabled by the other threads of its process finishing.
+//! A kill is enabled at every scheduling point while the budget lasts, so a
+//! sleep set must key "kill P" by pid, not by the victim thread's tid.
+//! `QueuePoll` is a read of its queue. The memory-isolation check needs no
+//! dependence: it fails when the operation is announced.
+//!
+//! Memory isolation is deliberately conservative: Python would give a
+//! child its own copy of an inherited `threading.Lock`, but in Rust the
+//! handle has to be moved into the child's closure on purpose, which is
+//! almost always an attempt to synchronise with the parent.
 
 use std::panic::Location;
 

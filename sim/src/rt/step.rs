@@ -3,6 +3,15 @@
 //! spawn edge of a thread's first event, the event log and the path hash),
 //! and the inline step ([`Exec::step_inline`]), which runs a step with a
 //! single candidate on the green thread that announced it.
+//!
+//! Inline steps are taken only for schedulers that are not asked at every
+//! step (Random, PCT, POS; not the exhaustive searches or `s1:` replays).
+//! They compute in the loop's order, so schedules, tokens and traces are
+//! the same with or without them (`rt/tests.rs` compares them). The
+//! runtime's step code then runs on the green thread's stack (leave it a
+//! few KiB), and a panic of that code is caught with the thread's own
+//! panics: it is reported as a `Panic` failure of that thread instead of
+//! unwinding out of `run_execution`.
 
 use super::green::GreenThread;
 use super::op::{OpResult, Tid};

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use crate::explore::random::RandomScheduler;
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
-use crate::{Builder, Timing};
 use crate::threading::{Condition, Lock};
 use crate::Shared;
+use crate::{Builder, Timing};
 
 /// The random scheduler, asked at every step (so that no step runs
 /// inline on a green thread), making the same choices: a step with one

@@ -69,14 +69,14 @@
 //! shard 0 too (whether round `b + 1` runs depends on whether all of round
 //! `b` was complete); each of its rounds is split over the jobs.
 //!
-//! **Checked by** `sim/tests/dpor_proptest.rs`: proptest programs of 2-4
+//! **Checked by** `sim/tests/it/dpor_proptest.rs`: proptest programs of 2-4
 //! threads over up to 3 Locks and 3 Shared variables (reads, writes,
 //! blocking lock blocks, try-lock blocks), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a
-//! try-lock: equal outcomes, executions >= traces). `sim/tests/exhaustive.rs`
-//! asserts the counts (20, 90, 3, 720), `sim/tests/exhaustive_split.rs`
+//! try-lock: equal outcomes, executions >= traces). `sim/tests/it/exhaustive.rs`
+//! asserts the counts (20, 90, 3, 720), `sim/tests/it/exhaustive_split.rs`
 //! that split and sharded explorations report what the serial one does.
 
 mod dfs;

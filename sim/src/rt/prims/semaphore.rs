@@ -1,7 +1,8 @@
 //! `Semaphore` and `BoundedSemaphore`: a counter that `acquire` decrements
 //! (blocking while it is zero) and `release` increments. Every release
 //! joins the releaser's clock into the semaphore's; every acquire joins
-//! it, with a `Semaphore` edge from the last release.
+//! it, with a `Semaphore` edge from the last release (one clock for all
+//! releases: CPython's internal lock orders them all anyway).
 
 use std::panic::Location;
 
