@@ -64,6 +64,14 @@ impl LockState {
         self.count == 0 || (self.reentrant && self.holder == Some(tid))
     }
 
+    /// [`LockState::can_acquire`] of a lock known to be an RLock (the
+    /// operation says so): one test less on the hot path.
+    #[inline(always)]
+    pub(crate) fn rlock_can_acquire(&self, tid: Tid) -> bool {
+        debug_assert!(self.reentrant);
+        self.count == 0 || self.holder == Some(tid)
+    }
+
     /// The holder, for wait-for graphs.
     pub(crate) fn holder(&self) -> Option<Tid> {
         if self.count > 0 {

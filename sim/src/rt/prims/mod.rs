@@ -141,9 +141,10 @@ impl Exec {
     pub(super) fn can_complete(&self, tid: Tid, op: &Op) -> bool {
         match *op {
             Op::LockAcquire { lock, .. } => self.objects[lock.index()].state.lock().is_free(),
-            Op::RLockAcquire { lock, .. } => {
-                self.objects[lock.index()].state.lock().can_acquire(tid)
-            }
+            Op::RLockAcquire { lock, .. } => self.objects[lock.index()]
+                .state
+                .lock()
+                .rlock_can_acquire(tid),
             Op::Start
             | Op::Yield
             | Op::Spawn { .. }
