@@ -45,12 +45,6 @@ impl PosScheduler {
     }
 }
 
-/// Whether two operations conflict: the one dependence relation
-/// (`rt::dependence`), from their primitives' footprints.
-fn conflicts(a: Op, b: Op) -> bool {
-    dependence::dependent(&dependence::footprint(a), &dependence::footprint(b))
-}
-
 impl Scheduler for PosScheduler {
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
         let mut best = 0;
@@ -63,10 +57,13 @@ impl Scheduler for PosScheduler {
             }
         }
         let chosen = enabled[best];
-        // The thread's next event, and every conflicting pending event,
-        // get fresh priorities.
-        self.pending
-            .retain(|&(t, _, op, _)| t != chosen.tid && !conflicts(op, chosen.op));
+        // The thread's next event, and every pending event that conflicts
+        // with the chosen one (the one dependence relation,
+        // `rt::dependence`), get fresh priorities.
+        let footprint = dependence::footprint(chosen.op);
+        self.pending.retain(|&(t, _, op, _)| {
+            t != chosen.tid && !dependence::dependent(&dependence::footprint(op), &footprint)
+        });
         best
     }
 

@@ -1,7 +1,7 @@
 //! `Thread`: Python's `threading.Thread`, an object that is created first
 //! and started later.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
@@ -44,7 +44,7 @@ pub struct Thread {
 
 struct Inner {
     name: RefCell<String>,
-    daemon: RefCell<bool>,
+    daemon: Cell<bool>,
     target: RefCell<Option<Box<dyn FnOnce()>>>,
     handle: RefCell<Option<JoinHandle<()>>>,
 }
@@ -53,8 +53,8 @@ impl fmt::Debug for Thread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Thread")
             .field("name", &*self.inner.name.borrow())
-            .field("daemon", &*self.inner.daemon.borrow())
-            .field("started", &self.inner.target.borrow().is_none())
+            .field("daemon", &self.inner.daemon.get())
+            .field("started", &self.has_started())
             .finish_non_exhaustive()
     }
 }
@@ -77,7 +77,7 @@ impl Thread {
         Thread {
             inner: Rc::new(Inner {
                 name: RefCell::new(format!("Thread-{number}")),
-                daemon: RefCell::new(false),
+                daemon: Cell::new(false),
                 target: RefCell::new(Some(Box::new(target))),
                 handle: RefCell::new(None),
             }),
@@ -114,10 +114,10 @@ impl Thread {
     /// assert!(report.failures.is_empty());
     /// ```
     pub fn set_daemon(&self, daemon: bool) {
-        if self.inner.target.borrow().is_none() {
+        if self.has_started() {
             panic!("RuntimeError: cannot set daemon status of active thread");
         }
-        *self.inner.daemon.borrow_mut() = daemon;
+        self.inner.daemon.set(daemon);
     }
 
     /// The thread's name (`Thread-N`, or the one it was given).
@@ -127,7 +127,12 @@ impl Thread {
 
     /// Whether the thread is a daemon.
     pub fn daemon(&self) -> bool {
-        *self.inner.daemon.borrow()
+        self.inner.daemon.get()
+    }
+
+    /// Whether [`start`](Thread::start) has been called.
+    pub(crate) fn has_started(&self) -> bool {
+        self.inner.target.borrow().is_none()
     }
 
     /// Starts the thread (a spawn, a scheduling point). Starting twice

@@ -1,6 +1,5 @@
 //! `Timer`: Python's thread that runs a function after an interval.
 
-use std::cell::Cell;
 use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
@@ -42,7 +41,6 @@ struct Inner {
     finished: Event,
     /// The timer's thread, made (and numbered) when the timer is.
     thread: Thread,
-    started: Cell<bool>,
 }
 
 impl fmt::Debug for Timer {
@@ -73,7 +71,6 @@ impl Timer {
                 interval,
                 finished,
                 thread,
-                started: Cell::new(false),
             }),
         }
     }
@@ -83,7 +80,6 @@ impl Timer {
     #[track_caller]
     pub fn start(&self) {
         self.inner.thread.start_at(Location::caller());
-        self.inner.started.set(true);
     }
 
     /// Stops the timer if its function has not started yet; no effect
@@ -110,7 +106,7 @@ impl Timer {
     /// never started).
     #[track_caller]
     pub fn join(&self) {
-        if self.inner.started.get() {
+        if self.inner.thread.has_started() {
             self.inner.thread.join_at(Location::caller());
         }
     }
