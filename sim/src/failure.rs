@@ -10,6 +10,7 @@
 //! | Misuse | the primitive's file in `rt/prims/` (Python's `RuntimeError`/`ValueError` cases), memory isolation in `rt/process.rs`, handle-side checks (`rt::process::misuse`) | yes |
 //! | Panic | the green thread's body wrapper (`rt/run.rs`), captured silently by a panic hook | no: the thread ends, `join` returns `Err` |
 //! | StepLimit | the enabled set: `steps >= max_steps` | yes |
+//! | Leak | the end of a finished execution (`Exec::end_checks`): a `sync::Arc` still alive | yes |
 //! | Nondeterminism | the explorer: a failure's recording replay differs from its run, or a replay from its saved trace | found after the execution |
 //!
 //! A broken `Barrier` is not a failure: `wait` returns `BrokenBarrierError`,
@@ -43,6 +44,9 @@ pub enum FailureKind {
     StepLimit,
     /// A replay diverged from the recorded trace.
     Nondeterminism,
+    /// A resource outlived its execution: an `Arc` still alive when every
+    /// thread has finished (loom's leak check).
+    Leak,
 }
 
 impl fmt::Display for FailureKind {

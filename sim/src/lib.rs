@@ -50,19 +50,23 @@
 
 mod explore;
 mod failure;
+pub mod lazy_static;
+pub mod model;
 pub mod multiprocessing;
 mod output;
 pub mod queue;
 pub(crate) mod rt;
 mod shared;
+pub mod sync;
 pub mod thread;
 pub mod threading;
 pub mod time;
 mod trace;
 
 pub use explore::{
-    check_pct, check_random, model, replay, Builder, Progress, Report, Shard, ShardError, Strategy,
-    Timing, TokenError, DEFAULT_MAX_STEPS, DEFAULT_SEED, PROGRESS_EVERY,
+    check, check_dfs, check_pct, check_random, check_random_with_seed, model, replay, Builder,
+    Progress, Report, Shard, ShardError, Strategy, Timing, TokenError, DEFAULT_MAX_STEPS,
+    DEFAULT_SEED, PROGRESS_EVERY,
 };
 pub use failure::{Failure, FailureKind};
 pub use multiprocessing::Faults;

@@ -178,6 +178,7 @@ pub struct Builder {
     pub(super) progress: Option<progress::ProgressHook>,
     pub(super) preemption_bound: Option<usize>,
     pub(super) deepening: bool,
+    pub(super) thread_panics_fail: bool,
 }
 
 impl Default for Builder {
@@ -209,7 +210,33 @@ impl Builder {
             progress: None,
             preemption_bound: None,
             deepening: false,
+            thread_panics_fail: true,
         }
+    }
+
+    /// Whether a panic in a spawned thread fails the execution (default:
+    /// yes, as in loom and shuttle). Off, the panic is only what `join`
+    /// returns (`Err` with the panic's payload), as a real program sees it:
+    /// for code that tests poisoning and recovery. A panic of the main
+    /// thread always fails.
+    ///
+    /// ```
+    /// use sim::sync::{Arc, Mutex};
+    /// let report = sim::Builder::new().thread_panics_fail(false).explore(|| {
+    ///     let m = Arc::new(Mutex::new(0));
+    ///     let m2 = m.clone();
+    ///     let t = sim::thread::spawn(move || {
+    ///         let _g = m2.lock().unwrap();
+    ///         panic!("while holding the lock");
+    ///     });
+    ///     assert!(t.join().is_err());
+    ///     assert!(m.lock().is_err(), "poisoned");
+    /// });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn thread_panics_fail(mut self, on: bool) -> Self {
+        self.thread_panics_fail = on;
+        self
     }
 
     /// The exploration strategy.
@@ -506,6 +533,7 @@ impl Builder {
             spurious_wakeups: self.spurious_wakeups,
             kill_max: self.faults.kill_max(),
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
+            thread_panics_fail: self.thread_panics_fail,
         }
     }
 

@@ -2,7 +2,7 @@
 //! `model` and `replay`, and the environment variables they read
 //! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
 //! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
-//! `SIM_SHARD`).
+//! `SIM_SHARD`; `LOOM_MAX_PREEMPTIONS` is an alias of `SIM_PREEMPTIONS`).
 
 use std::sync::Arc;
 
@@ -159,7 +159,10 @@ fn env_overrides(mut builder: Builder) -> Builder {
         });
         builder = builder.executions(n);
     }
-    if let Ok(text) = std::env::var("SIM_PREEMPTIONS") {
+    // loom's name for the same bound.
+    let preemptions =
+        std::env::var("SIM_PREEMPTIONS").or_else(|_| std::env::var("LOOM_MAX_PREEMPTIONS"));
+    if let Ok(text) = preemptions {
         let t = text.trim();
         let bound = if t == "none" {
             None
@@ -315,4 +318,68 @@ fn panic_with(report: &Report, note: Option<&str>) {
             test
         );
     }
+}
+
+/// shuttle's `check_dfs`: explores every execution of `f` (as [`model`]:
+/// optimal DPOR where the program's operations allow it, a plain
+/// depth-first search otherwise), at most `max_iterations` executions if
+/// given, and panics with a report on the first failure.
+///
+/// ```
+/// sim::check_dfs(|| { sim::thread::spawn(|| {}).join().unwrap(); }, None);
+/// ```
+#[track_caller]
+pub fn check_dfs<F>(f: F, max_iterations: Option<usize>)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let budget = max_iterations.map_or(u64::MAX, |n| n as u64);
+    let builder = Builder::new()
+        .strategy(Strategy::Exhaustive)
+        .executions(budget)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// shuttle's `check`: runs `f` once, under one deterministic schedule, and
+/// panics if that execution fails.
+///
+/// ```
+/// sim::check(|| assert_eq!(sim::thread::spawn(|| 1).join().unwrap(), 1));
+/// ```
+#[track_caller]
+pub fn check<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Random)
+        .executions(1)
+        .seed(env_seed());
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// shuttle's `check_random_with_seed`: [`check_random`] from run seed
+/// `seed` (`SIM_SEED` is ignored).
+///
+/// ```
+/// sim::check_random_with_seed(|| {}, 7, 10);
+/// ```
+#[track_caller]
+pub fn check_random_with_seed<F>(f: F, seed: u64, executions: u64)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let builder = Builder::new()
+        .strategy(Strategy::Random)
+        .executions(executions)
+        .seed(seed);
+    check_with_corpus(&env_overrides(builder), f);
+}
+
+/// Runs `f` as [`model`] does, with `builder`'s settings (for
+/// `sim::model::Builder`).
+#[track_caller]
+pub(crate) fn model_with(builder: Builder, f: impl Fn() + Send + Sync + 'static) {
+    check_with_corpus(&env_overrides(builder.seed(env_seed())), f);
 }

@@ -5,8 +5,11 @@
 //! questions of the running execution; nothing outside `rt` holds an
 //! `&mut Exec`.
 
+use std::any::Any;
 use std::panic::Location;
+use std::rc::Rc;
 
+use super::exec::ArcRecord;
 use super::object::{ObjState, Object};
 use super::op::{Nanos, ObjId, Op, OpResult, Tid};
 use super::{green, Exec, Life, ThreadName, ATOMIC_DEPTH, EXEC};
@@ -23,8 +26,10 @@ enum Announced {
 /// scheduler has performed it, and returns its result. When nothing is to be
 /// chosen the step runs at once, without suspending ([`Exec::step_inline`]).
 ///
-/// During teardown, or while the thread unwinds from a panic, operations are
-/// not scheduled: they return [`OpResult::Unit`] at once.
+/// During teardown operations are not scheduled: they return
+/// [`OpResult::Unit`] at once. A live thread that unwinds from a panic
+/// performs them for real, so that its guards release what they hold (as
+/// Python's `with` on an exception and Rust's guards on unwind do).
 pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
     let announced = EXEC.with(|e| {
         let mut e = e.borrow_mut();
@@ -33,7 +38,7 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
             "sim: this operation was called outside a simulation; run the code under sim::model, \
              sim::check_random or sim::Builder::explore"
         );
-        if e.tearing_down || std::thread::panicking() {
+        if e.tearing_down {
             return Announced::Done(OpResult::Unit);
         }
         assert!(
@@ -150,6 +155,16 @@ pub(super) fn with_current<R>(f: impl FnOnce(&mut Exec) -> R) -> R {
     })
 }
 
+/// Whether the current thread holds the (non-reentrant) lock `lock`: a
+/// std `Mutex` or `RwLock` re-acquired by its holder is a failure, not a
+/// silent self-deadlock.
+pub(crate) fn lock_held_by_current(lock: ObjId) -> bool {
+    with_current(|e| match &e.objects[lock.index()].state {
+        ObjState::RwLock(_) => super::prims::rwlock::held_by(e, lock, e.current),
+        state => state.holder() == Some(e.current),
+    })
+}
+
 /// Marks the start and end of a `Shared::with` closure, inside which
 /// scheduling operations are forbidden.
 pub(crate) struct AtomicSection;
@@ -236,4 +251,85 @@ pub(crate) fn process_name(pid: u32) -> String {
 /// Process `pid`'s exit code, once it has exited.
 pub(crate) fn process_exitcode(pid: u32) -> Option<i32> {
     with_current(|e| e.procs[pid as usize].exitcode)
+}
+
+/// The per-execution state of the static at `addr`, made by `init` on its
+/// first use in the execution (`init` may register objects).
+pub(crate) fn static_state<S: 'static>(addr: usize, init: impl FnOnce() -> S) -> Rc<S> {
+    let found = with_current(|e| e.std.statics.get(&addr).cloned());
+    let state = match found {
+        Some(state) => state,
+        None => {
+            let state: Rc<dyn Any> = Rc::new(init());
+            with_current(|e| e.std.statics.insert(addr, Rc::clone(&state)));
+            state
+        }
+    };
+    state
+        .downcast::<S>()
+        .unwrap_or_else(|_| panic!("sim: internal error: a static's state has another type"))
+}
+
+/// Marks a static's initialiser running (its `Arc`s live for ever).
+pub(crate) struct StaticInit;
+
+impl StaticInit {
+    pub(crate) fn enter() -> Self {
+        with_current(|e| e.std.static_init += 1);
+        StaticInit
+    }
+}
+
+impl Drop for StaticInit {
+    fn drop(&mut self) {
+        EXEC.with(|e| {
+            let mut e = e.borrow_mut();
+            e.std.static_init = e.std.static_init.saturating_sub(1);
+        });
+    }
+}
+
+/// Records a new `Arc` allocation made at `location`, if inside an
+/// execution: its index and the execution's serial.
+pub(crate) fn arc_created(location: &'static Location<'static>) -> Option<(u32, u64)> {
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        if !e.active {
+            return None;
+        }
+        let in_static = e.std.static_init > 0;
+        e.std.arcs.push(ArcRecord {
+            created_at: location,
+            alive: true,
+            in_static,
+        });
+        Some((e.std.arcs.len() as u32 - 1, e.serial))
+    })
+}
+
+/// The `Arc` allocation `index` of execution `serial` was freed.
+pub(crate) fn arc_freed(index: u32, serial: u64) {
+    EXEC.with(|e| {
+        // `try_borrow_mut`: an `Arc` may be freed while the execution's
+        // state is being reset (a static's value dropped).
+        if let Ok(mut e) = e.try_borrow_mut() {
+            if e.active && e.serial == serial {
+                if let Some(a) = e.std.arcs.get_mut(index as usize) {
+                    a.alive = false;
+                }
+            }
+        }
+    })
+}
+
+/// Forgets the per-execution state of the (non-static) value at `addr`,
+/// which is being dropped, so that a new one at that address starts fresh.
+pub(crate) fn forget_static(addr: usize) {
+    EXEC.with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            if e.active {
+                e.std.statics.remove(&addr);
+            }
+        }
+    })
 }

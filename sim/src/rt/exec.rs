@@ -15,8 +15,12 @@
 //! recorded clock is the one the operation saw (after its joins, before its
 //! own tick), so every edge `e -> f` has `clock(e) <= clock(f)`.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::fmt;
 use std::panic::Location;
+use std::rc::Rc;
 
 use super::clock::VectorClock;
 use super::green::{self, GreenThread};
@@ -210,6 +214,54 @@ impl StepCache {
     }
 }
 
+/// What the std-shaped surface (`sync/`) keeps per execution: the state of
+/// statics (`Once`, `OnceLock`, `LazyLock`, `lazy_static!`), fresh in every
+/// execution, and the live `Arc` allocations, for the leak check.
+pub(crate) struct StdState {
+    /// Per-execution state of a static, by its address. Looked up, never
+    /// iterated: addresses never order anything.
+    pub(super) statics: BTreeMap<usize, Rc<dyn Any>>,
+    /// Every `Arc` allocation of the execution: where it was made, whether
+    /// it is still alive, whether a static's initialiser made it (a static
+    /// lives for ever: not a leak).
+    pub(super) arcs: Vec<ArcRecord>,
+    /// Nesting depth of static initialisers running now.
+    pub(super) static_init: u32,
+}
+
+/// One `Arc` allocation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArcRecord {
+    pub(super) created_at: &'static Location<'static>,
+    pub(super) alive: bool,
+    pub(super) in_static: bool,
+}
+
+impl fmt::Debug for StdState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StdState")
+            .field("statics", &self.statics.len())
+            .field("arcs", &self.arcs)
+            .finish()
+    }
+}
+
+impl StdState {
+    const fn new() -> Self {
+        StdState {
+            statics: BTreeMap::new(),
+            arcs: Vec::new(),
+            static_init: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.statics.clear();
+        self.arcs.clear();
+        self.static_init = 0;
+    }
+}
+
 pub(crate) struct Exec {
     pub(super) active: bool,
     pub(super) serial: u64,
@@ -237,6 +289,8 @@ pub(crate) struct Exec {
     /// The green thread of each thread id; `None` once finished, and while
     /// it runs (the scheduler holds it then).
     pub(super) greens: Vec<Option<Box<GreenThread>>>,
+    /// Statics and `Arc`s of the std-shaped surface.
+    pub(super) std: StdState,
 }
 
 thread_local! {
@@ -265,6 +319,7 @@ impl Exec {
                 spurious_wakeups: false,
                 kill_max: 0,
                 ipc_latency: 0,
+                thread_panics_fail: true,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -281,6 +336,7 @@ impl Exec {
             procs: Vec::new(),
             kills: 0,
             greens: Vec::new(),
+            std: StdState::new(),
         }
     }
 
@@ -303,6 +359,29 @@ impl Exec {
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
+        self.std.clear();
+    }
+
+    /// The checks of a finished execution (every thread done, no failure):
+    /// an `Arc` still alive that no static holds is a leak, as in loom.
+    pub(super) fn end_checks(&mut self) {
+        if self.failure.is_some() || self.threads.iter().any(|t| t.life != Life::Finished) {
+            return;
+        }
+        let leaked: Vec<ArcRecord> = (self.std.arcs.iter())
+            .filter(|a| a.alive && !a.in_static)
+            .copied()
+            .collect();
+        if let Some(first) = leaked.first() {
+            let msg = format!(
+                "leak: {} Arc allocation(s) still alive when the execution ended \
+                 (a reference cycle, a forgotten Arc, or a thread that never dropped its clone); \
+                 the first was created at {}",
+                leaked.len(),
+                first.created_at
+            );
+            self.fail(FailureKind::Leak, msg, None, true);
+        }
     }
 
     /// Thread `tid`'s body has returned (or panicked): it has finished.

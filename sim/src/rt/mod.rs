@@ -106,4 +106,7 @@ pub(crate) struct ExecConfig {
     pub(crate) kill_max: u32,
     /// Virtual time an IPC send costs its sender (`Builder::ipc_latency`).
     pub(crate) ipc_latency: Nanos,
+    /// Whether a spawned thread's panic fails the execution (else `join`
+    /// returns it as `Err` and the program goes on: `Builder::thread_panics_fail`).
+    pub(crate) thread_panics_fail: bool,
 }

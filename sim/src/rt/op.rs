@@ -128,6 +128,15 @@ pub(crate) enum Op {
     QueueJoin { queue: ObjId },
     /// `Queue::qsize`, `empty`, `full` (a read).
     QueueSize { queue: ObjId },
+    /// `RwLock::read` (`write == false`) or `write`, and their `try_`
+    /// forms (same `deadline` convention as `LockAcquire`).
+    RwAcquire {
+        lock: ObjId,
+        write: bool,
+        deadline: Option<Nanos>,
+    },
+    /// A `RwLock` guard's release.
+    RwRelease { lock: ObjId, write: bool },
     /// `process::spawn`: registers a new process and its main thread.
     ProcSpawn { daemon: bool },
     /// `Process::join` (`deadline: None`) or `join_timeout`: enabled once
@@ -195,6 +204,7 @@ impl Op {
             | Op::QueueSize { queue }
             | Op::QueuePoll { queue, .. } => Some(queue),
             Op::FeederWait { buffer } => Some(buffer),
+            Op::RwAcquire { lock, .. } | Op::RwRelease { lock, .. } => Some(lock),
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -223,6 +233,7 @@ impl Op {
             | Op::QueuePut { deadline, .. }
             | Op::QueueGet { deadline, .. }
             | Op::QueuePoll { deadline, .. }
+            | Op::RwAcquire { deadline, .. }
             | Op::ProcJoin { deadline, .. } => deadline,
             _ => None,
         }
@@ -274,6 +285,10 @@ impl Op {
             Op::Kill { .. } => "killed (fault)",
             Op::QueuePoll { .. } => "poll",
             Op::FeederWait { .. } => "feed",
+            Op::RwAcquire { write: false, .. } => "read",
+            Op::RwAcquire { write: true, .. } => "write",
+            Op::RwRelease { write: false, .. } => "read release",
+            Op::RwRelease { write: true, .. } => "write release",
         }
     }
 }

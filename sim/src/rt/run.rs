@@ -129,6 +129,7 @@ pub(crate) fn run_execution(
             }
         }
     }
+    EXEC.with(|e| e.borrow_mut().end_checks());
     drop(parked);
 }
 
@@ -190,6 +191,10 @@ fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
                 let mut e = e.borrow_mut();
                 let name = e.thread_name(tid);
                 e.threads[tid].panic = Some(msg.clone());
+                if tid != 0 && !e.cfg.thread_panics_fail {
+                    e.thread_returned(tid);
+                    return;
+                }
                 e.fail(
                     FailureKind::Panic,
                     format!("thread '{name}' panicked: {msg}"),

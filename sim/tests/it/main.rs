@@ -24,6 +24,7 @@ mod process_ipc;
 mod queue;
 mod semaphore;
 mod strategies;
+mod sync;
 mod thread;
 mod timer;
 mod timing;

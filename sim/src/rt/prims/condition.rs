@@ -31,8 +31,12 @@ use crate::failure::FailureKind;
 /// The state of a `Condition`.
 #[derive(Debug)]
 pub(crate) struct CondState {
-    /// The Lock or RLock it is built over.
-    lock: ObjId,
+    /// The Lock or RLock it is built over; a std `Condvar`'s `Mutex`, once
+    /// its first wait has bound it (`None` before).
+    lock: Option<ObjId>,
+    /// A std `Condvar`: bound to its `Mutex` by the first wait, notified
+    /// without holding it; waiting with a second `Mutex` is a misuse.
+    std_condvar: bool,
     /// Waiters in arrival order (Python's `_waiters` deque). Two fit
     /// inline: a new Condition's first wait does not allocate.
     waiters: SmallVec<[CondWaiter; 2]>,
@@ -60,7 +64,31 @@ impl ObjState {
     /// A fresh `Condition` over the Lock or RLock `lock`.
     pub(crate) fn new_condition(lock: ObjId) -> Self {
         ObjState::Condition(CondState {
-            lock,
+            lock: Some(lock),
+            std_condvar: false,
+            waiters: SmallVec::new(),
+            clock: VectorClock::new(),
+            last_notify: None,
+        })
+    }
+}
+
+impl CondState {
+    pub(crate) fn kind(&self) -> &'static str {
+        if self.std_condvar {
+            "Condvar"
+        } else {
+            "Condition"
+        }
+    }
+}
+
+impl ObjState {
+    /// A fresh std `Condvar`, not bound to a `Mutex` yet.
+    pub(crate) fn new_condvar() -> Self {
+        ObjState::Condition(CondState {
+            lock: None,
+            std_condvar: true,
             waiters: SmallVec::new(),
             clock: VectorClock::new(),
             last_notify: None,
@@ -100,8 +128,18 @@ impl Exec {
     ) -> OpResult {
         let step = self.steps;
         match op {
-            Op::CondWait { cond, .. } => {
-                let lock = self.objects[cond.index()].state.condition().lock;
+            Op::CondWait { cond, lock } => {
+                let state = self.objects[cond.index()].state.condition_mut();
+                if state.std_condvar {
+                    match state.lock {
+                        None => state.lock = Some(lock),
+                        Some(bound) if bound != lock => {
+                            self.condvar_two_mutexes(tid, cond, bound, lock, location);
+                            return OpResult::Unit;
+                        }
+                        Some(_) => {}
+                    }
+                }
                 if !self.objects[lock.index()].state.lock().owned_by(tid) {
                     self.cond_unowned(tid, cond, "wait", location);
                     return OpResult::Unit;
@@ -139,8 +177,13 @@ impl Exec {
                 OpResult::Unit
             }
             Op::CondNotify { cond, n } => {
-                let lock = self.objects[cond.index()].state.condition().lock;
-                if !self.objects[lock.index()].state.lock().owned_by(tid) {
+                let state = self.objects[cond.index()].state.condition();
+                let owned = match state.lock {
+                    _ if state.std_condvar => true,
+                    Some(lock) => self.objects[lock.index()].state.lock().owned_by(tid),
+                    None => true,
+                };
+                if !owned {
                     self.cond_unowned(tid, cond, op.name(), location);
                     return OpResult::Unit;
                 }
@@ -173,7 +216,11 @@ impl Exec {
         what: &str,
         location: &'static Location<'static>,
     ) {
-        let lock = self.objects[cond.index()].state.condition().lock;
+        let lock = self.objects[cond.index()]
+            .state
+            .condition()
+            .lock
+            .expect("a Python Condition has its lock");
         let verb = if what == "wait" { "wait" } else { "notify" };
         let msg = format!(
             "RuntimeError: cannot {verb} on un-acquired lock\n  {} called {what} on {} at {}, \
@@ -182,6 +229,29 @@ impl Exec {
             self.objects[cond.index()],
             location,
             self.objects[lock.index()]
+        );
+        self.fail(FailureKind::Misuse, msg, Some(tid), true);
+    }
+
+    /// A std `Condvar` waited on with a second `Mutex`: std panics
+    /// ("attempted to use a condition variable with two mutexes").
+    #[cold]
+    fn condvar_two_mutexes(
+        &mut self,
+        tid: Tid,
+        cond: ObjId,
+        bound: ObjId,
+        lock: ObjId,
+        location: &'static Location<'static>,
+    ) {
+        let msg = format!(
+            "attempted to use a condition variable with two mutexes\n  {} waited on {} with {} at {}, \
+             but it was first used with {}",
+            self.threads[tid].name,
+            self.objects[cond.index()],
+            self.objects[lock.index()],
+            location,
+            self.objects[bound.index()]
         );
         self.fail(FailureKind::Misuse, msg, Some(tid), true);
     }

@@ -23,6 +23,8 @@ use crate::failure::FailureKind;
 /// The state of a `Lock` or an `RLock`.
 #[derive(Debug)]
 pub(crate) struct LockState {
+    /// The primitive's name in reports (`Lock`, `RLock`, `Mutex`).
+    kind: &'static str,
     /// An `RLock`: the holder may acquire again, only it may release.
     reentrant: bool,
     /// Levels held (0: free; a `Lock` is held at most once).
@@ -35,8 +37,9 @@ pub(crate) struct LockState {
 }
 
 impl LockState {
-    fn new(reentrant: bool) -> Self {
+    fn new(kind: &'static str, reentrant: bool) -> Self {
         LockState {
+            kind,
             reentrant,
             count: 0,
             holder: None,
@@ -45,11 +48,7 @@ impl LockState {
     }
 
     pub(crate) fn kind(&self) -> &'static str {
-        if self.reentrant {
-            "RLock"
-        } else {
-            "Lock"
-        }
+        self.kind
     }
 
     /// Whether no thread holds it.
@@ -95,12 +94,17 @@ impl LockState {
 impl ObjState {
     /// A fresh, unlocked `Lock`.
     pub(crate) fn new_lock() -> Self {
-        ObjState::Lock(LockState::new(false))
+        ObjState::Lock(LockState::new("Lock", false))
+    }
+
+    /// A fresh, unlocked std-style `Mutex`: a `Lock` that reports as one.
+    pub(crate) fn new_mutex() -> Self {
+        ObjState::Lock(LockState::new("Mutex", false))
     }
 
     /// A fresh, unowned `RLock`.
     pub(crate) fn new_rlock() -> Self {
-        ObjState::Lock(LockState::new(true))
+        ObjState::Lock(LockState::new("RLock", true))
     }
 }
 

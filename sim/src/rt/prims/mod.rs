@@ -29,6 +29,7 @@ pub(crate) mod event;
 pub(crate) mod lock;
 pub(crate) mod print;
 pub(crate) mod queue;
+pub(crate) mod rwlock;
 pub(crate) mod semaphore;
 pub(crate) mod shared;
 pub(crate) mod thread;
@@ -44,6 +45,7 @@ pub(crate) use condition::CondState;
 pub(crate) use event::EventState;
 pub(crate) use lock::LockState;
 pub(crate) use queue::QueueState;
+pub(crate) use rwlock::RwLockState;
 pub(crate) use semaphore::SemState;
 pub(crate) use shared::SharedState;
 
@@ -64,6 +66,8 @@ pub(crate) enum ObjState {
     Barrier(BarrierState),
     /// `queue.Queue` (counts and clocks; the items live in the handle).
     Queue(QueueState),
+    /// std's `RwLock`.
+    RwLock(RwLockState),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -101,6 +105,7 @@ state_accessors! {
     Event => event, event_mut: EventState;
     Barrier => barrier, barrier_mut: BarrierState;
     Queue => queue, queue_mut: QueueState;
+    RwLock => rwlock, rwlock_mut: RwLockState;
 }
 
 #[cold]
@@ -118,11 +123,12 @@ impl ObjState {
         match self {
             ObjState::Lock(l) => l.kind(),
             ObjState::Shared(_) => "Shared",
-            ObjState::Condition(_) => "Condition",
+            ObjState::Condition(c) => c.kind(),
             ObjState::Semaphore(s) => s.kind(),
             ObjState::Event(_) => "Event",
             ObjState::Barrier(_) => "Barrier",
             ObjState::Queue(_) => "Queue",
+            ObjState::RwLock(_) => "RwLock",
         }
     }
 
@@ -130,6 +136,7 @@ impl ObjState {
     pub(crate) fn holder(&self) -> Option<Tid> {
         match self {
             ObjState::Lock(l) => l.holder(),
+            ObjState::RwLock(l) => l.holder(),
             _ => None,
         }
     }
@@ -178,6 +185,7 @@ impl Exec {
             Op::QueuePut { .. } | Op::QueueGet { .. } | Op::QueueJoin { .. } => {
                 self.queue_can_complete(op)
             }
+            Op::RwAcquire { .. } => self.rwlock_can_complete(op),
             _ => true,
         }
     }
@@ -280,6 +288,7 @@ impl Exec {
             | Op::QueueTaskDone { .. }
             | Op::QueueJoin { .. }
             | Op::QueueSize { .. } => self.queue_complete(tid, op, location),
+            Op::RwAcquire { .. } | Op::RwRelease { .. } => self.rwlock_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -323,6 +332,7 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueueTaskDone { .. }
         | Op::QueueJoin { .. }
         | Op::QueueSize { .. } => queue::footprint(op),
+        Op::RwAcquire { .. } | Op::RwRelease { .. } => rwlock::footprint(op),
         Op::ProcSpawn { .. }
         | Op::ProcJoin { .. }
         | Op::ProcSignal { .. }

@@ -1,0 +1,40 @@
+//! std's synchronisation API (`std::sync`'s paths and signatures, and
+//! loom's and shuttle's where they extend it), on sim's runtime: a crate's
+//! loom or shuttle tests run under sim by renaming the dependency.
+//!
+//! Every blocking operation and every atomic operation is a scheduling
+//! point; [`Mutex`] and [`RwLock`] poison as std's do; deadlocks,
+//! re-acquiring a lock one holds, and `Arc` leaks are failures with a
+//! replay token.
+//!
+//! ```
+//! use sim::sync::{Arc, Mutex};
+//! sim::model(|| {
+//!     let n = Arc::new(Mutex::new(0));
+//!     let handles: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let n = n.clone();
+//!             sim::thread::spawn(move || *n.lock().unwrap() += 1)
+//!         })
+//!         .collect();
+//!     for h in handles {
+//!         h.join().unwrap();
+//!     }
+//!     assert_eq!(*n.lock().unwrap(), 2);
+//! });
+//! ```
+
+mod arc;
+mod condvar;
+mod mutex;
+mod once;
+mod rwlock;
+
+pub use arc::{Arc, Weak};
+pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard};
+#[doc(hidden)]
+pub use once::Lazy;
+pub use once::{LazyLock, Once, OnceLock, OnceState};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};

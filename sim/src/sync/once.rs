@@ -1,0 +1,368 @@
+//! std's `Once`, `OnceLock` and `LazyLock`, fresh in every execution.
+//!
+//! A `static` is built once per process, but every execution must see it
+//! uninitialised, as a fresh run of the program would. So these types keep
+//! nothing of an execution in themselves: their per-execution state (a
+//! lock object of the execution and the value) lives in the execution,
+//! keyed by the value's address (`rt::static_state`), and a non-static one
+//! removes its entry when dropped. One consequence: a `Once`, `OnceLock` or
+//! `LazyLock` moved after its first use starts again from scratch at its
+//! new address.
+//!
+//! A value initialised in an execution is leaked (`Box::leak`), so that
+//! `get` can hand out a reference for as long as the cell lives without
+//! `unsafe`: like std's statics, it is never dropped. An `Arc` built by
+//! such an initialiser is not reported as a leak.
+//!
+//! Initialisation is serialised by a lock of the execution: a second thread
+//! that forces the cell while the first one runs its initialiser blocks,
+//! as in std; once initialised, reading the value is not a scheduling
+//! point.
+
+use std::cell::Cell;
+use std::fmt;
+use std::ops::Deref;
+use std::panic::Location;
+
+use crate::rt;
+use crate::rt::object::ObjState;
+use crate::rt::op::{ObjId, Op};
+
+/// The state of one once-cell in one execution.
+struct Slot<V: 'static> {
+    lock: ObjId,
+    value: Cell<Option<&'static V>>,
+    poisoned: Cell<bool>,
+}
+
+fn slot<V: 'static>(addr: usize, location: &'static Location<'static>) -> std::rc::Rc<Slot<V>> {
+    rt::static_state(addr, || {
+        let (lock, _) = rt::new_object(ObjState::new_mutex(), location);
+        Slot {
+            lock,
+            value: Cell::new(None),
+            poisoned: Cell::new(false),
+        }
+    })
+}
+
+impl<V: 'static> Slot<V> {
+    /// The value, initialised by `init` if no thread has yet (blocking while
+    /// another thread runs its initialiser). `init` gets whether an earlier
+    /// initialiser panicked; `None` from it leaves the cell empty.
+    fn get_or_init(
+        &self,
+        init: impl FnOnce(bool) -> Option<V>,
+        location: &'static Location<'static>,
+    ) -> Option<&'static V> {
+        if let Some(v) = self.value.get() {
+            return Some(v);
+        }
+        rt::op(
+            Op::LockAcquire {
+                lock: self.lock,
+                deadline: None,
+            },
+            location,
+        );
+        let release = Release {
+            lock: self.lock,
+            location,
+        };
+        if self.value.get().is_none() {
+            let poisoned = self.poisoned.get();
+            self.poisoned.set(true);
+            let value = {
+                let _static = rt::StaticInit::enter();
+                init(poisoned)
+            };
+            self.poisoned.set(false);
+            if let Some(value) = value {
+                self.value.set(Some(Box::leak(Box::new(value))));
+            }
+        }
+        drop(release);
+        self.value.get()
+    }
+}
+
+/// Releases a once-cell's lock, also when its initialiser panics.
+struct Release {
+    lock: ObjId,
+    location: &'static Location<'static>,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        rt::op(Op::LockRelease { lock: self.lock }, self.location);
+    }
+}
+
+fn forget(addr: usize) {
+    rt::forget_static(addr);
+}
+
+/// std's `Once`: runs an initialiser once per execution.
+///
+/// ```
+/// use sim::sync::Once;
+/// static INIT: Once = Once::new();
+/// sim::model(|| {
+///     let t = sim::thread::spawn(|| INIT.call_once(|| sim::println!("init")));
+///     INIT.call_once(|| sim::println!("init"));
+///     t.join().unwrap();
+///     assert!(INIT.is_completed());
+/// });
+/// ```
+pub struct Once {
+    // Not zero-sized: distinct statics have distinct addresses.
+    _addr: u8,
+}
+
+/// What [`Once::call_once_force`] tells its closure.
+#[derive(Debug)]
+pub struct OnceState {
+    poisoned: bool,
+}
+
+impl OnceState {
+    /// Whether an earlier initialiser panicked.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+}
+
+impl Once {
+    /// A new `Once` (`const`: for statics).
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Once {
+        Once { _addr: 0 }
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Once as usize
+    }
+
+    /// Runs `f` if no call has completed in this execution; blocks while
+    /// another thread runs its `f`. Panics if an earlier `f` panicked.
+    #[track_caller]
+    pub fn call_once<F: FnOnce()>(&self, f: F) {
+        let location = Location::caller();
+        slot::<()>(self.addr(), location).get_or_init(
+            |poisoned| {
+                assert!(!poisoned, "Once instance has previously been poisoned");
+                f();
+                Some(())
+            },
+            location,
+        );
+    }
+
+    /// Like [`call_once`](Once::call_once), also after a panicked call:
+    /// `f` is told whether one did.
+    #[track_caller]
+    pub fn call_once_force<F: FnOnce(&OnceState)>(&self, f: F) {
+        let location = Location::caller();
+        slot::<()>(self.addr(), location).get_or_init(
+            |poisoned| {
+                f(&OnceState { poisoned });
+                Some(())
+            },
+            location,
+        );
+    }
+
+    /// Whether a call has completed in this execution (not a scheduling
+    /// point).
+    #[track_caller]
+    pub fn is_completed(&self) -> bool {
+        slot::<()>(self.addr(), Location::caller())
+            .value
+            .get()
+            .is_some()
+    }
+}
+
+impl Drop for Once {
+    fn drop(&mut self) {
+        forget(self.addr());
+    }
+}
+
+impl fmt::Debug for Once {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Once").finish_non_exhaustive()
+    }
+}
+
+/// std's `OnceLock<T>`: a cell written once per execution.
+///
+/// `T: 'static`: the value is leaked so that references to it stay valid
+/// (see the module docs).
+///
+/// ```
+/// use sim::sync::OnceLock;
+/// static CONFIG: OnceLock<u32> = OnceLock::new();
+/// sim::model(|| {
+///     assert_eq!(CONFIG.get(), None);
+///     let t = sim::thread::spawn(|| *CONFIG.get_or_init(|| 1));
+///     let mine = *CONFIG.get_or_init(|| 2);
+///     assert_eq!(t.join().unwrap(), mine);
+/// });
+/// ```
+pub struct OnceLock<T> {
+    _addr: u8,
+    _value: std::marker::PhantomData<T>,
+}
+
+impl<T: 'static> OnceLock<T> {
+    /// An empty cell (`const`: for statics).
+    pub const fn new() -> OnceLock<T> {
+        OnceLock {
+            _addr: 0,
+            _value: std::marker::PhantomData,
+        }
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    #[track_caller]
+    fn slot(&self) -> std::rc::Rc<Slot<T>> {
+        slot::<T>(self.addr(), Location::caller())
+    }
+
+    /// The value, if set in this execution (not a scheduling point).
+    #[track_caller]
+    pub fn get(&self) -> Option<&T> {
+        self.slot().value.get()
+    }
+
+    /// The value, set by `f` if it is not set yet (blocking while another
+    /// thread runs its `f`).
+    #[track_caller]
+    pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
+        self.slot()
+            .get_or_init(|_| Some(f()), Location::caller())
+            .expect("initialised")
+    }
+
+    /// Sets the value if it is not set; gives `value` back otherwise.
+    #[track_caller]
+    pub fn set(&self, value: T) -> Result<(), T> {
+        let mut value = Some(value);
+        let slot = self.slot();
+        let stored = slot.get_or_init(|_| value.take(), Location::caller());
+        match value {
+            None => Ok(()),
+            Some(v) => {
+                debug_assert!(stored.is_some());
+                Err(v)
+            }
+        }
+    }
+}
+
+impl<T> Drop for OnceLock<T> {
+    fn drop(&mut self) {
+        forget(self as *const Self as usize);
+    }
+}
+
+impl<T: 'static> Default for OnceLock<T> {
+    fn default() -> Self {
+        OnceLock::new()
+    }
+}
+
+impl<T: fmt::Debug + 'static> fmt::Debug for OnceLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnceLock").finish_non_exhaustive()
+    }
+}
+
+/// std's `LazyLock<T, F>`: a value built on first use, once per execution.
+///
+/// `F` is called once per execution, so it is `Fn` (a function or a
+/// closure that captures nothing: what statics use).
+///
+/// ```
+/// use sim::sync::LazyLock;
+/// static TABLE: LazyLock<Vec<u32>> = LazyLock::new(|| vec![1, 2, 3]);
+/// sim::model(|| {
+///     let t = sim::thread::spawn(|| TABLE.len());
+///     assert_eq!(TABLE[2], 3);
+///     assert_eq!(t.join().unwrap(), 3);
+/// });
+/// ```
+pub struct LazyLock<T, F = fn() -> T> {
+    init: F,
+    _value: std::marker::PhantomData<T>,
+}
+
+impl<T: 'static, F: Fn() -> T> LazyLock<T, F> {
+    /// A lazily built value (`const`: for statics).
+    pub const fn new(f: F) -> LazyLock<T, F> {
+        LazyLock {
+            init: f,
+            _value: std::marker::PhantomData,
+        }
+    }
+
+    /// The value, built now if this is its first use in the execution.
+    #[track_caller]
+    pub fn force(this: &LazyLock<T, F>) -> &T {
+        let location = Location::caller();
+        slot::<T>(this as *const Self as usize, location)
+            .get_or_init(|_| Some((this.init)()), location)
+            .expect("initialised")
+    }
+}
+
+impl<T: 'static, F: Fn() -> T> Deref for LazyLock<T, F> {
+    type Target = T;
+    #[track_caller]
+    fn deref(&self) -> &T {
+        LazyLock::force(self)
+    }
+}
+
+impl<T, F> Drop for LazyLock<T, F> {
+    fn drop(&mut self) {
+        forget(self as *const Self as usize);
+    }
+}
+
+impl<T, F> fmt::Debug for LazyLock<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyLock").finish_non_exhaustive()
+    }
+}
+
+/// `lazy_static!`'s runtime side (see [`crate::lazy_static!`]).
+#[doc(hidden)]
+pub struct Lazy<T: 'static> {
+    cell: LazyLock<T>,
+}
+
+impl<T: 'static> Lazy<T> {
+    #[doc(hidden)]
+    pub const fn new(f: fn() -> T) -> Self {
+        Lazy {
+            cell: LazyLock::new(f),
+        }
+    }
+
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn get(&'static self) -> &'static T {
+        LazyLock::force(&self.cell)
+    }
+}
+
+impl<T: 'static> fmt::Debug for Lazy<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lazy").finish_non_exhaustive()
+    }
+}
