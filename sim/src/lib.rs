@@ -55,6 +55,7 @@ mod output;
 pub mod queue;
 pub(crate) mod rt;
 mod shared;
+pub mod sync;
 pub mod thread;
 pub mod threading;
 pub mod time;

@@ -148,6 +148,33 @@ pub(crate) enum Op {
         queue: ObjId,
         deadline: Option<Nanos>,
     },
+    /// `Sender::send`, `SyncSender::send` and `try_send` (same `deadline`
+    /// convention as `LockAcquire`): enabled while the channel has room or
+    /// its receiver is gone. On a rendezvous channel a blocking send only
+    /// offers its value here (never blocks) and waits in `ChanSendWait`; a
+    /// `try_send` there succeeds only if the receiver waits in `recv`.
+    ChanSend {
+        chan: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// Second step of a blocking send on a rendezvous channel: enabled once
+    /// a `recv` took the value, or the receiver is gone.
+    ChanSendWait { chan: ObjId },
+    /// `Receiver::recv`, `try_recv`, `recv_timeout`: enabled while the
+    /// channel holds a value, or once every sender is gone.
+    ChanRecv {
+        chan: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// The drop of the last `Sender`/`SyncSender` of a channel.
+    ChanDropSender { chan: ObjId },
+    /// The drop of a channel's `Receiver`.
+    ChanDropReceiver { chan: ObjId },
+    /// loom's `Notify::notify`: stores the permit.
+    NotifyNotify { notify: ObjId },
+    /// loom's `Notify::wait`: enabled once the permit is there (or, with
+    /// spurious wake-ups on, once per `Notify` before it is).
+    NotifyWait { notify: ObjId },
 }
 
 impl Op {
@@ -195,6 +222,12 @@ impl Op {
             | Op::QueueSize { queue }
             | Op::QueuePoll { queue, .. } => Some(queue),
             Op::FeederWait { buffer } => Some(buffer),
+            Op::ChanSend { chan, .. }
+            | Op::ChanSendWait { chan }
+            | Op::ChanRecv { chan, .. }
+            | Op::ChanDropSender { chan }
+            | Op::ChanDropReceiver { chan } => Some(chan),
+            Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -223,7 +256,9 @@ impl Op {
             | Op::QueuePut { deadline, .. }
             | Op::QueueGet { deadline, .. }
             | Op::QueuePoll { deadline, .. }
-            | Op::ProcJoin { deadline, .. } => deadline,
+            | Op::ProcJoin { deadline, .. }
+            | Op::ChanSend { deadline, .. }
+            | Op::ChanRecv { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -274,6 +309,12 @@ impl Op {
             Op::Kill { .. } => "killed (fault)",
             Op::QueuePoll { .. } => "poll",
             Op::FeederWait { .. } => "feed",
+            Op::ChanSend { .. } | Op::ChanSendWait { .. } => "send",
+            Op::ChanRecv { .. } => "recv",
+            Op::ChanDropSender { .. } => "drop Sender",
+            Op::ChanDropReceiver { .. } => "drop Receiver",
+            Op::NotifyNotify { .. } => "notify",
+            Op::NotifyWait { .. } => "wait",
         }
     }
 }

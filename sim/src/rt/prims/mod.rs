@@ -24,9 +24,11 @@
 //! from [`ObjState`] alone: it never calls back into the handles.
 
 pub(crate) mod barrier;
+pub(crate) mod channel;
 pub(crate) mod condition;
 pub(crate) mod event;
 pub(crate) mod lock;
+pub(crate) mod notify;
 pub(crate) mod print;
 pub(crate) mod queue;
 pub(crate) mod semaphore;
@@ -40,9 +42,11 @@ use super::op::{Op, OpResult, Tid};
 use super::Exec;
 
 pub(crate) use barrier::BarrierState;
+pub(crate) use channel::ChanState;
 pub(crate) use condition::CondState;
 pub(crate) use event::EventState;
 pub(crate) use lock::LockState;
+pub(crate) use notify::NotifyState;
 pub(crate) use queue::QueueState;
 pub(crate) use semaphore::SemState;
 pub(crate) use shared::SharedState;
@@ -64,6 +68,11 @@ pub(crate) enum ObjState {
     Barrier(BarrierState),
     /// `queue.Queue` (counts and clocks; the items live in the handle).
     Queue(QueueState),
+    /// A `std::sync::mpsc` channel (counts and clocks; the values live in
+    /// the handle).
+    Channel(ChanState),
+    /// loom's `Notify`.
+    Notify(NotifyState),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -101,6 +110,8 @@ state_accessors! {
     Event => event, event_mut: EventState;
     Barrier => barrier, barrier_mut: BarrierState;
     Queue => queue, queue_mut: QueueState;
+    Channel => channel, channel_mut: ChanState;
+    Notify => notify, notify_mut: NotifyState;
 }
 
 #[cold]
@@ -123,6 +134,8 @@ impl ObjState {
             ObjState::Event(_) => "Event",
             ObjState::Barrier(_) => "Barrier",
             ObjState::Queue(_) => "Queue",
+            ObjState::Channel(_) => "Channel",
+            ObjState::Notify(_) => "Notify",
         }
     }
 
@@ -178,6 +191,10 @@ impl Exec {
             Op::QueuePut { .. } | Op::QueueGet { .. } | Op::QueueJoin { .. } => {
                 self.queue_can_complete(op)
             }
+            Op::ChanSend { .. } | Op::ChanSendWait { .. } | Op::ChanRecv { .. } => {
+                self.chan_can_complete(tid, op)
+            }
+            Op::NotifyWait { .. } => self.notify_can_complete(op),
             _ => true,
         }
     }
@@ -186,6 +203,7 @@ impl Exec {
     pub(super) fn can_time_out(&self, op: Op) -> bool {
         match op {
             Op::BarrierBlock { barrier, .. } => self.barrier_can_time_out(barrier),
+            Op::ChanRecv { chan, .. } => self.chan_can_time_out(chan),
             _ => true,
         }
     }
@@ -280,6 +298,12 @@ impl Exec {
             | Op::QueueTaskDone { .. }
             | Op::QueueJoin { .. }
             | Op::QueueSize { .. } => self.queue_complete(tid, op, location),
+            Op::ChanSend { .. }
+            | Op::ChanSendWait { .. }
+            | Op::ChanRecv { .. }
+            | Op::ChanDropSender { .. }
+            | Op::ChanDropReceiver { .. } => self.chan_complete(tid, op),
+            Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -323,6 +347,12 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueueTaskDone { .. }
         | Op::QueueJoin { .. }
         | Op::QueueSize { .. } => queue::footprint(op),
+        Op::ChanSend { .. }
+        | Op::ChanSendWait { .. }
+        | Op::ChanRecv { .. }
+        | Op::ChanDropSender { .. }
+        | Op::ChanDropReceiver { .. } => channel::footprint(op),
+        Op::NotifyNotify { .. } | Op::NotifyWait { .. } => notify::footprint(op),
         Op::ProcSpawn { .. }
         | Op::ProcJoin { .. }
         | Op::ProcSignal { .. }
