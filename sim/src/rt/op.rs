@@ -166,6 +166,11 @@ pub(crate) enum Op {
         chan: ObjId,
         deadline: Option<Nanos>,
     },
+    /// First step of `recv` and `recv_timeout` on a rendezvous channel:
+    /// takes an offered value if there is one, else enters the wait (a
+    /// `try_send` may then hand it a value), then `ChanRecv` waits. Never
+    /// blocks.
+    ChanRecvEnter { chan: ObjId },
     /// The drop of the last `Sender`/`SyncSender` of a channel.
     ChanDropSender { chan: ObjId },
     /// The drop of a channel's `Receiver`.
@@ -225,6 +230,7 @@ impl Op {
             Op::ChanSend { chan, .. }
             | Op::ChanSendWait { chan }
             | Op::ChanRecv { chan, .. }
+            | Op::ChanRecvEnter { chan }
             | Op::ChanDropSender { chan }
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
@@ -310,7 +316,7 @@ impl Op {
             Op::QueuePoll { .. } => "poll",
             Op::FeederWait { .. } => "feed",
             Op::ChanSend { .. } | Op::ChanSendWait { .. } => "send",
-            Op::ChanRecv { .. } => "recv",
+            Op::ChanRecv { .. } | Op::ChanRecvEnter { .. } => "recv",
             Op::ChanDropSender { .. } => "drop Sender",
             Op::ChanDropReceiver { .. } => "drop Receiver",
             Op::NotifyNotify { .. } => "notify",

@@ -50,7 +50,7 @@ use std::time::Duration;
 use crate::rt;
 use crate::rt::object::ObjState;
 use crate::rt::op::{ObjId, Op, OpResult};
-use crate::rt::prims::channel::{Capacity, CHAN_DISCONNECTED, CHAN_OK};
+use crate::rt::prims::channel::{Capacity, CHAN_DISCONNECTED, CHAN_OK, CHAN_WAIT};
 use crate::time::deadline_after;
 
 /// The shared part of a channel: its runtime object and the values.
@@ -142,11 +142,25 @@ impl<T> Chan<T> {
         location: &'static Location<'static>,
     ) -> Result<T, RecvTimeoutError> {
         rt::check_serial(self.serial, "Receiver");
-        let op = Op::ChanRecv {
-            chan: self.id,
-            deadline,
+        let now = deadline.is_some_and(|d| d <= rt::now());
+        let entered = if self.rendezvous && !now {
+            // std's rendezvous receiver enters the wait first: a `try_send`
+            // may then hand it a value.
+            rt::op(Op::ChanRecvEnter { chan: self.id }, location)
+        } else {
+            OpResult::Value(CHAN_WAIT)
         };
-        match rt::op(op, location) {
+        let result = match entered {
+            OpResult::Value(CHAN_WAIT) => {
+                let op = Op::ChanRecv {
+                    chan: self.id,
+                    deadline,
+                };
+                rt::op(op, location)
+            }
+            taken => taken,
+        };
+        match result {
             OpResult::Value(CHAN_OK) => {
                 let (_, t) = self
                     .buf()

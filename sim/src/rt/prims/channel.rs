@@ -9,11 +9,13 @@
 //! is two steps: `ChanSend` offers the value (it never blocks), then
 //! `ChanSendWait` waits until a `recv` took it; that `recv` stores its clock
 //! for the sender, so the send returns ordered after the receive, as std's
-//! does. A `try_send` on a rendezvous channel succeeds only when the
-//! receiver waits in `recv` (some thread's pending operation is a `recv` of
-//! the channel that cannot complete) and no offer is queued: it hands the
-//! value over, and that `recv` can no longer time out (in std the value is
-//! in the receiver's hands).
+//! does. A blocking or timed `recv` on a rendezvous channel is two steps
+//! too, as std's: `ChanRecvEnter` takes an offered value if there is one,
+//! else enters the wait (`ChanState::receiver_waiting`), and `ChanRecv`
+//! waits. A `try_send` on a rendezvous channel succeeds only while the
+//! receiver is in that wait and no offer is queued: it hands the value
+//! over, and that `recv` can no longer time out (in std the value is in the
+//! receiver's hands).
 //!
 //! Disconnection: the drop of the last sender enables every blocked `recv`
 //! (which fails once the channel is empty); the drop of the receiver
@@ -30,7 +32,7 @@ use std::fmt::Write;
 use super::super::clock::VectorClock;
 use super::super::dependence::Footprint;
 use super::super::op::{ObjId, Op, OpResult, Tid};
-use super::super::{EdgeKind, Exec, Life};
+use super::super::{EdgeKind, Exec};
 use super::ObjState;
 
 /// How many values a channel holds before senders block.
@@ -68,6 +70,9 @@ pub(crate) struct ChanState {
     senders: u32,
     /// Whether the `Receiver` is alive.
     receiver: bool,
+    /// Rendezvous: whether the receiver is inside `recv`, waiting (between
+    /// `ChanRecvEnter` and the end of its `ChanRecv`).
+    receiver_waiting: bool,
     /// Joined by every sender drop; joined by a `recv` that fails.
     senders_gone: VectorClock,
     senders_gone_at: u64,
@@ -92,6 +97,7 @@ impl ObjState {
             taken: Vec::new(),
             senders: 1,
             receiver: true,
+            receiver_waiting: false,
             senders_gone: VectorClock::new(),
             senders_gone_at: 0,
             receiver_gone: VectorClock::new(),
@@ -105,15 +111,10 @@ impl ObjState {
 pub(crate) const CHAN_OK: u32 = 0;
 /// The other side is gone.
 pub(crate) const CHAN_DISCONNECTED: u32 = 1;
+/// `ChanRecvEnter` found no value: the receiver now waits in `ChanRecv`.
+pub(crate) const CHAN_WAIT: u32 = 2;
 
 impl Exec {
-    /// Whether some thread waits in a `recv` of `chan` that cannot complete.
-    fn chan_receiver_waiting(&self, chan: ObjId) -> bool {
-        self.threads.iter().any(|t| {
-            t.life == Life::Waiting && matches!(t.pending, Op::ChanRecv { chan: c, .. } if c == chan)
-        })
-    }
-
     pub(super) fn chan_can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
             Op::ChanSend { chan, deadline } => {
@@ -123,8 +124,7 @@ impl Exec {
                         Capacity::Unbounded => true,
                         Capacity::Bounded(n) => c.items.len() < n as usize,
                         Capacity::Rendezvous => {
-                            deadline.is_none()
-                                || c.items.is_empty() && self.chan_receiver_waiting(chan)
+                            deadline.is_none() || c.items.is_empty() && c.receiver_waiting
                         }
                     }
             }
@@ -144,6 +144,14 @@ impl Exec {
     pub(super) fn chan_can_time_out(&self, chan: ObjId) -> bool {
         let c = self.objects[chan.index()].state.channel();
         !c.items.front().is_some_and(|i| i.sender.is_none()) || c.capacity != Capacity::Rendezvous
+    }
+
+    /// A timed `recv` that times out leaves the wait.
+    pub(super) fn chan_time_out(&mut self, chan: ObjId) {
+        self.objects[chan.index()]
+            .state
+            .channel_mut()
+            .receiver_waiting = false;
     }
 
     pub(super) fn chan_complete(&mut self, tid: Tid, op: Op) -> OpResult {
@@ -183,24 +191,15 @@ impl Exec {
                     OpResult::Value(CHAN_DISCONNECTED)
                 }
             }
-            Op::ChanRecv { chan, .. } => {
+            Op::ChanRecvEnter { chan } => {
                 let c = self.objects[chan.index()].state.channel_mut();
-                if let Some(item) = c.items.pop_front() {
-                    thread.clock.join(&item.clock);
-                    if let Some(sender) = item.sender {
-                        // The rendezvous: the sender returns after this.
-                        c.taken.push((sender, step, thread.clock.clone()));
-                        thread.clock.tick(tid);
-                    }
-                    self.sync_edge(item.step, EdgeKind::Queue, Some(chan));
-                    OpResult::Value(CHAN_OK)
-                } else {
-                    thread.clock.join(&c.senders_gone);
-                    let from = c.senders_gone_at;
-                    self.sync_edge(from, EdgeKind::Queue, Some(chan));
-                    OpResult::Value(CHAN_DISCONNECTED)
+                if !c.recv_can_complete() {
+                    c.receiver_waiting = true;
+                    return OpResult::Value(CHAN_WAIT);
                 }
+                self.chan_take(tid, chan)
             }
+            Op::ChanRecv { chan, .. } => self.chan_take(tid, chan),
             Op::ChanDropSender { chan } => {
                 self.chan_release(tid, chan, false, step);
                 OpResult::Unit
@@ -210,6 +209,30 @@ impl Exec {
                 OpResult::Unit
             }
             _ => unreachable!("not a channel operation: {op:?}"),
+        }
+    }
+
+    /// A `recv` that can complete: takes the oldest value, or fails once
+    /// every sender is gone.
+    fn chan_take(&mut self, tid: Tid, chan: ObjId) -> OpResult {
+        let step = self.steps;
+        let thread = &mut self.threads[tid];
+        let c = self.objects[chan.index()].state.channel_mut();
+        c.receiver_waiting = false;
+        if let Some(item) = c.items.pop_front() {
+            thread.clock.join(&item.clock);
+            if let Some(sender) = item.sender {
+                // The rendezvous: the sender returns after this.
+                c.taken.push((sender, step, thread.clock.clone()));
+                thread.clock.tick(tid);
+            }
+            self.sync_edge(item.step, EdgeKind::Queue, Some(chan));
+            OpResult::Value(CHAN_OK)
+        } else {
+            thread.clock.join(&c.senders_gone);
+            let from = c.senders_gone_at;
+            self.sync_edge(from, EdgeKind::Queue, Some(chan));
+            OpResult::Value(CHAN_DISCONNECTED)
         }
     }
 

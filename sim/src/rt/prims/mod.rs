@@ -224,6 +224,9 @@ impl Exec {
         if let Op::BarrierBlock { barrier, .. } = op {
             self.barrier_time_out(barrier);
         }
+        if let Op::ChanRecv { chan, .. } = op {
+            self.chan_time_out(chan);
+        }
         OpResult::Bool(false)
     }
 
@@ -301,6 +304,7 @@ impl Exec {
             Op::ChanSend { .. }
             | Op::ChanSendWait { .. }
             | Op::ChanRecv { .. }
+            | Op::ChanRecvEnter { .. }
             | Op::ChanDropSender { .. }
             | Op::ChanDropReceiver { .. } => self.chan_complete(tid, op),
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
@@ -350,6 +354,7 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         Op::ChanSend { .. }
         | Op::ChanSendWait { .. }
         | Op::ChanRecv { .. }
+        | Op::ChanRecvEnter { .. }
         | Op::ChanDropSender { .. }
         | Op::ChanDropReceiver { .. } => channel::footprint(op),
         Op::NotifyNotify { .. } | Op::NotifyWait { .. } => notify::footprint(op),
