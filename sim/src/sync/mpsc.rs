@@ -594,7 +594,7 @@ impl<T> fmt::Debug for SendError<T> {
 
 impl<T> fmt::Display for SendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        "sending on a closed channel".fmt(f)
+        f.write_str("sending on a closed channel")
     }
 }
 
@@ -603,8 +603,8 @@ impl<T> Error for SendError<T> {}
 impl<T> fmt::Debug for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TrySendError::Full(..) => "TrySendError::Full(..)".fmt(f),
-            TrySendError::Disconnected(..) => "TrySendError::Disconnected(..)".fmt(f),
+            TrySendError::Full(..) => f.write_str("TrySendError::Full(..)"),
+            TrySendError::Disconnected(..) => f.write_str("TrySendError::Disconnected(..)"),
         }
     }
 }
@@ -612,8 +612,8 @@ impl<T> fmt::Debug for TrySendError<T> {
 impl<T> fmt::Display for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TrySendError::Full(..) => "sending on a full channel".fmt(f),
-            TrySendError::Disconnected(..) => "sending on a closed channel".fmt(f),
+            TrySendError::Full(..) => f.write_str("sending on a full channel"),
+            TrySendError::Disconnected(..) => f.write_str("sending on a closed channel"),
         }
     }
 }
@@ -628,7 +628,7 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 
 impl fmt::Display for RecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        "receiving on a closed channel".fmt(f)
+        f.write_str("receiving on a closed channel")
     }
 }
 
@@ -637,8 +637,8 @@ impl Error for RecvError {}
 impl fmt::Display for TryRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TryRecvError::Empty => "receiving on an empty channel".fmt(f),
-            TryRecvError::Disconnected => "receiving on a closed channel".fmt(f),
+            TryRecvError::Empty => f.write_str("receiving on an empty channel"),
+            TryRecvError::Disconnected => f.write_str("receiving on a closed channel"),
         }
     }
 }
@@ -654,8 +654,8 @@ impl From<RecvError> for TryRecvError {
 impl fmt::Display for RecvTimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RecvTimeoutError::Timeout => "timed out waiting on channel".fmt(f),
-            RecvTimeoutError::Disconnected => "channel is empty and sending half is closed".fmt(f),
+            RecvTimeoutError::Timeout => f.write_str("timed out waiting on channel"),
+            RecvTimeoutError::Disconnected => f.write_str("channel is empty and sending half is closed"),
         }
     }
 }
