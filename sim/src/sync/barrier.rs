@@ -74,7 +74,11 @@ impl Barrier {
     pub fn new(n: usize) -> Barrier {
         let parties = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
         let (id, serial) = rt::new_object(ObjState::new_barrier(parties), Location::caller());
-        Barrier { id, serial, parties }
+        Barrier {
+            id,
+            serial,
+            parties,
+        }
     }
 
     /// Blocks until `n` threads have called `wait` in this generation.

@@ -104,7 +104,10 @@ impl<T> Chan<T> {
             OpResult::Bool(false) => return Err(TrySendError::Full(t)),
             // Disconnected, or not scheduled: the thread unwinds.
             r => {
-                debug_assert!(matches!(r, OpResult::Value(CHAN_DISCONNECTED) | OpResult::Unit));
+                debug_assert!(matches!(
+                    r,
+                    OpResult::Value(CHAN_DISCONNECTED) | OpResult::Unit
+                ));
                 return Err(TrySendError::Disconnected(t));
             }
         }
@@ -171,7 +174,10 @@ impl<T> Chan<T> {
             }
             OpResult::Bool(false) => Err(RecvTimeoutError::Timeout),
             r => {
-                debug_assert!(matches!(r, OpResult::Value(CHAN_DISCONNECTED) | OpResult::Unit));
+                debug_assert!(matches!(
+                    r,
+                    OpResult::Value(CHAN_DISCONNECTED) | OpResult::Unit
+                ));
                 Err(RecvTimeoutError::Disconnected)
             }
         }
@@ -655,7 +661,9 @@ impl fmt::Display for RecvTimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RecvTimeoutError::Timeout => f.write_str("timed out waiting on channel"),
-            RecvTimeoutError::Disconnected => f.write_str("channel is empty and sending half is closed"),
+            RecvTimeoutError::Disconnected => {
+                f.write_str("channel is empty and sending half is closed")
+            }
         }
     }
 }

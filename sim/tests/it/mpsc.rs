@@ -321,7 +321,11 @@ fn recv_timeout_under_adversarial_timing_may_time_out_despite_a_send_at_zero() {
             .explore(move || send_at_zero(rendezvous));
         assert_clean(&adversarial);
         let outputs: Vec<&str> = adversarial.outputs.keys().map(String::as_str).collect();
-        assert_eq!(outputs, ["got 1\n", "timed out\n"], "rendezvous {rendezvous}");
+        assert_eq!(
+            outputs,
+            ["got 1\n", "timed out\n"],
+            "rendezvous {rendezvous}"
+        );
     }
 }
 

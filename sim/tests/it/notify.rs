@@ -28,7 +28,9 @@ fn a_notify_stores_one_permit_that_one_wait_consumes() {
     let failure = &report.failures[0];
     assert_eq!(failure.kind, FailureKind::Deadlock, "{report}");
     assert!(
-        failure.message.contains("MainThread is blocked in wait of Notify#0"),
+        failure
+            .message
+            .contains("MainThread is blocked in wait of Notify#0"),
         "{}",
         failure.message
     );

@@ -143,7 +143,7 @@ impl Exec {
     /// A `recv` that a `try_send` handed a value to cannot time out.
     pub(super) fn chan_can_time_out(&self, chan: ObjId) -> bool {
         let c = self.objects[chan.index()].state.channel();
-        !c.items.front().is_some_and(|i| i.sender.is_none()) || c.capacity != Capacity::Rendezvous
+        c.capacity != Capacity::Rendezvous || c.items.front().is_none_or(|i| i.sender.is_some())
     }
 
     /// A timed `recv` that times out leaves the wait.
