@@ -333,3 +333,43 @@ pub(crate) fn forget_static(addr: usize) {
         }
     })
 }
+
+/// A clone of a `Sender`/`SyncSender` of channel `chan` (made in execution
+/// `serial`): counted at once, without a scheduling point (it changes no
+/// thread's enabledness).
+pub(crate) fn chan_clone_sender(chan: ObjId, serial: u64) {
+    check_serial(serial, "Sender");
+    with_current(|e| e.chan_add_sender(chan));
+}
+
+/// The drop of a sender (or, `receiver`, of the receiver) of channel
+/// `chan`, made in execution `serial`. Applies it at once and returns
+/// true when it needs no scheduling point: outside its execution or during
+/// teardown (nothing to do), while the thread unwinds from a panic (as
+/// std's, the drop still disconnects), or when no other thread can notice
+/// (a sender that is not the last; the receiver of a channel without
+/// senders). Returns false when the caller must announce the drop as an
+/// operation.
+pub(crate) fn chan_drop_quietly(chan: ObjId, serial: u64, receiver: bool) -> bool {
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        if !e.active || e.serial != serial || e.tearing_down {
+            return true;
+        }
+        let quiet = std::thread::panicking()
+            || if receiver {
+                e.chan_no_sender(chan)
+            } else {
+                !e.chan_last_sender(chan)
+            };
+        if quiet {
+            let tid = e.current;
+            let step = e.threads[tid].last_step;
+            e.chan_release(tid, chan, receiver, step);
+            // Other threads' enabledness may have changed (a drop while
+            // unwinding): the next enabled set is computed in full.
+            e.cache.local_step = None;
+        }
+        quiet
+    })
+}

@@ -80,6 +80,7 @@ fn build(exec: &Exec, event_locations: bool) -> String {
         }
     }
     exec.barrier_summaries(&blocked, &mut msg);
+    exec.chan_summaries(&blocked, &mut msg);
     if let Some(cycle) = find_cycle(&edges, &blocked) {
         let names: Vec<String> = cycle.iter().map(|&t| exec.thread_name(t)).collect();
         let _ = write!(

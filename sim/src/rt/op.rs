@@ -157,6 +157,38 @@ pub(crate) enum Op {
         queue: ObjId,
         deadline: Option<Nanos>,
     },
+    /// `Sender::send`, `SyncSender::send` and `try_send` (same `deadline`
+    /// convention as `LockAcquire`): enabled while the channel has room or
+    /// its receiver is gone. On a rendezvous channel a blocking send only
+    /// offers its value here (never blocks) and waits in `ChanSendWait`; a
+    /// `try_send` there succeeds only if the receiver waits in `recv`.
+    ChanSend {
+        chan: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// Second step of a blocking send on a rendezvous channel: enabled once
+    /// a `recv` took the value, or the receiver is gone.
+    ChanSendWait { chan: ObjId },
+    /// `Receiver::recv`, `try_recv`, `recv_timeout`: enabled while the
+    /// channel holds a value, or once every sender is gone.
+    ChanRecv {
+        chan: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// First step of `recv` and `recv_timeout` on a rendezvous channel:
+    /// takes an offered value if there is one, else enters the wait (a
+    /// `try_send` may then hand it a value), then `ChanRecv` waits. Never
+    /// blocks.
+    ChanRecvEnter { chan: ObjId },
+    /// The drop of the last `Sender`/`SyncSender` of a channel.
+    ChanDropSender { chan: ObjId },
+    /// The drop of a channel's `Receiver`.
+    ChanDropReceiver { chan: ObjId },
+    /// loom's `Notify::notify`: stores the permit.
+    NotifyNotify { notify: ObjId },
+    /// loom's `Notify::wait`: enabled once the permit is there (or, with
+    /// spurious wake-ups on, once per `Notify` before it is).
+    NotifyWait { notify: ObjId },
 }
 
 impl Op {
@@ -205,6 +237,13 @@ impl Op {
             | Op::QueuePoll { queue, .. } => Some(queue),
             Op::FeederWait { buffer } => Some(buffer),
             Op::RwAcquire { lock, .. } | Op::RwRelease { lock, .. } => Some(lock),
+            Op::ChanSend { chan, .. }
+            | Op::ChanSendWait { chan }
+            | Op::ChanRecv { chan, .. }
+            | Op::ChanRecvEnter { chan }
+            | Op::ChanDropSender { chan }
+            | Op::ChanDropReceiver { chan } => Some(chan),
+            Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -234,7 +273,9 @@ impl Op {
             | Op::QueueGet { deadline, .. }
             | Op::QueuePoll { deadline, .. }
             | Op::RwAcquire { deadline, .. }
-            | Op::ProcJoin { deadline, .. } => deadline,
+            | Op::ProcJoin { deadline, .. }
+            | Op::ChanSend { deadline, .. }
+            | Op::ChanRecv { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -289,6 +330,12 @@ impl Op {
             Op::RwAcquire { write: true, .. } => "write",
             Op::RwRelease { write: false, .. } => "read release",
             Op::RwRelease { write: true, .. } => "write release",
+            Op::ChanSend { .. } | Op::ChanSendWait { .. } => "send",
+            Op::ChanRecv { .. } | Op::ChanRecvEnter { .. } => "recv",
+            Op::ChanDropSender { .. } => "drop Sender",
+            Op::ChanDropReceiver { .. } => "drop Receiver",
+            Op::NotifyNotify { .. } => "notify",
+            Op::NotifyWait { .. } => "wait",
         }
     }
 }

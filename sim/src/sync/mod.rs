@@ -2,6 +2,9 @@
 //! loom's and shuttle's where they extend it), on sim's runtime: a crate's
 //! loom or shuttle tests run under sim by renaming the dependency.
 //!
+//! [`mpsc`] channels (with the rendezvous `sync_channel(0)`), [`Barrier`]
+//! and loom's [`Notify`] are here too.
+//!
 //! Every blocking operation and every atomic operation is a scheduling
 //! point; [`Mutex`] and [`RwLock`] poison as std's do; deadlocks,
 //! re-acquiring a lock one holds, and `Arc` leaks are failures with a
@@ -25,14 +28,19 @@
 //! ```
 
 mod arc;
+mod barrier;
 mod condvar;
+pub mod mpsc;
 mod mutex;
+mod notify;
 mod once;
 mod rwlock;
 
 pub use arc::{Arc, Weak};
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use notify::Notify;
 #[doc(hidden)]
 pub use once::Lazy;
 pub use once::{LazyLock, Once, OnceLock, OnceState};

@@ -24,9 +24,11 @@
 //! from [`ObjState`] alone: it never calls back into the handles.
 
 pub(crate) mod barrier;
+pub(crate) mod channel;
 pub(crate) mod condition;
 pub(crate) mod event;
 pub(crate) mod lock;
+pub(crate) mod notify;
 pub(crate) mod print;
 pub(crate) mod queue;
 pub(crate) mod rwlock;
@@ -41,9 +43,11 @@ use super::op::{Op, OpResult, Tid};
 use super::Exec;
 
 pub(crate) use barrier::BarrierState;
+pub(crate) use channel::ChanState;
 pub(crate) use condition::CondState;
 pub(crate) use event::EventState;
 pub(crate) use lock::LockState;
+pub(crate) use notify::NotifyState;
 pub(crate) use queue::QueueState;
 pub(crate) use rwlock::RwLockState;
 pub(crate) use semaphore::SemState;
@@ -68,6 +72,11 @@ pub(crate) enum ObjState {
     Queue(QueueState),
     /// std's `RwLock`.
     RwLock(RwLockState),
+    /// A `std::sync::mpsc` channel (counts and clocks; the values live in
+    /// the handle).
+    Channel(ChanState),
+    /// loom's `Notify`.
+    Notify(NotifyState),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -106,6 +115,8 @@ state_accessors! {
     Barrier => barrier, barrier_mut: BarrierState;
     Queue => queue, queue_mut: QueueState;
     RwLock => rwlock, rwlock_mut: RwLockState;
+    Channel => channel, channel_mut: ChanState;
+    Notify => notify, notify_mut: NotifyState;
 }
 
 #[cold]
@@ -129,6 +140,8 @@ impl ObjState {
             ObjState::Barrier(_) => "Barrier",
             ObjState::Queue(_) => "Queue",
             ObjState::RwLock(_) => "RwLock",
+            ObjState::Channel(_) => "Channel",
+            ObjState::Notify(_) => "Notify",
         }
     }
 
@@ -186,6 +199,10 @@ impl Exec {
                 self.queue_can_complete(op)
             }
             Op::RwAcquire { .. } => self.rwlock_can_complete(op),
+            Op::ChanSend { .. } | Op::ChanSendWait { .. } | Op::ChanRecv { .. } => {
+                self.chan_can_complete(tid, op)
+            }
+            Op::NotifyWait { .. } => self.notify_can_complete(op),
             _ => true,
         }
     }
@@ -194,6 +211,7 @@ impl Exec {
     pub(super) fn can_time_out(&self, op: Op) -> bool {
         match op {
             Op::BarrierBlock { barrier, .. } => self.barrier_can_time_out(barrier),
+            Op::ChanRecv { chan, .. } => self.chan_can_time_out(chan),
             _ => true,
         }
     }
@@ -213,6 +231,9 @@ impl Exec {
         }
         if let Op::BarrierBlock { barrier, .. } = op {
             self.barrier_time_out(barrier);
+        }
+        if let Op::ChanRecv { chan, .. } = op {
+            self.chan_time_out(chan);
         }
         OpResult::Bool(false)
     }
@@ -289,6 +310,13 @@ impl Exec {
             | Op::QueueJoin { .. }
             | Op::QueueSize { .. } => self.queue_complete(tid, op, location),
             Op::RwAcquire { .. } | Op::RwRelease { .. } => self.rwlock_complete(tid, op),
+            Op::ChanSend { .. }
+            | Op::ChanSendWait { .. }
+            | Op::ChanRecv { .. }
+            | Op::ChanRecvEnter { .. }
+            | Op::ChanDropSender { .. }
+            | Op::ChanDropReceiver { .. } => self.chan_complete(tid, op),
+            Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -333,6 +361,13 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueueJoin { .. }
         | Op::QueueSize { .. } => queue::footprint(op),
         Op::RwAcquire { .. } | Op::RwRelease { .. } => rwlock::footprint(op),
+        Op::ChanSend { .. }
+        | Op::ChanSendWait { .. }
+        | Op::ChanRecv { .. }
+        | Op::ChanRecvEnter { .. }
+        | Op::ChanDropSender { .. }
+        | Op::ChanDropReceiver { .. } => channel::footprint(op),
+        Op::NotifyNotify { .. } | Op::NotifyWait { .. } => notify::footprint(op),
         Op::ProcSpawn { .. }
         | Op::ProcJoin { .. }
         | Op::ProcSignal { .. }
