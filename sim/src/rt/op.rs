@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+pub(crate) use super::prims::atomic::AtomicKind;
+
 /// Index of a green thread within one execution (0 is `MainThread`).
 pub type Tid = usize;
 
@@ -148,6 +150,16 @@ pub(crate) enum Op {
         queue: ObjId,
         deadline: Option<Nanos>,
     },
+    /// An operation of a `sim::sync::atomic` atomic: a load, a store or a
+    /// read-modify-write, with its ordering (a compare-exchange's success
+    /// ordering; the failure one is in its kind).
+    Atomic {
+        atomic: ObjId,
+        kind: AtomicKind,
+        ord: std::sync::atomic::Ordering,
+    },
+    /// `sim::sync::atomic::fence`.
+    Fence { ord: std::sync::atomic::Ordering },
 }
 
 impl Op {
@@ -159,7 +171,13 @@ impl Op {
     pub(crate) fn is_local(self) -> bool {
         matches!(
             self,
-            Op::Start | Op::Yield | Op::Read { .. } | Op::Write { .. } | Op::Print
+            Op::Start
+                | Op::Yield
+                | Op::Read { .. }
+                | Op::Write { .. }
+                | Op::Print
+                | Op::Atomic { .. }
+                | Op::Fence { .. }
         )
     }
 
@@ -195,6 +213,8 @@ impl Op {
             | Op::QueueSize { queue }
             | Op::QueuePoll { queue, .. } => Some(queue),
             Op::FeederWait { buffer } => Some(buffer),
+            Op::Atomic { atomic, .. } => Some(atomic),
+            Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -274,6 +294,8 @@ impl Op {
             Op::Kill { .. } => "killed (fault)",
             Op::QueuePoll { .. } => "poll",
             Op::FeederWait { .. } => "feed",
+            Op::Atomic { kind, .. } => kind.name(),
+            Op::Fence { .. } => "fence",
         }
     }
 }
@@ -299,6 +321,8 @@ impl fmt::Display for Op {
             Op::ProcJoin { pid, .. } => write!(f, "join process {pid}"),
             Op::ProcSignal { pid, sig } => write!(f, "signal {sig} to process {pid}"),
             Op::Kill { pid } => write!(f, "kill process {pid} (fault)"),
+            Op::Atomic { kind, ord, .. } => write!(f, "{} ({ord:?})", kind.name()),
+            Op::Fence { ord } => write!(f, "fence ({ord:?})"),
             op => f.write_str(op.name()),
         }
     }

@@ -23,7 +23,9 @@
 //! ordered after the `put` of its item only. The runtime decides all of it
 //! from [`ObjState`] alone: it never calls back into the handles.
 
+pub(crate) mod atomic;
 pub(crate) mod barrier;
+pub(crate) mod cell;
 pub(crate) mod condition;
 pub(crate) mod event;
 pub(crate) mod lock;
@@ -39,7 +41,9 @@ use super::dependence::Footprint;
 use super::op::{Op, OpResult, Tid};
 use super::Exec;
 
+pub(crate) use atomic::AtomicState;
 pub(crate) use barrier::BarrierState;
+pub(crate) use cell::CellState;
 pub(crate) use condition::CondState;
 pub(crate) use event::EventState;
 pub(crate) use lock::LockState;
@@ -64,6 +68,10 @@ pub(crate) enum ObjState {
     Barrier(BarrierState),
     /// `queue.Queue` (counts and clocks; the items live in the handle).
     Queue(QueueState),
+    /// A `sim::sync::atomic` atomic (clocks; the value lives in the handle).
+    Atomic(AtomicState),
+    /// A `sim::cell` cell: its access history.
+    Cell(CellState),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -101,6 +109,8 @@ state_accessors! {
     Event => event, event_mut: EventState;
     Barrier => barrier, barrier_mut: BarrierState;
     Queue => queue, queue_mut: QueueState;
+    Atomic => atomic, atomic_mut: AtomicState;
+    Cell => cell, cell_mut: CellState;
 }
 
 #[cold]
@@ -123,6 +133,8 @@ impl ObjState {
             ObjState::Event(_) => "Event",
             ObjState::Barrier(_) => "Barrier",
             ObjState::Queue(_) => "Queue",
+            ObjState::Atomic(a) => a.kind(),
+            ObjState::Cell(c) => c.kind(),
         }
     }
 
@@ -280,6 +292,7 @@ impl Exec {
             | Op::QueueTaskDone { .. }
             | Op::QueueJoin { .. }
             | Op::QueueSize { .. } => self.queue_complete(tid, op, location),
+            Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -329,5 +342,6 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::Kill { .. }
         | Op::QueuePoll { .. }
         | Op::FeederWait { .. } => super::process::footprint(op),
+        Op::Atomic { .. } | Op::Fence { .. } => atomic::footprint(op),
     }
 }
