@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod cell;
 mod explore;
 mod failure;
 pub mod multiprocessing;
@@ -55,6 +56,7 @@ mod output;
 pub mod queue;
 pub(crate) mod rt;
 mod shared;
+pub mod sync;
 pub mod thread;
 pub mod threading;
 pub mod time;

@@ -10,6 +10,7 @@
 
 mod programs;
 
+mod atomic;
 mod barrier;
 mod condition;
 mod core;

@@ -463,18 +463,16 @@ impl Exec {
     #[cold]
     #[inline(never)]
     fn atomic_race(&mut self, tid: Tid, atomic: ObjId, race: Race) {
-        self.sync_edge(race.earlier.step, EdgeKind::Race, Some(atomic));
+        self.race_edge(race, atomic);
         let describe = |a: Access| {
+            let (what, when) = if a.write {
+                ("atomic write", format!("step {}", a.step))
+            } else {
+                ("unsync_load (a non-atomic read)", self.access_when(a))
+            };
             format!(
-                "{} by {} at {} (step {})",
-                if a.write {
-                    "atomic write"
-                } else {
-                    "unsync_load (a non-atomic read)"
-                },
-                self.threads[a.tid].name,
-                a.location,
-                a.step
+                "{what} by {} at {} ({when})",
+                self.threads[a.tid].name, a.location
             )
         };
         let msg = format!(

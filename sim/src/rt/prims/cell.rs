@@ -43,6 +43,26 @@ impl CellState {
 }
 
 impl Exec {
+    /// When an access that is not a scheduling point was made: after the
+    /// last event of its thread (its `step`), or before its first.
+    pub(in crate::rt) fn access_when(&self, a: Access) -> String {
+        match a.step {
+            0 => "before its first operation".to_string(),
+            step => format!("after step {step}"),
+        }
+    }
+
+    /// The trace's `Race` edge between the events the two accesses follow
+    /// (none when one of them came before its thread's first event: the
+    /// message still names both).
+    pub(in crate::rt) fn race_edge(&mut self, race: Race, object: ObjId) {
+        if race.earlier.step != 0 && race.later.step != 0 {
+            // The running thread's last event is the execution's last.
+            debug_assert_eq!(race.later.step, self.steps);
+            self.sync_edge(race.earlier.step, EdgeKind::Race, Some(object));
+        }
+    }
+
     /// Records a read or write of `cell` by the running thread `tid` (at
     /// its last event); a race with an earlier access not ordered before
     /// it is a `DataRace` failure.
@@ -77,14 +97,14 @@ impl Exec {
     #[cold]
     #[inline(never)]
     fn cell_race(&mut self, tid: Tid, cell: ObjId, race: Race) {
-        self.sync_edge(race.earlier.step, EdgeKind::Race, Some(cell));
+        self.race_edge(race, cell);
         let describe = |a: Access| {
             format!(
-                "{} by {} at {} (after step {})",
+                "{} by {} at {} ({})",
                 if a.write { "write" } else { "read" },
                 self.threads[a.tid].name,
                 a.location,
-                a.step
+                self.access_when(a)
             )
         };
         let msg = format!(
