@@ -12,6 +12,7 @@ mod programs;
 
 mod atomic;
 mod barrier;
+mod cell;
 mod condition;
 mod core;
 mod dpor_proptest;
