@@ -397,6 +397,73 @@ fn unsync_load_races_with_an_unordered_store() {
     assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
 }
 
+#[test]
+fn unsync_load_is_checked_in_both_directions() {
+    // The store comes first in time (the flag says so) but is not ordered
+    // before the unsync_load: found by the load's check.
+    let store_first = |flag_store: Ordering, flag_load: Ordering| {
+        exhaustive().explore(move || {
+            let (a, flag) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+            let (a2, f2) = (a.clone(), flag.clone());
+            let t = sim::thread::spawn(move || {
+                if f2.load(flag_load) {
+                    assert_eq!(unsafe { a2.unsync_load() }, 1);
+                }
+            });
+            a.store(1, Relaxed);
+            flag.store(true, flag_store);
+            t.join().unwrap();
+        })
+    };
+    assert_race_free(&store_first(Release, Acquire));
+    let report = store_first(Relaxed, Relaxed);
+    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    // The unsync_load comes first: found by the store's check.
+    let load_first = |flag_store: Ordering, flag_load: Ordering| {
+        exhaustive().explore(move || {
+            let (a, flag) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+            let (a2, f2) = (a.clone(), flag.clone());
+            let t = sim::thread::spawn(move || {
+                assert_eq!(unsafe { a2.unsync_load() }, 0);
+                f2.store(true, flag_store);
+            });
+            if flag.load(flag_load) {
+                a.fetch_add(1, Relaxed);
+            }
+            t.join().unwrap();
+        })
+    };
+    assert_race_free(&load_first(Release, Acquire));
+    let report = load_first(Relaxed, Relaxed);
+    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+}
+
+#[test]
+fn a_release_rmw_joins_the_sequence_it_continues() {
+    // Thread-1 publishes data1 with a Release store; Thread-2 publishes
+    // data2 with a Release (not Acquire) fetch_add that continues
+    // Thread-1's sequence: main, seeing 2, may read both.
+    assert_race_free(&exhaustive().explore(|| {
+        let data = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
+        let flag = Arc::new(AtomicUsize::new(0));
+        let (d1, f1, d2, f2) = (data.clone(), flag.clone(), data.clone(), flag.clone());
+        let t1 = sim::thread::spawn(move || {
+            d1[0].with_mut(|p| unsafe { *p = 1 });
+            f1.store(1, Release);
+        });
+        let t2 = sim::thread::spawn(move || {
+            d2[1].with_mut(|p| unsafe { *p = 2 });
+            f2.fetch_add(1, Release);
+        });
+        if flag.load(Acquire) == 2 {
+            let sum: i32 = data.iter().map(|c| c.with(|p| unsafe { *p })).sum();
+            assert_eq!(sum, 3);
+        }
+        t1.join().unwrap();
+        t2.join().unwrap();
+    }));
+}
+
 /// Store buffering with SeqCst atomics: main and the child each store one
 /// flag and load the other.
 fn store_buffering() {
