@@ -80,13 +80,7 @@ impl Obj {
     }
 
     /// Announces one operation (the scheduling point).
-    fn op(
-        self,
-        name: &str,
-        kind: AtomicKind,
-        ord: Ordering,
-        location: &'static Location<'static>,
-    ) {
+    fn op(self, name: &str, kind: AtomicKind, ord: Ordering, location: &'static Location<'static>) {
         rt::check_serial(self.serial, name);
         let op = Op::Atomic {
             atomic: self.id,
@@ -109,14 +103,7 @@ impl Obj {
         check_failure(failure);
         self.op(name, AtomicKind::Cas { failure }, success, location);
         let result = attempt();
-        rt::atomic_cas_done(
-            name,
-            self.id,
-            self.serial,
-            result.is_ok(),
-            success,
-            failure,
-        );
+        rt::atomic_cas_done(name, self.id, self.serial, result.is_ok(), success, failure);
         result
     }
 
@@ -486,8 +473,8 @@ macro_rules! atomic_int {
         #[doc = concat!("std's `", stringify!($name), "`, simulated: each operation is a \
             scheduling point with C11 happens-before (see the [module docs](self)).\n\n\
             ```\nuse std::sync::Arc;\nuse sim::sync::atomic::{", stringify!($name),
-            ", Ordering::SeqCst};\n\nsim::model(|| {\n    let n = Arc::new(",
-            stringify!($name), "::new(0));\n    let n2 = n.clone();\n    \
+                    ", Ordering::SeqCst};\n\nsim::model(|| {\n    let n = Arc::new(",
+                    stringify!($name), "::new(0));\n    let n2 = n.clone();\n    \
             let t = sim::thread::spawn(move || n2.fetch_add(1, SeqCst));\n    \
             let mine = n.fetch_add(1, SeqCst);\n    let theirs = t.join().unwrap();\n    \
             assert_ne!(mine, theirs);\n    assert_eq!(n.load(SeqCst), 2);\n});\n```")]

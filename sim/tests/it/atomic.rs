@@ -37,7 +37,9 @@ fn assert_race_free(report: &Report) {
 /// Asserts that the first failure is a data race whose message names the
 /// lines `a` and `b` of this file.
 fn assert_race_between(report: &Report, a: u32, b: u32) {
-    let f = report.failure().unwrap_or_else(|| panic!("no race found: {report}"));
+    let f = report
+        .failure()
+        .unwrap_or_else(|| panic!("no race found: {report}"));
     assert_eq!(f.kind, FailureKind::DataRace, "{report}");
     for line in [a, b] {
         let at = format!("atomic.rs:{line}:");
@@ -52,7 +54,7 @@ fn message_passing(store: Ordering, load: Ordering) -> (Report, u32, u32) {
     let write_line = line!() + 7;
     let read_line = line!() + 10;
     let report = exhaustive().explore(move || {
-        let data = Arc::new(UnsafeCell::new(0));
+        let data = Rc::new(UnsafeCell::new(0));
         let flag = Arc::new(AtomicBool::new(false));
         let (d, f) = (data.clone(), flag.clone());
         let t = sim::thread::spawn(move || {
@@ -78,7 +80,7 @@ fn message_passing_with_a_release_acquire_flag_is_race_free() {
     }
     // sim::model agrees (it panics on a failure).
     sim::model(|| {
-        let data = Arc::new(UnsafeCell::new(0));
+        let data = Rc::new(UnsafeCell::new(0));
         let flag = Arc::new(AtomicUsize::new(0));
         let (d, f) = (data.clone(), flag.clone());
         sim::thread::spawn(move || {
@@ -111,7 +113,7 @@ fn a_release_sequence_continues_through_another_threads_fetch_add() {
     // release sequence of Thread-1's store.
     let program = |rmw: bool| {
         move || {
-            let data = Arc::new(UnsafeCell::new(0));
+            let data = Rc::new(UnsafeCell::new(0));
             let flag = Arc::new(AtomicUsize::new(0));
             let (d, f1, f2) = (data.clone(), flag.clone(), flag.clone());
             let t1 = sim::thread::spawn(move || {
@@ -135,7 +137,11 @@ fn a_release_sequence_continues_through_another_threads_fetch_add() {
     };
     assert_race_free(&exhaustive().explore(program(true)));
     let broken = exhaustive().explore(program(false));
-    assert_eq!(broken.failure().unwrap().kind, FailureKind::DataRace, "{broken}");
+    assert_eq!(
+        broken.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{broken}"
+    );
 }
 
 #[test]
@@ -144,7 +150,7 @@ fn a_relaxed_store_ends_the_release_sequence_even_in_the_same_thread() {
     // Relaxed store does not (C++11 would have said it does).
     let program = |second: Ordering| {
         move || {
-            let data = Arc::new(UnsafeCell::new(0));
+            let data = Rc::new(UnsafeCell::new(0));
             let flag = Arc::new(AtomicUsize::new(0));
             let (d, f) = (data.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
@@ -160,7 +166,11 @@ fn a_relaxed_store_ends_the_release_sequence_even_in_the_same_thread() {
     };
     assert_race_free(&exhaustive().explore(program(Release)));
     let report = exhaustive().explore(program(Relaxed));
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
@@ -168,7 +178,7 @@ fn an_acqrel_rmw_chain_carries_every_release() {
     // Each thread writes its own cell, then increments the counter with
     // AcqRel; whoever increments last (sees 2) may read both cells.
     assert_race_free(&exhaustive().explore(|| {
-        let cells = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0), UnsafeCell::new(0)]);
+        let cells = Rc::new([UnsafeCell::new(0), UnsafeCell::new(0), UnsafeCell::new(0)]);
         let n = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..3)
             .map(|i| {
@@ -188,7 +198,7 @@ fn an_acqrel_rmw_chain_carries_every_release() {
     }));
     // With Release only (no acquire), the last one has not seen the others.
     let report = exhaustive().explore(|| {
-        let cells = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
+        let cells = Rc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
         let n = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = (0..2)
             .map(|i| {
@@ -205,14 +215,18 @@ fn an_acqrel_rmw_chain_carries_every_release() {
             h.join().unwrap();
         }
     });
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 /// Fence-based message passing: `release_fence` before the Relaxed store,
 /// `acquire_fence` after the Relaxed load.
 fn fenced(release_fence: bool, acquire_fence: bool, rmw: bool) -> Report {
     exhaustive().explore(move || {
-        let data = Arc::new(UnsafeCell::new(0));
+        let data = Rc::new(UnsafeCell::new(0));
         let flag = Arc::new(AtomicBool::new(false));
         let (d, f) = (data.clone(), flag.clone());
         let t = sim::thread::spawn(move || {
@@ -242,14 +256,16 @@ fn fences_publish_and_acquire_and_removing_either_is_a_race() {
         assert_race_free(&fenced(true, true, rmw));
         for (rel, acq) in [(false, true), (true, false), (false, false)] {
             let report = fenced(rel, acq, rmw);
-            let f = report.failure().unwrap_or_else(|| panic!("{rel} {acq}: {report}"));
+            let f = report
+                .failure()
+                .unwrap_or_else(|| panic!("{rel} {acq}: {report}"));
             assert_eq!(f.kind, FailureKind::DataRace, "{report}");
         }
     }
     // SeqCst and AcqRel fences count as both.
     for ord in [SeqCst, AcqRel] {
         assert_race_free(&exhaustive().explore(move || {
-            let data = Arc::new(UnsafeCell::new(0));
+            let data = Rc::new(UnsafeCell::new(0));
             let flag = Arc::new(AtomicBool::new(false));
             let (d, f) = (data.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
@@ -270,7 +286,7 @@ fn fences_publish_and_acquire_and_removing_either_is_a_race() {
 fn an_acquire_fence_acquires_only_what_earlier_relaxed_loads_read() {
     // The fence comes before the load: it acquires nothing.
     let report = exhaustive().explore(|| {
-        let data = Arc::new(UnsafeCell::new(0));
+        let data = Rc::new(UnsafeCell::new(0));
         let flag = Arc::new(AtomicBool::new(false));
         let (d, f) = (data.clone(), flag.clone());
         let t = sim::thread::spawn(move || {
@@ -283,14 +299,18 @@ fn an_acquire_fence_acquires_only_what_earlier_relaxed_loads_read() {
         }
         t.join().unwrap();
     });
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
 fn a_release_fence_publishes_only_what_precedes_it() {
     // The data write comes after the fence: not published.
     let report = exhaustive().explore(|| {
-        let data = Arc::new(UnsafeCell::new(0));
+        let data = Rc::new(UnsafeCell::new(0));
         let flag = Arc::new(AtomicBool::new(false));
         let (d, f) = (data.clone(), flag.clone());
         let t = sim::thread::spawn(move || {
@@ -303,7 +323,11 @@ fn a_release_fence_publishes_only_what_precedes_it() {
         }
         t.join().unwrap();
     });
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
@@ -312,7 +336,7 @@ fn a_failed_compare_exchange_is_a_load_with_the_failure_ordering() {
     // Release store of 1: it synchronises iff the failure ordering acquires.
     let program = |failure: Ordering| {
         move || {
-            let data = Arc::new(UnsafeCell::new(0));
+            let data = Rc::new(UnsafeCell::new(0));
             let flag = Arc::new(AtomicUsize::new(0));
             let (d, f) = (data.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
@@ -327,11 +351,15 @@ fn a_failed_compare_exchange_is_a_load_with_the_failure_ordering() {
     };
     assert_race_free(&exhaustive().explore(program(Acquire)));
     let report = exhaustive().explore(program(Relaxed));
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
     // And a success uses the success ordering.
     let program = |success: Ordering| {
         move || {
-            let data = Arc::new(UnsafeCell::new(0));
+            let data = Rc::new(UnsafeCell::new(0));
             let flag = Arc::new(AtomicUsize::new(0));
             let (d, f) = (data.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
@@ -346,7 +374,11 @@ fn a_failed_compare_exchange_is_a_load_with_the_failure_ordering() {
     };
     assert_race_free(&exhaustive().explore(program(Acquire)));
     let report = exhaustive().explore(program(Release));
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
@@ -394,7 +426,11 @@ fn unsync_load_races_with_an_unordered_store() {
         unsafe { a.unsync_load() };
         t.join().unwrap();
     });
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
@@ -403,7 +439,10 @@ fn unsync_load_is_checked_in_both_directions() {
     // before the unsync_load: found by the load's check.
     let store_first = |flag_store: Ordering, flag_load: Ordering| {
         exhaustive().explore(move || {
-            let (a, flag) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+            let (a, flag) = (
+                Arc::new(AtomicUsize::new(0)),
+                Arc::new(AtomicBool::new(false)),
+            );
             let (a2, f2) = (a.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
                 if f2.load(flag_load) {
@@ -417,11 +456,18 @@ fn unsync_load_is_checked_in_both_directions() {
     };
     assert_race_free(&store_first(Release, Acquire));
     let report = store_first(Relaxed, Relaxed);
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
     // The unsync_load comes first: found by the store's check.
     let load_first = |flag_store: Ordering, flag_load: Ordering| {
         exhaustive().explore(move || {
-            let (a, flag) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+            let (a, flag) = (
+                Arc::new(AtomicUsize::new(0)),
+                Arc::new(AtomicBool::new(false)),
+            );
             let (a2, f2) = (a.clone(), flag.clone());
             let t = sim::thread::spawn(move || {
                 assert_eq!(unsafe { a2.unsync_load() }, 0);
@@ -435,7 +481,11 @@ fn unsync_load_is_checked_in_both_directions() {
     };
     assert_race_free(&load_first(Release, Acquire));
     let report = load_first(Relaxed, Relaxed);
-    assert_eq!(report.failure().unwrap().kind, FailureKind::DataRace, "{report}");
+    assert_eq!(
+        report.failure().unwrap().kind,
+        FailureKind::DataRace,
+        "{report}"
+    );
 }
 
 #[test]
@@ -444,7 +494,7 @@ fn a_release_rmw_joins_the_sequence_it_continues() {
     // data2 with a Release (not Acquire) fetch_add that continues
     // Thread-1's sequence: main, seeing 2, may read both.
     assert_race_free(&exhaustive().explore(|| {
-        let data = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
+        let data = Rc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
         let flag = Arc::new(AtomicUsize::new(0));
         let (d1, f1, d2, f2) = (data.clone(), flag.clone(), data.clone(), flag.clone());
         let t1 = sim::thread::spawn(move || {
@@ -658,9 +708,21 @@ fn small_atomic_programs_explore_one_execution_per_trace() {
         vec![vec![Store(0, 1), Load(1)], vec![Store(1, 1), Load(0)]],
         vec![vec![Load(0), Load(0)], vec![Store(0, 1)], vec![Load(0)]],
         vec![vec![FetchAdd(0), Load(1)], vec![Cas(0, 0, 5), Store(1, 2)]],
-        vec![vec![Cas(0, 0, 1), Cas(0, 1, 2)], vec![Cas(0, 0, 3)], vec![Load(0)]],
-        vec![vec![Load(0), Store(1, 1)], vec![Load(1), Store(0, 1)], vec![FetchAdd(1)]],
-        vec![vec![Store(0, 1), Store(0, 2)], vec![Load(0), Load(1)], vec![Store(1, 3), Load(0)]],
+        vec![
+            vec![Cas(0, 0, 1), Cas(0, 1, 2)],
+            vec![Cas(0, 0, 3)],
+            vec![Load(0)],
+        ],
+        vec![
+            vec![Load(0), Store(1, 1)],
+            vec![Load(1), Store(0, 1)],
+            vec![FetchAdd(1)],
+        ],
+        vec![
+            vec![Store(0, 1), Store(0, 2)],
+            vec![Load(0), Load(1)],
+            vec![Store(1, 3), Load(0)],
+        ],
     ];
     for program in programs {
         let reduced = exhaustive().explore(run_program(program.clone()));
@@ -669,7 +731,11 @@ fn small_atomic_programs_explore_one_execution_per_trace() {
         assert_race_free(&all);
         let keys = |r: &Report| r.outputs.keys().cloned().collect::<BTreeSet<_>>();
         assert_eq!(keys(&reduced), keys(&all), "{program:?}");
-        assert_eq!(reduced.executions, all.outputs.len() as u64, "{program:?}: {reduced}");
+        assert_eq!(
+            reduced.executions,
+            all.outputs.len() as u64,
+            "{program:?}: {reduced}"
+        );
     }
 }
 
@@ -745,10 +811,15 @@ fn orderings_std_refuses_panic_with_stds_messages() {
         ("there is no such thing as an acquire-release store", || {
             AtomicPtr::<u8>::default().store(std::ptr::null_mut(), AcqRel)
         }),
-        ("there is no such thing as a release failure ordering", || {
-            let _ = AtomicU64::new(0).compare_exchange(0, 1, SeqCst, Release);
+        (
+            "there is no such thing as a release failure ordering",
+            || {
+                let _ = AtomicU64::new(0).compare_exchange(0, 1, SeqCst, Release);
+            },
+        ),
+        ("there is no such thing as a relaxed fence", || {
+            fence(Relaxed)
         }),
-        ("there is no such thing as a relaxed fence", || fence(Relaxed)),
     ];
     for (message, case) in cases {
         let report = Builder::new().executions(1).explore(case);
@@ -816,12 +887,24 @@ fn every_integer_width_behaves_as_std() {
         same_as_std!(AtomicU8, AtomicU8, u8, 0xa3, 0x5d);
         same_as_std!(AtomicU16, AtomicU16, u16, 0xa3c1, 0x5d07);
         same_as_std!(AtomicU32, AtomicU32, u32, 0xa3c1_0042, 0x5d07_fff1);
-        same_as_std!(AtomicU64, AtomicU64, u64, 11641914933775430211, 13209405719799650717);
+        same_as_std!(
+            AtomicU64,
+            AtomicU64,
+            u64,
+            11641914933775430211,
+            13209405719799650717
+        );
         same_as_std!(AtomicUsize, AtomicUsize, usize, 7, usize::MAX - 3);
         same_as_std!(AtomicI8, AtomicI8, i8, -93, 93);
         same_as_std!(AtomicI16, AtomicI16, i16, -23_000, 17);
         same_as_std!(AtomicI32, AtomicI32, i32, i32::MIN + 5, -1);
-        same_as_std!(AtomicI64, AtomicI64, i64, -11641914933775430, 1320940571979965071);
+        same_as_std!(
+            AtomicI64,
+            AtomicI64,
+            i64,
+            -11641914933775430,
+            1320940571979965071
+        );
         same_as_std!(AtomicIsize, AtomicIsize, isize, -7, isize::MAX);
     });
     // 128 bits (shuttle's), against plain arithmetic.
@@ -872,7 +955,10 @@ fn bool_and_ptr_behave_as_std() {
         let other = base.wrapping_add(3);
         assert_eq!(p.compare_exchange(base, other, SeqCst, SeqCst), Ok(base));
         assert_eq!(p.compare_and_swap(base, base, SeqCst), other);
-        assert_eq!(p.fetch_update(SeqCst, SeqCst, |q| Some(q.wrapping_sub(3))), Ok(other));
+        assert_eq!(
+            p.fetch_update(SeqCst, SeqCst, |q| Some(q.wrapping_sub(3))),
+            Ok(other)
+        );
         let mut p = p;
         assert_eq!(*p.get_mut(), base);
         assert_eq!(unsafe { p.unsync_load() }, base);
@@ -896,5 +982,8 @@ fn atomics_are_send_and_sync_for_statics_and_arcs() {
 fn an_atomic_used_outside_a_simulation_panics_with_a_clear_message() {
     let err = std::panic::catch_unwind(|| AtomicUsize::new(0)).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("AtomicUsize") && msg.contains("outside a simulation"), "{msg}");
+    assert!(
+        msg.contains("AtomicUsize") && msg.contains("outside a simulation"),
+        "{msg}"
+    );
 }

@@ -5,7 +5,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use sim::cell::{Cell, UnsafeCell};
-use sim::sync::atomic::{AtomicUsize, Ordering::{Acquire, Relaxed, Release}};
+use sim::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use sim::threading::Lock;
 use sim::{Builder, EdgeKind, FailureKind, Report, Strategy};
 
@@ -16,7 +19,9 @@ fn exhaustive() -> Builder {
 }
 
 fn race(report: &Report) -> &sim::Failure {
-    let f = report.failure().unwrap_or_else(|| panic!("no failure: {report}"));
+    let f = report
+        .failure()
+        .unwrap_or_else(|| panic!("no failure: {report}"));
     assert_eq!(f.kind, FailureKind::DataRace, "{report}");
     f
 }
@@ -56,19 +61,21 @@ fn unordered_writes_and_reads_race_and_the_message_names_both() {
     });
     let f = race(&report);
     for line in [write_line, read_line] {
-        assert!(f.message.contains(&format!("cell.rs:{line}:")), "{line}: {}", f.message);
+        assert!(
+            f.message.contains(&format!("cell.rs:{line}:")),
+            "{line}: {}",
+            f.message
+        );
     }
     assert!(f.message.contains("UnsafeCell#0"), "{}", f.message);
     // The same race whatever the order: one distinct failure.
-    let all = exhaustive()
-        .stop_on_first_failure(false)
-        .explore(|| {
-            let x = Data::new(1);
-            let y = x.clone();
-            let t = sim::thread::spawn(move || y.inc());
-            x.inc();
-            t.join().unwrap();
-        });
+    let all = exhaustive().stop_on_first_failure(false).explore(|| {
+        let x = Data::new(1);
+        let y = x.clone();
+        let t = sim::thread::spawn(move || y.inc());
+        x.inc();
+        t.join().unwrap();
+    });
     assert!(all.complete, "{all}");
     assert_eq!(all.failures.len(), 1, "{all}");
     // loom's mut/immut variants with three threads race too.
@@ -137,7 +144,7 @@ fn accesses_ordered_by_spawn_join_lock_or_atomics_do_not_race() {
 fn an_access_after_the_release_is_not_published() {
     // loom's `unsafe_cell_access_after_sync`.
     let report = exhaustive().explore(|| {
-        let s1 = Arc::new((AtomicUsize::new(0), UnsafeCell::new(0)));
+        let s1 = Rc::new((AtomicUsize::new(0), UnsafeCell::new(0)));
         let s2 = s1.clone();
         sim::thread::spawn(move || {
             s1.0.store(1, Release);
@@ -248,7 +255,7 @@ fn a_relaxed_counter_does_not_order_cell_accesses() {
     // one that sees 1 reads the other's slot: a race (it would not be with
     // AcqRel).
     let report = exhaustive().explore(|| {
-        let slots = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
+        let slots = Rc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
         let n = Arc::new(AtomicUsize::new(0));
         let hs: Vec<_> = (0..2)
             .map(|i| {
@@ -301,12 +308,19 @@ fn cell_has_std_methods_and_is_race_checked() {
     });
     let f = race(&report);
     assert!(f.message.contains("Cell#0"), "{}", f.message);
-    assert!(f.message.contains(&format!("cell.rs:{line}:")), "{}", f.message);
+    assert!(
+        f.message.contains(&format!("cell.rs:{line}:")),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
 fn a_cell_used_outside_a_simulation_panics_with_a_clear_message() {
     let err = std::panic::catch_unwind(|| UnsafeCell::new(0)).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("UnsafeCell") && msg.contains("outside a simulation"), "{msg}");
+    assert!(
+        msg.contains("UnsafeCell") && msg.contains("outside a simulation"),
+        "{msg}"
+    );
 }

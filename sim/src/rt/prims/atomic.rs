@@ -375,10 +375,7 @@ impl Exec {
                 epoch: thread.clock.get(tid),
             };
             let clock = thread.clock.clone();
-            thread
-                .fences
-                .get_or_insert_with(Box::default)
-                .release = Some((clock, s));
+            thread.fences.get_or_insert_with(Box::default).release = Some((clock, s));
             thread.clock.tick(tid);
         }
     }
