@@ -277,8 +277,8 @@ macro_rules! atomic_common {
 
             #[doc = concat!("Loads the value (one scheduling point). Panics on `Release` \
                 and `AcqRel`, as std does.\n\n```\nsim::check_random(|| {\n    let a = \
-                sim::sync::atomic::", stringify!($name), "::default();\n    assert_eq!(a.load(\
-                sim::sync::atomic::Ordering::Acquire), Default::default());\n}, 1);\n```")]
+                sim::sync::atomic::", stringify!($name), "::default();\n    let v = a.load(\
+                sim::sync::atomic::Ordering::Acquire);\n    assert_eq!(a.into_inner(), v);\n}, 1);\n```")]
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $t {
                 check_load(order);
@@ -473,8 +473,8 @@ macro_rules! atomic_int {
         #[doc = concat!("std's `", stringify!($name), "`, simulated: each operation is a \
             scheduling point with C11 happens-before (see the [module docs](self)).\n\n\
             ```\nuse std::sync::Arc;\nuse sim::sync::atomic::{", stringify!($name),
-                    ", Ordering::SeqCst};\n\nsim::model(|| {\n    let n = Arc::new(",
-                    stringify!($name), "::new(0));\n    let n2 = n.clone();\n    \
+                            ", Ordering::SeqCst};\n\nsim::model(|| {\n    let n = Arc::new(",
+                            stringify!($name), "::new(0));\n    let n2 = n.clone();\n    \
             let t = sim::thread::spawn(move || n2.fetch_add(1, SeqCst));\n    \
             let mine = n.fetch_add(1, SeqCst);\n    let theirs = t.join().unwrap();\n    \
             assert_ne!(mine, theirs);\n    assert_eq!(n.load(SeqCst), 2);\n});\n```")]

@@ -509,3 +509,46 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         _ => Footprint::NOTHING,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rt::dependence::dependent;
+
+    #[test]
+    fn loads_read_writes_write_fences_touch_nothing_and_all_are_reduced() {
+        let a = ObjId(3);
+        let op = |kind| Op::Atomic {
+            atomic: a,
+            kind,
+            ord: Ordering::SeqCst,
+        };
+        let load = footprint(op(AtomicKind::Load));
+        assert_eq!(load, Footprint::reads(a).reducible());
+        for kind in [
+            AtomicKind::Store,
+            AtomicKind::Rmw,
+            AtomicKind::Cas {
+                failure: Ordering::Relaxed,
+            },
+        ] {
+            let f = footprint(op(kind));
+            assert_eq!(f, Footprint::writes(a).reducible());
+            assert!(dependent(&f, &load));
+        }
+        assert!(!dependent(&load, &load));
+        let fence = footprint(Op::Fence {
+            ord: Ordering::SeqCst,
+        });
+        assert_eq!(fence, Footprint::NOTHING.reducible());
+        assert!(!dependent(&fence, &load));
+        assert!(
+            op(AtomicKind::Load).is_local()
+                && Op::Fence {
+                    ord: Ordering::Acquire
+                }
+                .is_local()
+        );
+        assert!(std::mem::size_of::<Op>() <= 24);
+    }
+}
