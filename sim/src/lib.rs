@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod cell;
 mod explore;
 mod failure;
 pub mod lazy_static;

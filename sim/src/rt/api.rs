@@ -373,3 +373,74 @@ pub(crate) fn chan_drop_quietly(chan: ObjId, serial: u64, receiver: bool) -> boo
         quiet
     })
 }
+
+// Accesses that are not scheduling points: they are checked or recorded
+// at the running thread's last event (see `prims/cell.rs`, `prims/atomic.rs`).
+
+/// Runs `f` with the execution and the running thread for a non-scheduling
+/// access to an object of `kind` made in execution `serial`; skipped, as
+/// [`op`] is, during teardown and while the thread unwinds.
+fn with_running(kind: &str, serial: u64, f: impl FnOnce(&mut Exec, Tid)) {
+    EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        assert!(
+            e.active,
+            "sim: a {kind} was used outside a simulation; create and use it inside the closure \
+             given to sim::model, sim::check_random or sim::Builder::explore (std types cannot be \
+             simulated, sim's cannot run outside)"
+        );
+        assert!(
+            e.serial == serial,
+            "sim: a {kind} created in one execution was used in another; create primitives \
+             inside the closure given to sim"
+        );
+        if e.tearing_down || std::thread::panicking() {
+            return;
+        }
+        let tid = e.current;
+        f(&mut e, tid)
+    })
+}
+
+/// A read (`write == false`) or write of the cell `cell` by the running
+/// thread, race-checked against the cell's history; not a scheduling point.
+pub(crate) fn cell_access(
+    kind: &str,
+    cell: ObjId,
+    serial: u64,
+    write: bool,
+    location: &'static Location<'static>,
+) {
+    with_running(kind, serial, |e, tid| {
+        e.cell_access(tid, cell, write, location)
+    });
+}
+
+/// loom's `unsync_load` of `atomic` by the running thread: a non-atomic
+/// read, race-checked against the atomic's writes; not a scheduling point.
+pub(crate) fn atomic_unsync_load(
+    kind: &str,
+    atomic: ObjId,
+    serial: u64,
+    location: &'static Location<'static>,
+) {
+    with_running(kind, serial, |e, tid| {
+        e.atomic_unsync_load(tid, atomic, location)
+    });
+}
+
+/// The outcome of the compare-exchange the running thread just performed
+/// on `atomic` (an [`Op::Atomic`] of kind `Cas`, whose operation has
+/// returned): its happens-before effects, with `success` or `failure`.
+pub(crate) fn atomic_cas_done(
+    kind: &str,
+    atomic: ObjId,
+    serial: u64,
+    ok: bool,
+    success: std::sync::atomic::Ordering,
+    failure: std::sync::atomic::Ordering,
+) {
+    with_running(kind, serial, |e, tid| {
+        e.atomic_cas_done(tid, atomic, ok, success, failure)
+    });
+}

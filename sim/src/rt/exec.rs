@@ -83,6 +83,9 @@ pub(crate) struct ThreadState {
     pub(crate) last_step: u64,
     /// The process the thread belongs to (0: the main process).
     pub(crate) process: u32,
+    /// Its fence state, once it used a fence or a Relaxed atomic load (see
+    /// `prims/atomic.rs`).
+    pub(crate) fences: Option<Box<super::prims::atomic::FenceState>>,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -416,6 +419,7 @@ impl Exec {
             spawned_at,
             last_step: 0,
             process: 0,
+            fences: None,
         });
         self.cache.unstarted.push(tid);
         if tid < LIVE_BITS {

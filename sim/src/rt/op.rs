@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+pub(crate) use super::prims::atomic::AtomicKind;
+
 /// Index of a green thread within one execution (0 is `MainThread`).
 pub type Tid = usize;
 
@@ -189,6 +191,16 @@ pub(crate) enum Op {
     /// loom's `Notify::wait`: enabled once the permit is there (or, with
     /// spurious wake-ups on, once per `Notify` before it is).
     NotifyWait { notify: ObjId },
+    /// An operation of a `sim::sync::atomic` atomic: a load, a store or a
+    /// read-modify-write, with its ordering (a compare-exchange's success
+    /// ordering; the failure one is in its kind).
+    Atomic {
+        atomic: ObjId,
+        kind: AtomicKind,
+        ord: std::sync::atomic::Ordering,
+    },
+    /// `sim::sync::atomic::fence`.
+    Fence { ord: std::sync::atomic::Ordering },
 }
 
 impl Op {
@@ -200,7 +212,13 @@ impl Op {
     pub(crate) fn is_local(self) -> bool {
         matches!(
             self,
-            Op::Start | Op::Yield | Op::Read { .. } | Op::Write { .. } | Op::Print
+            Op::Start
+                | Op::Yield
+                | Op::Read { .. }
+                | Op::Write { .. }
+                | Op::Print
+                | Op::Atomic { .. }
+                | Op::Fence { .. }
         )
     }
 
@@ -244,6 +262,8 @@ impl Op {
             | Op::ChanDropSender { chan }
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
+            Op::Atomic { atomic, .. } => Some(atomic),
+            Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -336,6 +356,8 @@ impl Op {
             Op::ChanDropReceiver { .. } => "drop Receiver",
             Op::NotifyNotify { .. } => "notify",
             Op::NotifyWait { .. } => "wait",
+            Op::Atomic { kind, .. } => kind.name(),
+            Op::Fence { .. } => "fence",
         }
     }
 }
@@ -361,6 +383,8 @@ impl fmt::Display for Op {
             Op::ProcJoin { pid, .. } => write!(f, "join process {pid}"),
             Op::ProcSignal { pid, sig } => write!(f, "signal {sig} to process {pid}"),
             Op::Kill { pid } => write!(f, "kill process {pid} (fault)"),
+            Op::Atomic { kind, ord, .. } => write!(f, "{} ({ord:?})", kind.name()),
+            Op::Fence { ord } => write!(f, "fence ({ord:?})"),
             op => f.write_str(op.name()),
         }
     }

@@ -2,6 +2,8 @@
 //! loom's and shuttle's where they extend it), on sim's runtime: a crate's
 //! loom or shuttle tests run under sim by renaming the dependency.
 //!
+//! [`atomic`]: std's atomics, every operation a scheduling point, with
+//! C11 happens-before (sequentially consistent values for now).
 //! [`mpsc`] channels (with the rendezvous `sync_channel(0)`), [`Barrier`]
 //! and loom's [`Notify`] are here too.
 //!
@@ -28,6 +30,7 @@
 //! ```
 
 mod arc;
+pub mod atomic;
 mod barrier;
 mod condvar;
 pub mod mpsc;

@@ -163,6 +163,9 @@ pub enum EdgeKind {
     Queue,
     /// A Timer's start to its action.
     Timer,
+    /// A Release atomic store, RMW or fence to the Acquire load, RMW or
+    /// fence that synchronises with it (`sim::sync::atomic`).
+    Atomic,
     /// Two conflicting accesses to a `Shared` that nothing orders: a data race.
     Race,
 }
@@ -185,6 +188,7 @@ impl EdgeKind {
             EdgeKind::Barrier => "barrier",
             EdgeKind::Queue => "queue",
             EdgeKind::Timer => "timer",
+            EdgeKind::Atomic => "atomic",
             EdgeKind::Race => "race",
         }
     }

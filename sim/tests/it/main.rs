@@ -10,7 +10,9 @@
 
 mod programs;
 
+mod atomic;
 mod barrier;
+mod cell;
 mod condition;
 mod core;
 mod dpor_proptest;

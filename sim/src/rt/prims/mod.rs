@@ -23,7 +23,9 @@
 //! ordered after the `put` of its item only. The runtime decides all of it
 //! from [`ObjState`] alone: it never calls back into the handles.
 
+pub(crate) mod atomic;
 pub(crate) mod barrier;
+pub(crate) mod cell;
 pub(crate) mod channel;
 pub(crate) mod condition;
 pub(crate) mod event;
@@ -42,7 +44,9 @@ use super::dependence::Footprint;
 use super::op::{Op, OpResult, Tid};
 use super::Exec;
 
+pub(crate) use atomic::AtomicState;
 pub(crate) use barrier::BarrierState;
+pub(crate) use cell::CellState;
 pub(crate) use channel::ChanState;
 pub(crate) use condition::CondState;
 pub(crate) use event::EventState;
@@ -77,6 +81,10 @@ pub(crate) enum ObjState {
     Channel(ChanState),
     /// loom's `Notify`.
     Notify(NotifyState),
+    /// A `sim::sync::atomic` atomic (clocks; the value lives in the handle).
+    Atomic(AtomicState),
+    /// A `sim::cell` cell: its access history.
+    Cell(CellState),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -117,6 +125,8 @@ state_accessors! {
     RwLock => rwlock, rwlock_mut: RwLockState;
     Channel => channel, channel_mut: ChanState;
     Notify => notify, notify_mut: NotifyState;
+    Atomic => atomic, atomic_mut: AtomicState;
+    Cell => cell, cell_mut: CellState;
 }
 
 #[cold]
@@ -142,6 +152,8 @@ impl ObjState {
             ObjState::RwLock(_) => "RwLock",
             ObjState::Channel(_) => "Channel",
             ObjState::Notify(_) => "Notify",
+            ObjState::Atomic(a) => a.kind(),
+            ObjState::Cell(c) => c.kind(),
         }
     }
 
@@ -317,6 +329,7 @@ impl Exec {
             | Op::ChanDropSender { .. }
             | Op::ChanDropReceiver { .. } => self.chan_complete(tid, op),
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
+            Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -374,5 +387,6 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::Kill { .. }
         | Op::QueuePoll { .. }
         | Op::FeederWait { .. } => super::process::footprint(op),
+        Op::Atomic { .. } | Op::Fence { .. } => atomic::footprint(op),
     }
 }
