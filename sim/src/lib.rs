@@ -50,6 +50,7 @@
 
 mod explore;
 mod failure;
+pub mod hint;
 pub mod multiprocessing;
 mod output;
 pub mod queue;

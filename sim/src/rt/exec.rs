@@ -79,6 +79,12 @@ pub(crate) struct ThreadState {
     pub(crate) last_step: u64,
     /// The process the thread belongs to (0: the main process).
     pub(crate) process: u32,
+    /// The thread's park token (`thread::park`/`unpark`), created by the
+    /// first `unpark` of the thread (see `prims/thread.rs`).
+    pub(crate) park: Option<Box<super::prims::thread::ParkToken>>,
+    /// The payload of the panic that ended the thread, until a `join`
+    /// takes it (dropped at teardown, outside the `EXEC` borrow).
+    pub(crate) payload: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -337,6 +343,8 @@ impl Exec {
             spawned_at,
             last_step: 0,
             process: 0,
+            park: None,
+            payload: None,
         });
         self.cache.unstarted.push(tid);
         if tid < LIVE_BITS {

@@ -148,6 +148,13 @@ pub(crate) enum Op {
         queue: ObjId,
         deadline: Option<Nanos>,
     },
+    /// `thread::park` (`deadline: None`) and `park_timeout`: thread `me`
+    /// (the announcing thread) waits until its park token is set, and
+    /// consumes it; times out at `deadline` (or wakes spuriously, when
+    /// enabled).
+    Park { me: u32, deadline: Option<Nanos> },
+    /// `Thread::unpark`: sets thread `target`'s park token.
+    Unpark { target: Tid },
 }
 
 impl Op {
@@ -205,7 +212,9 @@ impl Op {
             | Op::Spawn { .. }
             | Op::Join { .. }
             | Op::JoinTimeout { .. }
-            | Op::Print => None,
+            | Op::Print
+            | Op::Park { .. }
+            | Op::Unpark { .. } => None,
         }
     }
 
@@ -223,7 +232,8 @@ impl Op {
             | Op::QueuePut { deadline, .. }
             | Op::QueueGet { deadline, .. }
             | Op::QueuePoll { deadline, .. }
-            | Op::ProcJoin { deadline, .. } => deadline,
+            | Op::ProcJoin { deadline, .. }
+            | Op::Park { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -274,6 +284,8 @@ impl Op {
             Op::Kill { .. } => "killed (fault)",
             Op::QueuePoll { .. } => "poll",
             Op::FeederWait { .. } => "feed",
+            Op::Park { .. } => "park",
+            Op::Unpark { .. } => "unpark",
         }
     }
 }
@@ -299,6 +311,7 @@ impl fmt::Display for Op {
             Op::ProcJoin { pid, .. } => write!(f, "join process {pid}"),
             Op::ProcSignal { pid, sig } => write!(f, "signal {sig} to process {pid}"),
             Op::Kill { pid } => write!(f, "kill process {pid} (fault)"),
+            Op::Unpark { target } => write!(f, "unpark thread {target}"),
             op => f.write_str(op.name()),
         }
     }

@@ -178,6 +178,7 @@ impl Exec {
             Op::QueuePut { .. } | Op::QueueGet { .. } | Op::QueueJoin { .. } => {
                 self.queue_can_complete(op)
             }
+            Op::Park { .. } => self.park_can_complete(op),
             _ => true,
         }
     }
@@ -195,6 +196,11 @@ impl Exec {
     pub(super) fn time_out(&mut self, op: Op) -> OpResult {
         if let Op::CondBlock { deadline, .. } = op {
             if let Some(result) = self.cond_spurious_wakeup(deadline) {
+                return result;
+            }
+        }
+        if let Op::Park { deadline, .. } = op {
+            if let Some(result) = self.park_spurious_wakeup(deadline) {
                 return result;
             }
         }
@@ -280,6 +286,7 @@ impl Exec {
             | Op::QueueTaskDone { .. }
             | Op::QueueJoin { .. }
             | Op::QueueSize { .. } => self.queue_complete(tid, op, location),
+            Op::Park { .. } | Op::Unpark { .. } => self.park_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -295,7 +302,9 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::Sleep { .. }
         | Op::Spawn { .. }
         | Op::Join { .. }
-        | Op::JoinTimeout { .. } => thread::footprint(op),
+        | Op::JoinTimeout { .. }
+        | Op::Park { .. }
+        | Op::Unpark { .. } => thread::footprint(op),
         Op::Print => print::footprint(),
         Op::LockAcquire { .. }
         | Op::LockRelease { .. }
