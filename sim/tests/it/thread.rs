@@ -58,7 +58,7 @@ fn daemon_threads_blocked_forever_do_not_keep_the_program_alive() {
         let ev = sim::threading::Event::new();
         let d = sim::thread::Builder::new()
             .daemon(true)
-            .spawn(move || ev.wait());
+            .spawn(move || ev.wait()).unwrap();
         sim::time::sleep(Duration::from_secs(1));
         assert!(d.thread().is_alive());
     });
