@@ -45,11 +45,14 @@ pub(crate) fn print_time_counter(thread_name: &str, delay: u64, mut counter: u32
 pub fn my_thread() {
     sim::time::set_epoch(NOTEBOOK_EPOCH);
     for (name, delay) in [("Thread-1", 1), ("Thread-2", 2)] {
-        sim::thread::Builder::new().name(name.into()).spawn(move || {
-            sim::println!("Starting {name}");
-            print_time_counter(name, delay, 5);
-            sim::println!("Exiting {name}");
-        }).unwrap();
+        sim::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                sim::println!("Starting {name}");
+                print_time_counter(name, delay, 5);
+                sim::println!("Exiting {name}");
+            })
+            .unwrap();
     }
     sim::println!("Exiting Main Thread");
 }

@@ -39,9 +39,13 @@ pub fn semaphore() {
     let read_sem = Semaphore::new(0);
     let thread = |name: &str| sim::thread::Builder::new().name(name.into());
     let list = shared_list.clone();
-    thread("writer").spawn(move || writer(write_sem, read_sem, list)).unwrap();
+    thread("writer")
+        .spawn(move || writer(write_sem, read_sem, list))
+        .unwrap();
     sim::time::sleep(Duration::from_secs(2));
-    thread("reader").spawn(move || reader(write_sem, read_sem, shared_list)).unwrap();
+    thread("reader")
+        .spawn(move || reader(write_sem, read_sem, shared_list))
+        .unwrap();
 }
 
 /// What In [6] printed.

@@ -268,16 +268,17 @@ pub(crate) fn local(
     key: usize,
     init: impl FnOnce() -> std::rc::Rc<dyn std::any::Any>,
 ) -> Result<std::rc::Rc<dyn std::any::Any>, super::locals::Destroyed> {
-    let (tid, serial) = EXEC.with(|e| {
-        let e = e.borrow();
-        assert!(
+    let (tid, serial) = EXEC
+        .with(|e| {
+            let e = e.borrow();
+            assert!(
             e.active,
             "sim: a sim::thread_local! value was accessed outside a simulation; access it inside \
              the closure given to sim::model, sim::check_random or sim::Builder::explore"
         );
-        (!e.tearing_down).then_some((e.current, e.serial))
-    })
-    .ok_or(super::locals::Destroyed)?;
+            (!e.tearing_down).then_some((e.current, e.serial))
+        })
+        .ok_or(super::locals::Destroyed)?;
     super::locals::get(serial, tid, key, init)
 }
 

@@ -109,8 +109,9 @@ impl StackPool {
 }
 
 fn new_stack(size: usize) -> DefaultStack {
-    DefaultStack::new(size)
-        .unwrap_or_else(|e| panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}"))
+    DefaultStack::new(size).unwrap_or_else(|e| {
+        panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}")
+    })
 }
 
 /// The body of a scoped thread, with its `'scope` lifetime erased (see

@@ -132,7 +132,11 @@ pub(crate) fn clear() {
     loop {
         let values: Vec<(usize, Slot)> = LOCALS.with(|l| {
             let mut l = l.borrow_mut();
-            l.threads.iter_mut().rev().flat_map(std::mem::take).collect()
+            l.threads
+                .iter_mut()
+                .rev()
+                .flat_map(std::mem::take)
+                .collect()
         });
         if values.is_empty() {
             return;

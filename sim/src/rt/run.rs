@@ -166,7 +166,10 @@ fn teardown() {
     super::locals::clear();
     let payloads: Vec<Box<dyn std::any::Any + Send>> = EXEC.with(|e| {
         let mut e = e.borrow_mut();
-        e.threads.iter_mut().filter_map(|t| t.payload.take()).collect()
+        e.threads
+            .iter_mut()
+            .filter_map(|t| t.payload.take())
+            .collect()
     });
     drop(payloads);
     EXEC.with(|e| {

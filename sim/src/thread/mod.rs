@@ -172,8 +172,8 @@ impl Builder {
         let tid = self.create(location);
         // A thread that returns `()` needs no slot for its result (most do:
         // this saves an allocation per spawn).
-        let slot: Option<Slot<T>> = (TypeId::of::<T>() != TypeId::of::<()>())
-            .then(|| Arc::new(Mutex::new(None)));
+        let slot: Option<Slot<T>> =
+            (TypeId::of::<T>() != TypeId::of::<()>()).then(|| Arc::new(Mutex::new(None)));
         let out = slot.clone();
         rt::install_green_sized(tid, self.stack_size, move || {
             let value = f();
@@ -431,10 +431,7 @@ pub fn park() {
 /// ```
 #[track_caller]
 pub fn park_timeout(dur: Duration) {
-    park_until(
-        Some(crate::time::deadline_after(dur)),
-        Location::caller(),
-    );
+    park_until(Some(crate::time::deadline_after(dur)), Location::caller());
 }
 
 fn park_until(deadline: Option<rt::op::Nanos>, location: &'static Location<'static>) {

@@ -82,12 +82,17 @@ fn locked_counter_is_race_free_over_10000_random_executions() {
 #[test]
 fn a_panic_is_a_panic_failure_with_thread_message_and_location() {
     let report = Builder::new().executions(1).explore(|| {
-        let t = sim::thread::Builder::new().name("worker".into()).spawn(|| {
-            let v = 1 + 1;
-            assert_eq!(v, 3, "arithmetic is broken");
-        }).unwrap();
+        let t = sim::thread::Builder::new()
+            .name("worker".into())
+            .spawn(|| {
+                let v = 1 + 1;
+                assert_eq!(v, 3, "arithmetic is broken");
+            })
+            .unwrap();
         let err = t.join().unwrap_err();
-        let message = err.downcast_ref::<String>().expect("a formatted panic message");
+        let message = err
+            .downcast_ref::<String>()
+            .expect("a formatted panic message");
         assert!(message.contains("arithmetic is broken"));
     });
     let failure = report.failure().expect("panic");
@@ -210,7 +215,8 @@ fn a_livelock_hits_the_step_limit() {
         let f2 = flag.clone();
         let _spinner = sim::thread::Builder::new()
             .name("spinner".into())
-            .spawn(move || while !f2.get() {}).unwrap();
+            .spawn(move || while !f2.get() {})
+            .unwrap();
         // Never sets the flag.
     });
     let failure = report.failure().unwrap();
@@ -295,7 +301,8 @@ fn default_names_follow_python() {
         let a = sim::thread::spawn(|| sim::threading::current_thread().name());
         let named = sim::thread::Builder::new()
             .name("consumer1".into())
-            .spawn(|| sim::threading::current_thread().name()).unwrap();
+            .spawn(|| sim::threading::current_thread().name())
+            .unwrap();
         let b = sim::thread::spawn(|| sim::threading::current_thread().name());
         sim::println!(
             "{} {} {} {}",
@@ -319,7 +326,8 @@ fn daemon_threads_do_not_keep_the_program_alive() {
         // Blocked forever, but a daemon: the program ends without a deadlock.
         sim::thread::Builder::new()
             .daemon(true)
-            .spawn(move || lock.acquire()).unwrap();
+            .spawn(move || lock.acquire())
+            .unwrap();
     });
     assert!(report.failures.is_empty(), "{report}");
 }

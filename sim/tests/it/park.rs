@@ -54,9 +54,7 @@ fn unparking_before_setting_the_flag_is_a_lost_wakeup_found_exhaustively() {
     let failure = report.failure().expect("a deadlock");
     assert_eq!(failure.kind, FailureKind::Deadlock, "{report}");
     assert!(
-        failure
-            .message
-            .contains("MainThread is blocked in park at"),
+        failure.message.contains("MainThread is blocked in park at"),
         "{}",
         failure.message
     );
@@ -90,7 +88,11 @@ fn tokens_do_not_accumulate() {
     });
     let failure = report.failure().expect("the second park never returns");
     assert_eq!(failure.kind, FailureKind::Deadlock);
-    assert!(failure.message.contains("blocked in park"), "{}", failure.message);
+    assert!(
+        failure.message.contains("blocked in park"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]
@@ -104,9 +106,7 @@ fn a_park_nobody_unparks_is_a_deadlock_naming_park_even_with_spurious_wakeups() 
         let failure = report.failure().expect("a deadlock");
         assert_eq!(failure.kind, FailureKind::Deadlock, "{report}");
         assert!(
-            failure
-                .message
-                .contains("Thread-1 is blocked in park at")
+            failure.message.contains("Thread-1 is blocked in park at")
                 || failure.message.contains("MainThread is blocked in park at"),
             "{}",
             failure.message

@@ -73,7 +73,11 @@ fn a_panicking_child_makes_the_scope_panic_after_joining_all() {
     // The child's panic is the failure, and the scope panicked in turn:
     // the main thread never went past it, but only once the sibling was
     // joined.
-    assert!(failure.message.contains("child failed"), "{}", failure.message);
+    assert!(
+        failure.message.contains("child failed"),
+        "{}",
+        failure.message
+    );
     assert_eq!(
         report.outputs.keys().collect::<Vec<_>>(),
         ["sibling done\n"],
@@ -95,7 +99,10 @@ fn the_scope_panics_with_std_message_and_a_joined_panic_is_handled() {
         // Joined by its handle: the scope returns.
         let value = sim::thread::scope(|s| {
             let h = s.spawn(|| panic!("joined"));
-            assert_eq!(h.join().unwrap_err().downcast_ref::<&str>(), Some(&"joined"));
+            assert_eq!(
+                h.join().unwrap_err().downcast_ref::<&str>(),
+                Some(&"joined")
+            );
             7
         });
         sim::println!("{value}");
@@ -121,10 +128,17 @@ fn a_panic_of_the_scope_closure_goes_on_after_the_children_are_joined() {
             })
         }));
         assert!(caught.is_err());
-        assert!(done.get(), "the child ran to the end before the panic went on");
+        assert!(
+            done.get(),
+            "the child ran to the end before the panic went on"
+        );
         sim::println!("ok");
     });
-    assert_eq!(report.outputs.keys().collect::<Vec<_>>(), ["ok\n"], "{report}");
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["ok\n"],
+        "{report}"
+    );
 }
 
 /// Data borrowed by a scoped thread, and whether it has been dropped.
@@ -160,24 +174,24 @@ fn a_deadlock_inside_a_scope_tears_the_children_down_before_the_borrowed_data() 
         .executions(30)
         .stop_on_first_failure(false)
         .explore(|| {
-        DROPPED.store(false, Ordering::SeqCst);
-        let lock = Lock::new();
-        let data = Tracked(vec![1, 2, 3], &DROPPED);
-        let _held = lock.lock();
-        sim::thread::scope(|s| {
-            // Two levels: a scoped thread whose own scoped thread borrows
-            // the same data, both blocked for ever on the lock.
-            s.spawn(|| {
-                let _r = Reader(&data, &READS, &VIOLATIONS);
-                sim::thread::scope(|s2| {
-                    s2.spawn(|| {
-                        let _r = Reader(&data, &READS, &VIOLATIONS);
-                        let _g = lock.lock();
+            DROPPED.store(false, Ordering::SeqCst);
+            let lock = Lock::new();
+            let data = Tracked(vec![1, 2, 3], &DROPPED);
+            let _held = lock.lock();
+            sim::thread::scope(|s| {
+                // Two levels: a scoped thread whose own scoped thread borrows
+                // the same data, both blocked for ever on the lock.
+                s.spawn(|| {
+                    let _r = Reader(&data, &READS, &VIOLATIONS);
+                    sim::thread::scope(|s2| {
+                        s2.spawn(|| {
+                            let _r = Reader(&data, &READS, &VIOLATIONS);
+                            let _g = lock.lock();
+                        });
                     });
                 });
             });
         });
-    });
     let failure = report.failure().expect("a deadlock");
     assert_eq!(failure.kind, FailureKind::Deadlock, "{report}");
     assert_eq!(VIOLATIONS.load(Ordering::SeqCst), 0);
