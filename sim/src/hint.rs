@@ -9,11 +9,11 @@ use crate::rt::op::Op;
 /// thread spinning on a flag lets the thread that sets it run.
 ///
 /// ```
-/// use sim::Shared;
+/// use sim::threading::Event;
 /// sim::check_random(|| {
-///     let flag = Shared::new(false);
-///     sim::thread::spawn(move || flag.set(true));
-///     while !flag.get() {
+///     let flag = Event::new();
+///     sim::thread::spawn(move || flag.set());
+///     while !flag.is_set() {
 ///         sim::hint::spin_loop();
 ///     }
 /// }, 20);

@@ -192,7 +192,7 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     ///     V.set(vec![4, 5]);
     ///     assert_eq!(V.with_borrow(|v| v.len()), 2);
     ///     assert_eq!(V.take(), [4, 5]);
-    ///     assert_eq!(V.replace(vec![9]), []);
+    ///     assert_eq!(V.replace(vec![9]), Vec::<u8>::new());
     /// }, 1);
     /// ```
     pub fn with_borrow<F, R>(&'static self, f: F) -> R

@@ -90,7 +90,7 @@ impl Builder {
     /// ```
     /// sim::check_random(|| {
     ///     let h = sim::thread::Builder::new()
-    ///         .stack_size(1 << 20)
+    ///         .stack_size(4 << 20)
     ///         .spawn(|| std::hint::black_box([1u8; 512 * 1024]).len())
     ///         .unwrap();
     ///     assert_eq!(h.join().unwrap(), 512 * 1024);
@@ -400,15 +400,15 @@ pub fn sleep(d: Duration) {
 /// unpark to come, is a deadlock.
 ///
 /// ```
-/// use sim::Shared;
+/// use sim::threading::Event;
 /// sim::model(|| {
-///     let flag = Shared::new(false);
+///     let flag = Event::new();
 ///     let main = sim::thread::current();
 ///     let h = sim::thread::spawn(move || {
-///         flag.set(true);
+///         flag.set();
 ///         main.unpark();
 ///     });
-///     while !flag.get() {
+///     while !flag.is_set() {
 ///         sim::thread::park();
 ///     }
 ///     h.join().unwrap();
