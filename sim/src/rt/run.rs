@@ -233,11 +233,12 @@ fn thread_exit(tid: Tid, outcome: std::thread::Result<()>) -> std::thread::Resul
         .is_err()
         .then(|| LAST_PANIC.with(|p| p.borrow_mut().take()));
     let destructors = panic::catch_unwind(|| super::locals::destroy(tid));
-    if destructors.is_err() && EXEC.with(|e| e.borrow().tearing_down) {
+    let destructors = match destructors {
         // Torn down while a destructor waited: the teardown's own unwind
         // goes on.
-        panic::resume_unwind(destructors.unwrap_err());
-    }
+        Err(payload) if EXEC.with(|e| e.borrow().tearing_down) => panic::resume_unwind(payload),
+        destructors => destructors,
+    };
     match (outcome, destructors) {
         (Err(body), _) => {
             LAST_PANIC.with(|p| *p.borrow_mut() = body_panic.flatten());

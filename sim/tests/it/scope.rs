@@ -198,5 +198,5 @@ fn a_deadlock_inside_a_scope_tears_the_children_down_before_the_borrowed_data() 
     // Every execution deadlocks; each tears down both readers. (A failing
     // execution is replayed once more to build its trace.)
     let reads = READS.load(Ordering::SeqCst);
-    assert!(reads >= 2 * 30 && reads % 2 == 0, "{reads} reads");
+    assert!(reads >= 2 * 30 && reads.is_multiple_of(2), "{reads} reads");
 }
