@@ -27,14 +27,14 @@ fn producer(cv: Condition) {
 /// Under exact timing the sleeps make the consumers wait before the
 /// producer notifies; under adversarial timing they do not, and a consumer
 /// that arrives after the notify waits forever: a lost wake-up.
-pub fn condition() {
+#[rustfmt::skip] pub fn condition() { // `traces/condition` records the spawns' lines.
     let condition = Condition::new();
-    let thread = |name: &str| sim::thread::Builder::new().name(name);
-    thread("consumer1").spawn(move || consumer(condition));
+    let thread = |name: &str| sim::thread::Builder::new().name(name.into());
+    thread("consumer1").spawn(move || consumer(condition)).unwrap();
     sim::time::sleep(Duration::from_secs(2));
-    thread("consumer2").spawn(move || consumer(condition));
+    thread("consumer2").spawn(move || consumer(condition)).unwrap();
     sim::time::sleep(Duration::from_secs(2));
-    thread("producer").spawn(move || producer(condition));
+    thread("producer").spawn(move || producer(condition)).unwrap();
 }
 
 /// What In [5] printed, without its `Thread-2: Tue Sep  4 19:21:00 2018`

@@ -9,19 +9,23 @@ use sim::threading::Event;
 /// one second until it is set, then `Bar`.
 pub fn event() {
     let print_event = Event::new();
-    let thread = |name: &str| sim::thread::Builder::new().name(name);
-    thread("bar").spawn(move || {
-        while !print_event.is_set() {
-            sim::println!("Waiting ...");
-            print_event.wait_timeout(Duration::from_secs(1));
-        }
-        sim::println!("Bar");
-    });
+    let thread = |name: &str| sim::thread::Builder::new().name(name.into());
+    thread("bar")
+        .spawn(move || {
+            while !print_event.is_set() {
+                sim::println!("Waiting ...");
+                print_event.wait_timeout(Duration::from_secs(1));
+            }
+            sim::println!("Bar");
+        })
+        .unwrap();
     sim::time::sleep(Duration::from_secs(3));
-    thread("foo").spawn(move || {
-        sim::print!("Foo");
-        print_event.set();
-    });
+    thread("foo")
+        .spawn(move || {
+            sim::print!("Foo");
+            print_event.set();
+        })
+        .unwrap();
 }
 
 /// What In [7] printed.

@@ -14,8 +14,9 @@ fn two_threads_then_join(run: fn(Lock, &'static str, u64)) {
         .into_iter()
         .map(|(name, delay)| {
             sim::thread::Builder::new()
-                .name(name)
+                .name(name.into())
                 .spawn(move || run(thread_lock, name, delay))
+                .unwrap()
         })
         .collect();
     for t in threads {

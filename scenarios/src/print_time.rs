@@ -18,10 +18,10 @@ fn print_time_loop(thread_name: &str, delay: u64) {
 /// with delay 4; both started, never joined.
 pub fn print_time() {
     sim::time::set_epoch(NOTEBOOK_EPOCH);
-    let t1 = sim::thread::Builder::new().name("Thread-1");
-    let t2 = sim::thread::Builder::new().name("Thread-2");
-    t1.spawn(|| print_time_loop("Thread-1", 2));
-    t2.spawn(|| print_time_loop("Thread-2", 4));
+    let t1 = sim::thread::Builder::new().name("Thread-1".into());
+    let t2 = sim::thread::Builder::new().name("Thread-2".into());
+    t1.spawn(|| print_time_loop("Thread-1", 2)).unwrap();
+    t2.spawn(|| print_time_loop("Thread-2", 4)).unwrap();
 }
 
 /// What In [24] printed, plus its last line: the fifth `Thread-2` line (at
@@ -45,11 +45,14 @@ pub(crate) fn print_time_counter(thread_name: &str, delay: u64, mut counter: u32
 pub fn my_thread() {
     sim::time::set_epoch(NOTEBOOK_EPOCH);
     for (name, delay) in [("Thread-1", 1), ("Thread-2", 2)] {
-        sim::thread::Builder::new().name(name).spawn(move || {
-            sim::println!("Starting {name}");
-            print_time_counter(name, delay, 5);
-            sim::println!("Exiting {name}");
-        });
+        sim::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                sim::println!("Starting {name}");
+                print_time_counter(name, delay, 5);
+                sim::println!("Exiting {name}");
+            })
+            .unwrap();
     }
     sim::println!("Exiting Main Thread");
 }

@@ -10,7 +10,10 @@ pub fn rlock_recursion() {
         if n > 0 {
             countdown(lock, n - 1);
         } else {
-            sim::println!("{} reached the bottom", sim::thread::current().name());
+            sim::println!(
+                "{} reached the bottom",
+                sim::threading::current_thread().name()
+            );
         }
     }
     let lock = RLock::new();

@@ -37,11 +37,15 @@ pub fn semaphore() {
     let shared_list: Shared<Vec<&'static str>> = Shared::new(Vec::new());
     let write_sem = Semaphore::new(1);
     let read_sem = Semaphore::new(0);
-    let thread = |name: &str| sim::thread::Builder::new().name(name);
+    let thread = |name: &str| sim::thread::Builder::new().name(name.into());
     let list = shared_list.clone();
-    thread("writer").spawn(move || writer(write_sem, read_sem, list));
+    thread("writer")
+        .spawn(move || writer(write_sem, read_sem, list))
+        .unwrap();
     sim::time::sleep(Duration::from_secs(2));
-    thread("reader").spawn(move || reader(write_sem, read_sem, shared_list));
+    thread("reader")
+        .spawn(move || reader(write_sem, read_sem, shared_list))
+        .unwrap();
 }
 
 /// What In [6] printed.

@@ -201,7 +201,7 @@ impl<T: 'static> Queue<T> {
         self.inner.buffers.borrow_mut().push((pid, buffer.clone()));
         let (feed, pipe) = (buffer.clone(), self.inner.pipe.clone());
         let _feeder = crate::thread::Builder::new()
-            .name("QueueFeederThread")
+            .name("QueueFeederThread".to_string())
             .spawn_at(location, move || loop {
                 let op = Op::FeederWait { buffer: feed.id() };
                 if !rt::op(op, location).as_bool() {

@@ -133,18 +133,6 @@ pub(crate) fn reserve_thread_number() -> u32 {
     })
 }
 
-/// The current thread's id.
-pub(crate) fn current_tid() -> Tid {
-    EXEC.with(|e| {
-        let e = e.borrow();
-        assert!(
-            e.active,
-            "sim: thread::current() was called outside a simulation"
-        );
-        e.current
-    })
-}
-
 /// Runs `f` with the current execution's state (inside `rt` only: the
 /// handles use the named operations below).
 pub(super) fn with_current<R>(f: impl FnOnce(&mut Exec) -> R) -> R {
@@ -217,11 +205,6 @@ pub(crate) fn thread_name(tid: Tid) -> String {
 /// Whether thread `tid` has not finished.
 pub(crate) fn thread_is_alive(tid: Tid) -> bool {
     with_current(|e| e.threads[tid].life != Life::Finished)
-}
-
-/// The panic that ended thread `tid`, if one did.
-pub(crate) fn thread_panic(tid: Tid) -> Option<String> {
-    with_current(|e| e.threads[tid].panic.clone())
 }
 
 /// The process of the running thread and the execution's serial.
@@ -443,4 +426,70 @@ pub(crate) fn atomic_cas_done(
     with_running(kind, serial, |e, tid| {
         e.atomic_cas_done(tid, atomic, ok, success, failure)
     });
+}
+
+/// The name thread `tid` was given (`Builder::name`, a Python thread's
+/// name, a named process), if it was given one: `None` for `MainThread`
+/// and the unnamed `Thread-N`.
+pub(crate) fn thread_given_name(tid: Tid) -> Option<String> {
+    with_current(|e| match &e.threads[tid].name {
+        ThreadName::Custom(name) => Some(name.clone()),
+        ThreadName::Main | ThreadName::Numbered(_) => None,
+    })
+}
+
+/// The current thread's id and the execution's serial.
+pub(crate) fn current_tid_and_serial() -> (Tid, u64) {
+    EXEC.with(|e| {
+        let e = e.borrow();
+        assert!(
+            e.active,
+            "sim: a sim::thread function (current, park, spawn...) was called outside a \
+             simulation; call it inside the closure given to sim::model, sim::check_random or \
+             sim::Builder::explore"
+        );
+        (e.current, e.serial)
+    })
+}
+
+/// Whether the execution is being torn down (operations return at once).
+pub(crate) fn tearing_down() -> bool {
+    EXEC.with(|e| e.borrow().tearing_down)
+}
+
+/// Takes the payload of the panic that ended thread `tid`, if it panicked
+/// and no one took it yet.
+pub(crate) fn take_thread_payload(tid: Tid) -> Option<Box<dyn std::any::Any + Send>> {
+    with_current(|e| e.threads[tid].payload.take())
+}
+
+/// Whether thread `tid` panicked and no join took its payload.
+pub(crate) fn thread_payload_pending(tid: Tid) -> bool {
+    with_current(|e| e.threads[tid].payload.is_some())
+}
+
+/// The current thread's value of the thread-local `key` (the address of
+/// its `static`), created with `init` on first access; `Err` while or after
+/// the value is destroyed, and during the teardown. See `rt/locals.rs`.
+pub(crate) fn local(
+    key: usize,
+    init: impl FnOnce() -> std::rc::Rc<dyn std::any::Any>,
+) -> Result<std::rc::Rc<dyn std::any::Any>, super::locals::Destroyed> {
+    let (tid, serial) = EXEC
+        .with(|e| {
+            let e = e.borrow();
+            assert!(
+            e.active,
+            "sim: a sim::thread_local! value was accessed outside a simulation; access it inside \
+             the closure given to sim::model, sim::check_random or sim::Builder::explore"
+        );
+            (!e.tearing_down).then_some((e.current, e.serial))
+        })
+        .ok_or(super::locals::Destroyed)?;
+    super::locals::get(serial, tid, key, init)
+}
+
+/// Whether thread `tid` is a daemon.
+pub(crate) fn thread_is_daemon(tid: Tid) -> bool {
+    with_current(|e| e.threads[tid].daemon)
 }

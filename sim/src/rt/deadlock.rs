@@ -54,6 +54,9 @@ fn build(exec: &Exec, event_locations: bool) -> String {
         let (what, holder) = waits_for(exec, tid);
         edges[tid] = holder;
         let _ = write!(msg, "  {} is blocked in {} at {}", t.name, what, t.location);
+        if let Op::Park { .. } = t.pending {
+            msg.push_str(" (no unpark pending)");
+        }
         match holder {
             Some(h) if exec.threads[h].life == Life::Finished => {
                 let _ = write!(

@@ -30,6 +30,8 @@ pub(crate) enum Key {
     Output,
     /// Every `spawn` (they number the threads).
     Spawns,
+    /// A thread's park token (`park` and `unpark` of that thread).
+    Parker(Tid),
 }
 
 /// One access of a [`Footprint`].

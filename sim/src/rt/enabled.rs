@@ -18,7 +18,9 @@
 //! (`ThreadState::waited`) may Adversarial timing offer both its completion
 //! and its timeout. With spurious wake-ups on, a waiting `CondBlock` always
 //! has a timeout candidate too; performed before its deadline it is a
-//! spurious wake-up. Timing changes nothing else: `can_complete` (a sleep is
+//! spurious wake-up; the same for a waiting `Park`, but a program whose
+//! threads could only wake spuriously from parks is a deadlock (as in
+//! shuttle: nothing guarantees a spurious wake-up). Timing changes nothing else: `can_complete` (a sleep is
 //! a yield), the candidates pushed here, and `Exec::time_out` (a timeout
 //! moves the clock up to its deadline).
 //!
@@ -69,7 +71,9 @@ impl Exec {
             Some(d) => !can && self.now >= d && self.can_time_out(op),
             None => false,
         };
-        let spurious = self.cfg.spurious_wakeups && !can && matches!(op, Op::CondBlock { .. });
+        let spurious = self.cfg.spurious_wakeups
+            && !can
+            && matches!(op, Op::CondBlock { .. } | Op::Park { .. });
         if times_out || spurious {
             self.cache.enabled.push(Candidate {
                 tid,
@@ -77,6 +81,14 @@ impl Exec {
                 timeout: true,
             });
         }
+    }
+
+    /// Whether the candidates from index `from` on are all spurious
+    /// wake-ups of parks.
+    fn only_spurious_parks(&self, from: usize) -> bool {
+        self.cache.enabled[from..]
+            .iter()
+            .all(|c| self.is_spurious_park(c))
     }
 
     /// Checks the step limit before a step; false (and a `StepLimit`
@@ -96,6 +108,7 @@ impl Exec {
         loop {
             self.cache.enabled.clear();
             let mut live = false;
+            let mut runnable = false;
             let mut next_deadline: Option<Nanos> = None;
             for tid in 0..self.threads.len() {
                 let t = &self.threads[tid];
@@ -107,7 +120,14 @@ impl Exec {
                 }
                 let before = self.cache.enabled.len();
                 self.push_candidates(tid);
-                if self.cache.enabled.len() == before {
+                // A thread whose only candidate is a spurious wake-up of a
+                // park counts as blocked (see `prims/thread.rs`).
+                let blocked = self.cache.enabled.len() == before
+                    || (self.cfg.spurious_wakeups && self.only_spurious_parks(before));
+                if !blocked {
+                    runnable = true;
+                }
+                if blocked {
                     if let Some(d) = self.threads[tid]
                         .pending
                         .deadline()
@@ -119,6 +139,9 @@ impl Exec {
             }
             if !live {
                 return false;
+            }
+            if !runnable {
+                self.cache.enabled.clear();
             }
             if !self.cache.enabled.is_empty() && self.kills < self.cfg.kill_max {
                 self.push_kill_candidates();

@@ -86,6 +86,12 @@ pub(crate) struct ThreadState {
     /// Its fence state, once it used a fence or a Relaxed atomic load (see
     /// `prims/atomic.rs`).
     pub(crate) fences: Option<Box<super::prims::atomic::FenceState>>,
+    /// The thread's park token (`thread::park`/`unpark`), created by the
+    /// first `unpark` of the thread (see `prims/thread.rs`).
+    pub(crate) park: Option<Box<super::prims::thread::ParkToken>>,
+    /// The payload of the panic that ended the thread, until a `join`
+    /// takes it (dropped at teardown, outside the `EXEC` borrow).
+    pub(crate) payload: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -420,6 +426,8 @@ impl Exec {
             last_step: 0,
             process: 0,
             fences: None,
+            park: None,
+            payload: None,
         });
         self.cache.unstarted.push(tid);
         if tid < LIVE_BITS {

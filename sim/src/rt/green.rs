@@ -12,6 +12,50 @@
 //! operation the scheduler just performed for it. When the thread has
 //! finished, or when the execution is torn down, [`GreenThread::recycle`]
 //! unwinds what is left of its stack and returns the stack to the pool.
+//!
+//! # Scoped threads: the one lifetime erasure
+//!
+//! `thread::scope` runs closures that borrow from the spawner's stack for
+//! `'scope` as green threads, whose bodies must be `'static`:
+//! [`erase_scoped_lifetime`] turns the `Box<dyn FnOnce() + 'scope>` into a
+//! `'static` one (only `rt::install_green_scoped` calls it, only from
+//! `thread::Scope::spawn`). That is sound if nothing the body borrows is
+//! touched after the borrowed data is gone: the body runs, or is dropped
+//! unstarted, or is unwound, while the data still lives. The data lives in
+//! the frame of `thread::scope` on the spawner's stack, or further up that
+//! stack, or (nested scopes) on the stack of an ancestor in the scope tree.
+//! Every way that frame can end:
+//!
+//! 1. `scope` returns, or resumes the unwinding of a panic of its closure:
+//!    it does so only after joining every thread spawned in the scope (each
+//!    a `Join` operation, enabled once the thread has finished: its body has
+//!    returned or unwound, its captures are dropped, its green thread is
+//!    recycled). A panic out of the joining itself (a sim internal error)
+//!    is not allowed to unwind past live children: a guard aborts the
+//!    process instead.
+//! 2. The execution ends while the spawner is suspended (a deadlock, a
+//!    terminal failure, the step limit, the end of the program with daemon
+//!    threads left, a killed process, a panic of the runtime itself): the
+//!    teardown (`rt/run.rs`) unwinds the green threads left in reverse
+//!    order of thread id. Ids are given in spawn order, so a scoped thread
+//!    has a greater id than its spawner and every ancestor in the scope
+//!    tree: its stack is unwound (running its destructors, which may read
+//!    the borrowed data) or its unstarted body dropped before the frames
+//!    holding the data are. Threads that a teardown finds finished have no
+//!    green thread left.
+//! 3. The spawner's stack is unwound by a panic: a panic of the closure
+//!    passed to `scope` is caught there (case 1); a panic cannot otherwise
+//!    leave a green thread's body (it is caught at the body's root), and the
+//!    teardown's forced unwind is case 2.
+//! 4. A spawn while the spawner is already unwinding (a `scope` called from
+//!    a destructor during a panic or the teardown) is refused by the
+//!    runtime (no thread is created; `Scope::spawn` panics, which aborts),
+//!    so no child outlives such a frame.
+//!
+//! The green thread never outlives the execution (`Parked` in `rt/run.rs`
+//! tears down on every exit path), and runs only on this OS thread, while
+//! the spawner is suspended. No other code holds the erased box: it is
+//! moved into the coroutine, which drops it exactly once (run or unwound).
 
 use std::cell::{Cell, RefCell};
 
@@ -49,18 +93,40 @@ struct StackPool {
 }
 
 impl StackPool {
-    fn take(&mut self, size: usize) -> DefaultStack {
+    fn take(&mut self, size: usize, pooled: bool) -> DefaultStack {
+        if !pooled {
+            return new_stack(size);
+        }
         if self.size != size {
             self.stacks.clear();
             self.size = size;
         }
         match self.stacks.pop() {
             Some(stack) => stack,
-            None => DefaultStack::new(size).unwrap_or_else(|e| {
-                panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}")
-            }),
+            None => new_stack(size),
         }
     }
+}
+
+fn new_stack(size: usize) -> DefaultStack {
+    DefaultStack::new(size).unwrap_or_else(|e| {
+        panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}")
+    })
+}
+
+/// The body of a scoped thread, with its `'scope` lifetime erased (see
+/// the module doc, "Scoped threads", for why this is sound). Only
+/// `rt::install_green_scoped` calls it.
+pub(crate) fn erase_scoped_lifetime<'scope>(
+    body: Box<dyn FnOnce() + 'scope>,
+) -> Box<dyn FnOnce() + 'static> {
+    // SAFETY: the two types differ only in the trait object's lifetime
+    // bound, so they have the same layout (a fat pointer). The box is moved
+    // into a green thread that, by the argument of the module doc, runs or
+    // drops it while every borrow it holds is still valid: `thread::scope`
+    // joins the thread before its frame ends, and the teardown unwinds the
+    // thread before its spawner.
+    unsafe { std::mem::transmute::<Box<dyn FnOnce() + 'scope>, Box<dyn FnOnce() + 'static>>(body) }
 }
 
 /// What a green thread did when it was resumed.
@@ -81,12 +147,14 @@ pub(crate) struct GreenThread {
 
 impl GreenThread {
     /// Creates a green thread running `body` on a stack of `stack_size`
-    /// bytes, both stack and box taken from the pool. The body does not
+    /// bytes, both stack and box taken from the pool (the stack only if
+    /// `pooled`: a thread's own stack size, from `thread::Builder`, gets a
+    /// fresh stack, and leaves the pool for the execution's size alone). The body does not
     /// start until the first [`resume`](Self::resume).
-    pub(crate) fn new(stack_size: usize, body: impl FnOnce() + 'static) -> Box<Self> {
+    pub(crate) fn new(stack_size: usize, pooled: bool, body: impl FnOnce() + 'static) -> Box<Self> {
         let (stack, boxed) = POOL.with(|p| {
             let mut p = p.borrow_mut();
-            (p.take(stack_size), p.boxes.pop())
+            (p.take(stack_size, pooled), p.boxes.pop())
         });
         let co = Coroutine::with_stack(stack, move |yielder: &Yield, _first: OpResult| {
             RUNNING.with(|r| r.set(yielder as *const Yield));

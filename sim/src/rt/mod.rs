@@ -22,7 +22,9 @@
 //! - `api.rs`: the narrow interface everything outside `rt` uses
 //!   ([`op`] to announce an operation, [`new_object`] to register a
 //!   primitive's state, and named queries);
-//! - `green.rs`: the coroutines, the crate's only `unsafe`; `clock.rs`,
+//! - `green.rs`: the coroutines, the crate's only `unsafe` (and the
+//!   soundness argument of scoped threads); `locals.rs`: green-thread-local
+//!   storage; `clock.rs`,
 //!   `race.rs`: vector clocks and access histories; `op.rs`: the
 //!   operations.
 
@@ -35,6 +37,7 @@ mod exec;
 mod fast;
 #[allow(unsafe_code)]
 pub(crate) mod green;
+pub(crate) mod locals;
 pub(crate) mod object;
 pub(crate) mod op;
 pub(crate) mod prims;
@@ -50,7 +53,9 @@ use op::{Nanos, Op, Tid};
 pub(crate) use crate::trace::EdgeKind;
 pub(crate) use api::*;
 pub(crate) use exec::*;
-pub(crate) use run::{install_green, run_execution, with_exec};
+pub(crate) use run::{
+    install_green, install_green_scoped, install_green_sized, run_execution, with_exec,
+};
 
 /// The question a strategy answers.
 pub(crate) trait Scheduler {

@@ -201,6 +201,13 @@ pub(crate) enum Op {
     },
     /// `sim::sync::atomic::fence`.
     Fence { ord: std::sync::atomic::Ordering },
+    /// `thread::park` (`deadline: None`) and `park_timeout`: thread `me`
+    /// (the announcing thread) waits until its park token is set, and
+    /// consumes it; times out at `deadline` (or wakes spuriously, when
+    /// enabled).
+    Park { me: u32, deadline: Option<Nanos> },
+    /// `Thread::unpark`: sets thread `target`'s park token.
+    Unpark { target: Tid },
 }
 
 impl Op {
@@ -274,7 +281,9 @@ impl Op {
             | Op::Spawn { .. }
             | Op::Join { .. }
             | Op::JoinTimeout { .. }
-            | Op::Print => None,
+            | Op::Print
+            | Op::Park { .. }
+            | Op::Unpark { .. } => None,
         }
     }
 
@@ -295,7 +304,8 @@ impl Op {
             | Op::RwAcquire { deadline, .. }
             | Op::ProcJoin { deadline, .. }
             | Op::ChanSend { deadline, .. }
-            | Op::ChanRecv { deadline, .. } => deadline,
+            | Op::ChanRecv { deadline, .. }
+            | Op::Park { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -358,6 +368,8 @@ impl Op {
             Op::NotifyWait { .. } => "wait",
             Op::Atomic { kind, .. } => kind.name(),
             Op::Fence { .. } => "fence",
+            Op::Park { .. } => "park",
+            Op::Unpark { .. } => "unpark",
         }
     }
 }
@@ -385,6 +397,7 @@ impl fmt::Display for Op {
             Op::Kill { pid } => write!(f, "kill process {pid} (fault)"),
             Op::Atomic { kind, ord, .. } => write!(f, "{} ({ord:?})", kind.name()),
             Op::Fence { ord } => write!(f, "fence ({ord:?})"),
+            Op::Unpark { target } => write!(f, "unpark thread {target}"),
             op => f.write_str(op.name()),
         }
     }

@@ -149,13 +149,30 @@ impl Drop for Parked {
     }
 }
 
+/// Drops every green thread left, children before parents: in reverse
+/// order of thread id (a thread's id is greater than its spawner's). A
+/// scoped thread (`thread::scope`) borrows from its spawner's stack; its
+/// stack is unwound (or its unstarted body dropped) before the spawner's
+/// frames are, so no destructor it runs sees borrowed data already dropped
+/// (the argument is in `rt/green.rs`). Then the thread-local values and
+/// panic payloads left, outside the `EXEC` borrow, while operations still
+/// return at once.
 fn teardown() {
     EXEC.with(|e| e.borrow_mut().tearing_down = true);
     let greens: Vec<Box<GreenThread>> =
-        EXEC.with(|e| e.borrow_mut().greens.drain(..).flatten().collect());
+        EXEC.with(|e| e.borrow_mut().greens.drain(..).flatten().rev().collect());
     for green in greens {
         green.recycle();
     }
+    super::locals::clear();
+    let payloads: Vec<Box<dyn std::any::Any + Send>> = EXEC.with(|e| {
+        let mut e = e.borrow_mut();
+        e.threads
+            .iter_mut()
+            .filter_map(|t| t.payload.take())
+            .collect()
+    });
+    drop(payloads);
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         e.active = false;
@@ -165,9 +182,21 @@ fn teardown() {
 
 /// Creates the green thread of `tid`, running `body`.
 pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
-    let stack_size = EXEC.with(|e| e.borrow().cfg.stack_size);
-    let green = GreenThread::new(stack_size, move || {
+    install_green_sized(tid, None, body);
+}
+
+/// Creates the green thread of `tid`, running `body` on a stack of at
+/// least `stack_size` bytes (never less than `Builder::stack_size`).
+pub(crate) fn install_green_sized(
+    tid: Tid,
+    stack_size: Option<usize>,
+    body: impl FnOnce() + 'static,
+) {
+    let default = EXEC.with(|e| e.borrow().cfg.stack_size);
+    let size = stack_size.map_or(default, |s| s.max(default));
+    let green = GreenThread::new(size, size == default, move || {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        let outcome = thread_exit(tid, outcome);
         thread_finished(tid, outcome);
     });
     EXEC.with(|e| {
@@ -179,11 +208,52 @@ pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
     });
 }
 
+/// Creates the green thread of scoped thread `tid`, whose `body` borrows
+/// from its spawner's stack for `'scope`. Only `thread::Scope::spawn` calls
+/// this: `thread::scope` does not return (nor unwind, except in the
+/// teardown, which drops this thread first) before thread `tid` has
+/// finished; see `rt/green.rs` for the whole argument.
+pub(crate) fn install_green_scoped<'scope>(
+    tid: Tid,
+    stack_size: Option<usize>,
+    body: Box<dyn FnOnce() + 'scope>,
+) {
+    let body = super::green::erase_scoped_lifetime(body);
+    install_green_sized(tid, stack_size, body);
+}
+
+/// After the body of thread `tid`: runs its thread-locals' destructors on
+/// the green thread (they may use sim operations), unless the execution is
+/// being torn down. A panic of the body comes first; a destructor's panic
+/// is the thread's panic if the body did not panic.
+fn thread_exit(tid: Tid, outcome: std::thread::Result<()>) -> std::thread::Result<()> {
+    if EXEC.with(|e| e.borrow().tearing_down) {
+        return outcome;
+    }
+    let body_panic = outcome
+        .is_err()
+        .then(|| LAST_PANIC.with(|p| p.borrow_mut().take()));
+    let destructors = panic::catch_unwind(|| super::locals::destroy(tid));
+    let destructors = match destructors {
+        // Torn down while a destructor waited: the teardown's own unwind
+        // goes on.
+        Err(payload) if EXEC.with(|e| e.borrow().tearing_down) => panic::resume_unwind(payload),
+        destructors => destructors,
+    };
+    match (outcome, destructors) {
+        (Err(body), _) => {
+            LAST_PANIC.with(|p| *p.borrow_mut() = body_panic.flatten());
+            Err(body)
+        }
+        (Ok(()), destructors) => destructors,
+    }
+}
+
 fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
     let tearing_down = EXEC.with(|e| e.borrow().tearing_down);
     match outcome {
         Err(payload) if tearing_down => panic::resume_unwind(payload),
-        Err(_) => {
+        Err(payload) => {
             let msg = LAST_PANIC
                 .with(|p| p.borrow_mut().take())
                 .unwrap_or_else(|| "panic with a non-string payload".to_string());
@@ -191,6 +261,7 @@ fn thread_finished(tid: Tid, outcome: std::thread::Result<()>) {
                 let mut e = e.borrow_mut();
                 let name = e.thread_name(tid);
                 e.threads[tid].panic = Some(msg.clone());
+                e.threads[tid].payload = Some(payload);
                 if tid != 0 && !e.cfg.thread_panics_fail {
                     e.thread_returned(tid);
                     return;

@@ -100,7 +100,7 @@ impl<T: ?Sized> Mutex<T> {
         if deadline.is_none() && rt::lock_held_by_current(self.id) {
             panic!(
                 "deadlock: {} tried to acquire a Mutex it already holds (at {location})",
-                rt::thread_name(rt::current_tid())
+                rt::thread_name(rt::current_tid_and_serial().0)
             );
         }
         rt::op(

@@ -89,5 +89,5 @@ pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, Semaphore};
-pub use thread::Thread;
+pub use thread::{current_thread, Thread};
 pub use timer::Timer;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::rt;
-use crate::thread::{self, Builder, JoinHandle};
+use crate::thread::{self, Builder};
 
 /// Python's `threading.Thread(target=...)`: a thread object that runs
 /// `target` once [`start`](Thread::start) is called.
@@ -46,7 +46,8 @@ struct Inner {
     name: RefCell<String>,
     daemon: Cell<bool>,
     target: RefCell<Option<Box<dyn FnOnce()>>>,
-    handle: RefCell<Option<JoinHandle<()>>>,
+    /// The running thread, once started.
+    started: RefCell<Option<thread::Thread>>,
 }
 
 impl fmt::Debug for Thread {
@@ -79,7 +80,7 @@ impl Thread {
                 name: RefCell::new(format!("Thread-{number}")),
                 daemon: Cell::new(false),
                 target: RefCell::new(Some(Box::new(target))),
-                handle: RefCell::new(None),
+                started: RefCell::new(None),
             }),
         }
     }
@@ -90,7 +91,7 @@ impl Thread {
     /// ```
     /// use sim::threading::Thread;
     /// sim::check_random(|| {
-    ///     let t = Thread::new(|| sim::println!("{}", sim::thread::current().name()));
+    ///     let t = Thread::new(|| sim::println!("{}", sim::threading::current_thread().name()));
     ///     t.set_name("consumer1");
     ///     t.start();
     ///     t.join();
@@ -132,7 +133,7 @@ impl Thread {
 
     /// Whether [`start`](Thread::start) has been called.
     pub(crate) fn has_started(&self) -> bool {
-        self.inner.target.borrow().is_none()
+        self.inner.started.borrow().is_some()
     }
 
     /// Starts the thread (a spawn, a scheduling point). Starting twice
@@ -152,7 +153,7 @@ impl Thread {
             .name(self.name())
             .daemon(self.daemon())
             .spawn_at(location, target);
-        *self.inner.handle.borrow_mut() = Some(handle);
+        *self.inner.started.borrow_mut() = Some(handle.thread().clone());
     }
 
     /// Waits for the thread to finish (a scheduling point that blocks).
@@ -181,17 +182,45 @@ impl Thread {
     /// point.
     pub fn is_alive(&self) -> bool {
         self.inner
-            .handle
+            .started
             .borrow()
             .as_ref()
-            .is_some_and(|h| !h.is_finished())
+            .is_some_and(|t| t.is_alive())
     }
 
     /// The started thread, for a join.
     fn started(&self) -> thread::Thread {
-        match &*self.inner.handle.borrow() {
-            Some(handle) => handle.thread(),
+        match &*self.inner.started.borrow() {
+            Some(thread) => thread.clone(),
             None => panic!("RuntimeError: cannot join thread before it is started"),
         }
+    }
+}
+
+/// The running thread as a Python `Thread` object: Python's
+/// `threading.current_thread()`, named as in reports (`MainThread`,
+/// `Thread-1`, or the name it was given). Each call gives a new handle to
+/// the same thread; joining it waits for that thread.
+///
+/// ```
+/// use sim::threading::{current_thread, Thread};
+/// sim::check_random(|| {
+///     assert_eq!(current_thread().name(), "MainThread");
+///     let t = Thread::new(|| sim::println!("{}", current_thread().name()));
+///     t.start();
+///     t.join();
+///     let h = sim::thread::spawn(|| current_thread().name());
+///     assert_eq!(h.join().unwrap(), "Thread-2");
+/// }, 1);
+/// ```
+pub fn current_thread() -> Thread {
+    let me = thread::current();
+    Thread {
+        inner: Rc::new(Inner {
+            name: RefCell::new(rt::thread_name(me.tid())),
+            daemon: Cell::new(rt::thread_is_daemon(me.tid())),
+            target: RefCell::new(None),
+            started: RefCell::new(Some(me)),
+        }),
     }
 }

@@ -168,6 +168,8 @@ pub enum EdgeKind {
     Atomic,
     /// Two conflicting accesses to a `Shared` that nothing orders: a data race.
     Race,
+    /// A `Thread::unpark` to the `park` whose token it set.
+    Unpark,
 }
 
 impl EdgeKind {
@@ -184,6 +186,7 @@ impl EdgeKind {
             EdgeKind::Lock => "lock",
             EdgeKind::Notify => "notify",
             EdgeKind::Event => "event",
+            EdgeKind::Unpark => "unpark",
             EdgeKind::Semaphore => "semaphore",
             EdgeKind::Barrier => "barrier",
             EdgeKind::Queue => "queue",

@@ -82,12 +82,18 @@ fn locked_counter_is_race_free_over_10000_random_executions() {
 #[test]
 fn a_panic_is_a_panic_failure_with_thread_message_and_location() {
     let report = Builder::new().executions(1).explore(|| {
-        let t = sim::thread::Builder::new().name("worker").spawn(|| {
-            let v = 1 + 1;
-            assert_eq!(v, 3, "arithmetic is broken");
-        });
+        let t = sim::thread::Builder::new()
+            .name("worker".into())
+            .spawn(|| {
+                let v = 1 + 1;
+                assert_eq!(v, 3, "arithmetic is broken");
+            })
+            .unwrap();
         let err = t.join().unwrap_err();
-        assert!(err.message().contains("arithmetic is broken"));
+        let message = err
+            .downcast_ref::<String>()
+            .expect("a formatted panic message");
+        assert!(message.contains("arithmetic is broken"));
     });
     let failure = report.failure().expect("panic");
     assert_eq!(failure.kind, FailureKind::Panic);
@@ -208,8 +214,9 @@ fn a_livelock_hits_the_step_limit() {
         let flag = Shared::new(false);
         let f2 = flag.clone();
         let _spinner = sim::thread::Builder::new()
-            .name("spinner")
-            .spawn(move || while !f2.get() {});
+            .name("spinner".into())
+            .spawn(move || while !f2.get() {})
+            .unwrap();
         // Never sets the flag.
     });
     let failure = report.failure().unwrap();
@@ -291,14 +298,15 @@ fn acquire_timeout_fails_at_the_virtual_deadline() {
 #[test]
 fn default_names_follow_python() {
     let report = Builder::new().executions(1).explore(|| {
-        let a = sim::thread::spawn(|| sim::thread::current().name());
+        let a = sim::thread::spawn(|| sim::threading::current_thread().name());
         let named = sim::thread::Builder::new()
-            .name("consumer1")
-            .spawn(|| sim::thread::current().name());
-        let b = sim::thread::spawn(|| sim::thread::current().name());
+            .name("consumer1".into())
+            .spawn(|| sim::threading::current_thread().name())
+            .unwrap();
+        let b = sim::thread::spawn(|| sim::threading::current_thread().name());
         sim::println!(
             "{} {} {} {}",
-            sim::thread::current().name(),
+            sim::threading::current_thread().name(),
             a.join().unwrap(),
             named.join().unwrap(),
             b.join().unwrap()
@@ -318,7 +326,8 @@ fn daemon_threads_do_not_keep_the_program_alive() {
         // Blocked forever, but a daemon: the program ends without a deadlock.
         sim::thread::Builder::new()
             .daemon(true)
-            .spawn(move || lock.acquire());
+            .spawn(move || lock.acquire())
+            .unwrap();
     });
     assert!(report.failures.is_empty(), "{report}");
 }

@@ -98,10 +98,13 @@ fn a_timed_out_wait_does_not_order_anything() {
 /// wake-up, reported with the steps and places of the set and the clear.
 fn set_and_cleared_before_the_wait() {
     let ev = Event::new();
-    let t = sim::thread::Builder::new().name("waiter").spawn(move || {
-        sim::time::sleep(Duration::from_secs(1));
-        ev.wait();
-    });
+    let t = sim::thread::Builder::new()
+        .name("waiter".into())
+        .spawn(move || {
+            sim::time::sleep(Duration::from_secs(1));
+            ev.wait();
+        })
+        .unwrap();
     ev.set();
     ev.clear();
     t.join().unwrap();

@@ -202,9 +202,12 @@ fn terminate_stops_every_thread_of_the_process() {
 fn a_process_ends_when_its_non_daemon_threads_end() {
     let report = explore(100, || {
         let p = multiprocessing::spawn(|| {
-            let _daemon = sim::thread::Builder::new().daemon(true).spawn(|| loop {
-                sim::time::sleep(Duration::from_secs(1))
-            });
+            let _daemon = sim::thread::Builder::new()
+                .daemon(true)
+                .spawn(|| loop {
+                    sim::time::sleep(Duration::from_secs(1))
+                })
+                .unwrap();
             let _worker = sim::thread::spawn(|| sim::time::sleep(Duration::from_secs(3)));
         });
         p.join();

@@ -113,7 +113,8 @@ fn join_waits_for_task_done_of_every_item_and_is_ordered_after_them() {
                         done.with_mut(|d| *d += item);
                     }
                     q.task_done();
-                });
+                })
+                .unwrap();
         }
         for i in 1..=4 {
             q.put(i);

@@ -26,11 +26,11 @@ fn the_function_runs_after_the_interval_on_the_virtual_clock() {
 #[test]
 fn a_timer_is_a_thread_named_like_pythons_numbered_at_creation() {
     let report = Builder::new().executions(20).explore(|| {
-        let a = sim::thread::spawn(|| sim::thread::current().name());
+        let a = sim::thread::spawn(|| sim::threading::current_thread().name());
         let timer = Timer::new(Duration::from_secs(1), || {
-            sim::println!("timer runs in {}", sim::thread::current().name());
+            sim::println!("timer runs in {}", sim::threading::current_thread().name());
         });
-        let b = sim::thread::spawn(|| sim::thread::current().name());
+        let b = sim::thread::spawn(|| sim::threading::current_thread().name());
         assert_eq!(timer.name(), "Thread-2");
         timer.start();
         timer.join();

@@ -215,6 +215,7 @@ impl Exec {
                 self.chan_can_complete(tid, op)
             }
             Op::NotifyWait { .. } => self.notify_can_complete(op),
+            Op::Park { .. } => self.park_can_complete(op),
             _ => true,
         }
     }
@@ -233,6 +234,11 @@ impl Exec {
     pub(super) fn time_out(&mut self, op: Op) -> OpResult {
         if let Op::CondBlock { deadline, .. } = op {
             if let Some(result) = self.cond_spurious_wakeup(deadline) {
+                return result;
+            }
+        }
+        if let Op::Park { deadline, .. } = op {
+            if let Some(result) = self.park_spurious_wakeup(deadline) {
                 return result;
             }
         }
@@ -330,6 +336,7 @@ impl Exec {
             | Op::ChanDropReceiver { .. } => self.chan_complete(tid, op),
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
+            Op::Park { .. } | Op::Unpark { .. } => self.park_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -345,7 +352,9 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::Sleep { .. }
         | Op::Spawn { .. }
         | Op::Join { .. }
-        | Op::JoinTimeout { .. } => thread::footprint(op),
+        | Op::JoinTimeout { .. }
+        | Op::Park { .. }
+        | Op::Unpark { .. } => thread::footprint(op),
         Op::Print => print::footprint(),
         Op::LockAcquire { .. }
         | Op::LockRelease { .. }
