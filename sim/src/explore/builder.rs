@@ -534,6 +534,7 @@ impl Builder {
             kill_max: self.faults.kill_max(),
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
             thread_panics_fail: self.thread_panics_fail,
+            yield_fairness: self.strategy == Strategy::Exhaustive,
         }
     }
 

@@ -300,6 +300,10 @@ pub(crate) struct Exec {
     pub(super) greens: Vec<Option<Box<GreenThread>>>,
     /// Statics and `Arc`s of the std-shaped surface.
     pub(super) std: StdState,
+    /// Under the yield fairness rule: the threads that yielded and have not
+    /// run since another thread took a step (bit per thread id below 64;
+    /// the rule is not applied to higher ids).
+    pub(super) yielded: u64,
 }
 
 thread_local! {
@@ -329,6 +333,7 @@ impl Exec {
                 kill_max: 0,
                 ipc_latency: 0,
                 thread_panics_fail: true,
+                yield_fairness: false,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -346,6 +351,7 @@ impl Exec {
             kills: 0,
             greens: Vec::new(),
             std: StdState::new(),
+            yielded: 0,
         }
     }
 
@@ -369,6 +375,7 @@ impl Exec {
         self.procs.push(process::ProcState::main());
         self.kills = 0;
         self.std.clear();
+        self.yielded = 0;
     }
 
     /// The checks of a finished execution (every thread done, no failure):

@@ -11,8 +11,47 @@ use super::{Candidate, Exec, Life, LIVE_BITS};
 impl Exec {
     /// Fills `self.cache.enabled`, advancing the clock if nothing can run now.
     /// Returns false when the execution is over (finished or failed).
+    ///
+    /// Under the yield fairness rule of the exhaustive searches
+    /// (`ExecConfig::yield_fairness`, loom's treatment of `yield_now`, after
+    /// CHESS's fair scheduling): a thread that yielded (`yield_now`,
+    /// `hint::spin_loop`) is left out of the enabled set while a thread that
+    /// has not yielded can run; once every thread that can run has yielded,
+    /// all of them may run again. A spin loop that waits for another thread
+    /// then cannot run for ever ahead of it, so the search space of such
+    /// programs is finite. The schedules left out are those where a
+    /// spinning thread goes on while another thread could have moved: a
+    /// fair scheduler does not produce them for long, and a yield itself
+    /// changes nothing.
     #[inline]
     pub(super) fn compute_enabled(&mut self) -> bool {
+        if self.yielded == 0 {
+            return self.compute_enabled_unfiltered();
+        }
+        self.cache.local_step = None;
+        let go = self.compute_enabled_unfiltered();
+        let yielded = self.yielded;
+        let fresh = |c: &Candidate| c.tid >= 64 || yielded >> c.tid & 1 == 0;
+        if go {
+            if self.cache.enabled.iter().any(fresh) {
+                self.cache.enabled.retain(|c| fresh(c));
+            } else {
+                self.yielded = 0;
+            }
+        }
+        go
+    }
+
+    /// After `tid` performed a `yield_now`: the yield fairness rule's mark.
+    #[inline]
+    pub(super) fn note_yield(&mut self, tid: Tid) {
+        if tid < 64 {
+            self.yielded |= 1 << tid;
+        }
+    }
+
+    #[inline]
+    fn compute_enabled_unfiltered(&mut self) -> bool {
         if let Some(tid) = self.cache.local_step.take() {
             if self.refresh_local(tid) {
                 #[cfg(debug_assertions)]

@@ -114,4 +114,8 @@ pub(crate) struct ExecConfig {
     /// Whether a spawned thread's panic fails the execution (else `join`
     /// returns it as `Err` and the program goes on: `Builder::thread_panics_fail`).
     pub(crate) thread_panics_fail: bool,
+    /// The fairness rule of the exhaustive searches (see `rt/fast.rs`,
+    /// [`Exec::compute_enabled`]): a thread that yielded is not scheduled
+    /// again while another thread that has not can run.
+    pub(crate) yield_fairness: bool,
 }

@@ -14,7 +14,7 @@
 //! unwinding out of `run_execution`.
 
 use super::green::GreenThread;
-use super::op::{OpResult, Tid};
+use super::op::{Op, OpResult, Tid};
 use super::{Candidate, EdgeKind, Event, Exec, Life};
 
 impl Exec {
@@ -85,6 +85,9 @@ impl Exec {
         } else {
             self.complete(tid, op, location)
         };
+        if self.cfg.yield_fairness && matches!(op, Op::Yield) {
+            self.note_yield(tid);
+        }
         if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick
             // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).

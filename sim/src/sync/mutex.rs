@@ -170,7 +170,6 @@ impl<T> From<T> for Mutex<T> {
 ///     assert_eq!(m.lock().unwrap().len(), 2);
 /// });
 /// ```
-#[must_use = "the mutex is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
     mutex: &'a Mutex<T>,
     /// The std guard of the data (`None` only while a `Condvar` waits).

@@ -208,7 +208,6 @@ impl<T> From<T> for RwLock<T> {
 ///     assert!(l.try_write().is_err());
 /// });
 /// ```
-#[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     lock: &'a RwLock<T>,
     inner: Option<std::sync::RwLockReadGuard<'a, T>>,
@@ -224,7 +223,6 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 ///     assert_eq!(*l.read().unwrap(), 6);
 /// });
 /// ```
-#[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
     lock: &'a RwLock<T>,
     inner: Option<std::sync::RwLockWriteGuard<'a, T>>,

@@ -457,3 +457,43 @@ fn shuttle_entry_points_run() {
     sim::check(mutex_increments::<2, 2>);
     sim::check_random_with_seed(mutex_increments::<2, 2>, 9, 10);
 }
+
+#[test]
+fn a_spin_loop_with_yield_terminates_under_exhaustive_search() {
+    // loom's `yield_completes`: without the yield fairness rule the search
+    // schedules the spinning main thread for ever (a StepLimit failure).
+    let report = exhaustive().explore(|| {
+        let flag = Arc::new(sim::sync::atomic::AtomicUsize::new(0));
+        let f2 = flag.clone();
+        let t = sim::thread::spawn(move || f2.store(1, std::sync::atomic::Ordering::Relaxed));
+        while flag.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            sim::thread::yield_now();
+        }
+        t.join().unwrap();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+}
+
+#[test]
+fn two_spinners_and_a_worker_terminate_under_exhaustive_search() {
+    let report = exhaustive().explore(|| {
+        let flag = Arc::new(sim::sync::atomic::AtomicUsize::new(0));
+        let spinners: Vec<_> = (0..2)
+            .map(|_| {
+                let f = flag.clone();
+                sim::thread::spawn(move || {
+                    while f.load(std::sync::atomic::Ordering::Acquire) == 0 {
+                        sim::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        flag.store(1, std::sync::atomic::Ordering::Release);
+        for s in spinners {
+            s.join().unwrap();
+        }
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+}

@@ -252,7 +252,13 @@ impl Scheduler for OdporSched<'_> {
                 let (ev, sub) = wut.children.remove(0);
                 (pick(ev.tid), sub)
             };
-            let index = index.unwrap_or(0);
+            // A wake-up tree's thread left out of the enabled set (by the
+            // yield fairness rule, `rt/fast.rs`): the reduction cannot
+            // follow it, and the plain search takes over.
+            let index = index.unwrap_or_else(|| {
+                self.out.unsupported = true;
+                0
+            });
             let c = enabled[index];
             let cur = classify(c.tid, c.op, None).unwrap_or(Ev {
                 tid: c.tid,
