@@ -493,3 +493,9 @@ pub(crate) fn local(
 pub(crate) fn thread_is_daemon(tid: Tid) -> bool {
     with_current(|e| e.threads[tid].daemon)
 }
+
+/// Whether the execution's main thread has finished (other threads may
+/// still run).
+pub(crate) fn main_finished() -> bool {
+    with_current(|e| e.threads[0].life == Life::Finished)
+}

@@ -85,7 +85,11 @@ impl Exec {
         } else {
             self.complete(tid, op, location)
         };
-        if self.cfg.yield_fairness && matches!(op, Op::Yield) {
+        // A spurious wake-up (the timeout of a wait without a deadline) is
+        // a yield too: the woken thread's loop goes back to waiting.
+        if self.cfg.yield_fairness
+            && (matches!(op, Op::Yield) || (timeout && op.deadline().is_none()))
+        {
             self.note_yield(tid);
         }
         if let Some(own_before) = own_before {

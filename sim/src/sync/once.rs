@@ -357,6 +357,13 @@ impl<T: 'static> Lazy<T> {
     #[doc(hidden)]
     #[track_caller]
     pub fn get(&'static self) -> &'static T {
+        // As in loom: statics go with the main thread; a thread left running
+        // that touches one afterwards is a bug (it is not joined).
+        assert!(
+            !crate::rt::main_finished(),
+            "sim: a lazy_static was used after the main thread finished, by a thread \
+             that was never joined (join it before main returns)"
+        );
         LazyLock::force(&self.cell)
     }
 }

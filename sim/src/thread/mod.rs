@@ -82,10 +82,13 @@ impl Builder {
         self
     }
 
-    /// The size of the thread's green stack, in bytes. A size below the
-    /// execution's ([`crate::Builder::stack_size`], by default
+    /// The size of the thread's green stack. A size below the execution's
+    /// ([`crate::Builder::stack_size`], by default
     /// [`crate::DEFAULT_STACK_SIZE`]) gets that size: it is a minimum, as
-    /// std's is a request.
+    /// std's is a request. It is taken in machine words, as loom takes it
+    /// (`size` words, that is `size * size_of::<usize>()` bytes): loom's
+    /// tests size their stacks that way, and more stack than asked for is
+    /// never wrong.
     ///
     /// ```
     /// sim::check_random(|| {
@@ -97,7 +100,7 @@ impl Builder {
     /// }, 1);
     /// ```
     pub fn stack_size(mut self, size: usize) -> Self {
-        self.stack_size = Some(size);
+        self.stack_size = Some(size.saturating_mul(std::mem::size_of::<usize>()));
         self
     }
 

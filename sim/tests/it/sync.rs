@@ -497,3 +497,57 @@ fn two_spinners_and_a_worker_terminate_under_exhaustive_search() {
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.complete, "{report}");
 }
+
+sim::lazy_static! {
+    static ref LATE: Mutex<u32> = Mutex::new(0);
+}
+
+#[test]
+fn a_lazy_static_used_after_main_finished_is_a_failure() {
+    let report = exhaustive().explore(|| {
+        sim::thread::spawn(|| drop(LATE.lock().unwrap()));
+    });
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::Panic);
+    assert!(
+        f.message.contains("after the main thread finished"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_park_loop_with_spurious_wakeups_terminates_under_exhaustive_search() {
+    let report = exhaustive().spurious_wakeups(true).explore(|| {
+        let flag = Arc::new(sim::sync::atomic::AtomicBool::new(false));
+        let f2 = flag.clone();
+        let main = sim::thread::current();
+        let t = sim::thread::spawn(move || {
+            f2.store(true, std::sync::atomic::Ordering::Release);
+            main.unpark();
+        });
+        while !flag.load(std::sync::atomic::Ordering::Acquire) {
+            sim::thread::park();
+        }
+        t.join().unwrap();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+}
+
+#[test]
+fn a_condvar_loop_with_spurious_wakeups_terminates_under_exhaustive_search() {
+    let report = exhaustive().spurious_wakeups(true).explore(|| {
+        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let s2 = state.clone();
+        let t = sim::thread::spawn(move || {
+            *s2.0.lock().unwrap() = true;
+            s2.1.notify_one();
+        });
+        let (m, cv) = &*state;
+        drop(cv.wait_while(m.lock().unwrap(), |ready| !*ready).unwrap());
+        t.join().unwrap();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+}
