@@ -196,7 +196,11 @@ fn sync_channel_zero_is_a_rendezvous() {
                 tx.send(1).unwrap();
                 s2.store(1, Ordering::SeqCst);
             });
-            assert_eq!(sent.load(Ordering::SeqCst), 0, "send returned before the recv");
+            assert_eq!(
+                sent.load(Ordering::SeqCst),
+                0,
+                "send returned before the recv"
+            );
             assert_eq!(rx.recv(), Ok(1));
             t.join().unwrap();
             assert_eq!(sent.load(Ordering::SeqCst), 1);

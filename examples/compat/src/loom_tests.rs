@@ -211,7 +211,11 @@ fn relaxed_flag_publication_is_a_data_race_naming_both_accesses() {
     let file = file!();
     for line in [write_line, read_line] {
         let at = format!("{file}:{line}");
-        assert!(failure.message.contains(&at), "{at} not in {}", failure.message);
+        assert!(
+            failure.message.contains(&at),
+            "{at} not in {}",
+            failure.message
+        );
     }
 }
 
@@ -357,7 +361,10 @@ fn park_may_wake_spuriously() {
                 } else {
                     thread::park();
                 }
-                assert!(f2.load(Ordering::Acquire), "park returned before the unpark");
+                assert!(
+                    f2.load(Ordering::Acquire),
+                    "park returned before the unpark"
+                );
             });
             flag.store(true, Ordering::Release);
             parker.thread().unpark();

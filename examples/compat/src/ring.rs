@@ -66,10 +66,7 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         head: AtomicUsize::new(0),
         tail: AtomicUsize::new(0),
     });
-    (
-        Producer { ring: ring.clone() },
-        Consumer { ring },
-    )
+    (Producer { ring: ring.clone() }, Consumer { ring })
 }
 
 impl<T> Producer<T> {
