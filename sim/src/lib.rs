@@ -57,6 +57,7 @@ pub mod model;
 pub mod multiprocessing;
 mod output;
 pub mod queue;
+pub mod rand;
 pub(crate) mod rt;
 mod shared;
 pub mod sync;

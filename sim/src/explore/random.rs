@@ -71,17 +71,23 @@ impl ExecutionSeeds {
 /// Picks uniformly among the enabled threads with a seeded ChaCha8 generator.
 pub(crate) struct RandomScheduler {
     rng: ChaCha8Rng,
+    seed: u64,
 }
 
 impl RandomScheduler {
     pub(crate) fn new(seed: u64) -> Self {
         RandomScheduler {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            seed,
         }
     }
 }
 
 impl Scheduler for RandomScheduler {
+    fn rng_seed(&self) -> u64 {
+        self.seed
+    }
+
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
         self.rng.random_range(0..enabled.len())
     }

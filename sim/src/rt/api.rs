@@ -499,3 +499,21 @@ pub(crate) fn thread_is_daemon(tid: Tid) -> bool {
 pub(crate) fn main_finished() -> bool {
     with_current(|e| e.threads[0].life == Life::Finished)
 }
+
+/// The next value of `sim::rand`'s generator: a function of the
+/// scheduler's seed, the schedule so far (the path hash), the thread and
+/// the draws before it, so that it
+/// is deterministic and a token that replays the schedule replays it.
+pub(crate) fn rng_next() -> u64 {
+    with_current(|e| {
+        e.rng_draws += 1;
+        // splitmix64 of the mix.
+        let mut z = e.log.path_hash
+            ^ e.rng_seed
+            ^ e.rng_draws.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (e.current as u64).rotate_left(32);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    })
+}

@@ -304,6 +304,10 @@ pub(crate) struct Exec {
     /// run since another thread took a step (bit per thread id below 64;
     /// the rule is not applied to higher ids).
     pub(super) yielded: u64,
+    /// Values drawn from `sim::rand` in this execution.
+    pub(super) rng_draws: u64,
+    /// The scheduler's seed for `sim::rand` ([`super::Scheduler::rng_seed`]).
+    pub(super) rng_seed: u64,
 }
 
 thread_local! {
@@ -352,6 +356,8 @@ impl Exec {
             greens: Vec::new(),
             std: StdState::new(),
             yielded: 0,
+            rng_draws: 0,
+            rng_seed: 0,
         }
     }
 
@@ -376,6 +382,7 @@ impl Exec {
         self.kills = 0;
         self.std.clear();
         self.yielded = 0;
+        self.rng_draws = 0;
     }
 
     /// The checks of a finished execution (every thread done, no failure):

@@ -68,6 +68,13 @@ pub(crate) trait Scheduler {
     fn observes_every_step(&self) -> bool {
         false
     }
+
+    /// The seed of `sim::rand`'s values in this execution (the random
+    /// strategies' execution seed, so that its token replays them; 0 for
+    /// the searches, whose values follow the schedule alone).
+    fn rng_seed(&self) -> u64 {
+        0
+    }
 }
 
 /// An enabled thread and the operation it would perform.

@@ -65,6 +65,7 @@ pub(crate) fn run_execution(
             "sim: an exploration was started from inside a running execution; nested explorations are not supported"
         );
         e.reset(cfg, serial);
+        e.rng_seed = sched.rng_seed();
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
         e.cache.inline_steps = !every_step;

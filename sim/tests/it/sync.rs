@@ -551,3 +551,20 @@ fn a_condvar_loop_with_spurious_wakeups_terminates_under_exhaustive_search() {
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.complete, "{report}");
 }
+
+#[test]
+fn sim_rand_values_depend_on_the_schedule_and_replay_with_its_token() {
+    use sim::rand::{thread_rng, Rng};
+    let body = || {
+        let t = sim::thread::spawn(|| thread_rng().gen_range(0..1000u32));
+        let mine: u32 = thread_rng().gen_range(0..1000);
+        let theirs = t.join().unwrap();
+        assert!(mine % 7 != 0, "drew {mine} and {theirs}");
+    };
+    let report = Builder::new().executions(1000).explore(body);
+    let f = &report.failures[0];
+    let replayed = Builder::new().replay(body, &f.token).unwrap();
+    assert_eq!(replayed.failures[0].message, f.message);
+    // Different executions drew different values.
+    assert!(report.executions > 1, "{report}");
+}
