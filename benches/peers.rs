@@ -1,6 +1,10 @@
 //! Side-by-side with the tools people already use: the same scenarios in
 //! `sim`, in `loom` 0.7 and in `shuttle` 0.9, in one process run.
 //!
+//! The std-API rows run one program text, written against `std::sync` and
+//! `std::thread`'s API, compiled three times (the `std_programs!` macro
+//! expanded with `sim`, `shuttle` and `loom` as the crate path).
+//!
 //! Run: `cargo bench -p sim-cli --bench peers` (release profile). Prints a
 //! Markdown table per measure, with the ratios. Every timing is measured in
 //! this run; nothing is a constant from elsewhere.
@@ -274,6 +278,130 @@ mod shuttle_side {
     peer_programs!(shuttle);
 }
 
+/// The std-API programs: one source, written against `std::sync` and
+/// `std::thread`'s API, expanded once per crate (`sim`, `shuttle`, `loom`)
+/// with that crate's `sync` and `thread` modules in place of std's. Each
+/// program counts its executions with [`count`].
+macro_rules! std_programs {
+    ($krate:ident) => {
+        use std::collections::VecDeque;
+
+        use $krate::sync::{Arc, Condvar, Mutex};
+        use $krate::thread;
+
+        /// `threads` threads each do `*counter.lock().unwrap() += 1`
+        /// `times` times (the data in the `Mutex`).
+        pub fn mutex_incr(threads: usize, times: usize) {
+            super::count();
+            let counter = Arc::new(Mutex::new(0usize));
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let counter = Arc::clone(&counter);
+                    thread::spawn(move || {
+                        for _ in 0..times {
+                            *counter.lock().unwrap() += 1;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+            assert_eq!(*counter.lock().unwrap(), threads * times);
+        }
+
+        /// A bounded buffer of capacity 1: a `Mutex<VecDeque>` and two
+        /// `Condvar`s.
+        struct Buffer {
+            queue: Mutex<VecDeque<usize>>,
+            not_empty: Condvar,
+            not_full: Condvar,
+        }
+
+        /// A producer puts 2 items, one at a time, into a [`Buffer`]; 2
+        /// consumers take one each (`wait_while` on both sides).
+        pub fn bounded_buffer() {
+            super::count();
+            const CAPACITY: usize = 1;
+            let buffer = Arc::new(Buffer {
+                queue: Mutex::new(VecDeque::new()),
+                not_empty: Condvar::new(),
+                not_full: Condvar::new(),
+            });
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let buffer = Arc::clone(&buffer);
+                    thread::spawn(move || {
+                        let queue = buffer.queue.lock().unwrap();
+                        let mut queue = buffer
+                            .not_empty
+                            .wait_while(queue, |q| q.is_empty())
+                            .unwrap();
+                        let item = queue.pop_front().unwrap();
+                        buffer.not_full.notify_one();
+                        item
+                    })
+                })
+                .collect();
+            for item in 0..2 {
+                let queue = buffer.queue.lock().unwrap();
+                let mut queue = buffer
+                    .not_full
+                    .wait_while(queue, |q| q.len() == CAPACITY)
+                    .unwrap();
+                queue.push_back(item);
+                buffer.not_empty.notify_one();
+            }
+            let mut items: Vec<usize> = consumers.into_iter().map(|h| h.join().unwrap()).collect();
+            items.sort_unstable();
+            assert_eq!(items, [0, 1]);
+        }
+    };
+}
+
+mod sim_std {
+    std_programs!(sim);
+}
+
+mod shuttle_std {
+    std_programs!(shuttle);
+}
+
+mod loom_std {
+    use loom::sync::{LockResult, MutexGuard};
+
+    /// std's `Condvar::wait_while`, which loom 0.7's `Condvar` lacks, with
+    /// std's body (a `wait` loop), so that the std-API source compiles
+    /// against loom unchanged.
+    trait WaitWhile {
+        fn wait_while<'a, T, F>(
+            &self,
+            guard: MutexGuard<'a, T>,
+            condition: F,
+        ) -> LockResult<MutexGuard<'a, T>>
+        where
+            F: FnMut(&mut T) -> bool;
+    }
+
+    impl WaitWhile for loom::sync::Condvar {
+        fn wait_while<'a, T, F>(
+            &self,
+            mut guard: MutexGuard<'a, T>,
+            mut condition: F,
+        ) -> LockResult<MutexGuard<'a, T>>
+        where
+            F: FnMut(&mut T) -> bool,
+        {
+            while condition(&mut *guard) {
+                guard = self.wait(guard)?;
+            }
+            Ok(guard)
+        }
+    }
+
+    std_programs!(loom);
+}
+
 /// Shuttle's configuration for these runs: failing schedules not printed.
 fn shuttle_config() -> shuttle::Config {
     let mut config = shuttle::Config::new();
@@ -350,6 +478,67 @@ fn random_speed(
     println!(
         "| {name} | {ours_best:.0}/s | {theirs_best:.0}/s | {:.2}x |",
         ours_best / theirs_best
+    );
+}
+
+/// The random-speed table of the std-API programs: the one source of
+/// [`std_programs`], compiled against sim and against shuttle, `n`
+/// executions of each.
+fn std_random_rows(n: usize) {
+    println!("| program (std API) | sim | shuttle | sim / shuttle |");
+    println!("|---|---|---|---|");
+    for (threads, times) in [(2, 3), (3, 2)] {
+        random_speed(
+            &format!("{threads} threads x {times} `Mutex` increments"),
+            n,
+            move || sim_std::mutex_incr(threads, times),
+            move || shuttle_std::mutex_incr(threads, times),
+        );
+    }
+    random_speed(
+        "`Condvar` bounded buffer (capacity 1), 1 producer, 2 consumers",
+        n,
+        sim_std::bounded_buffer,
+        shuttle_std::bounded_buffer,
+    );
+}
+
+/// Exhaustive executions and wall time of the one std-API source compiled
+/// against sim (`Strategy::Exhaustive`, as `sim::model`) and against loom
+/// (`loom::model`); `traces` is the number of Mazurkiewicz traces where it
+/// is known.
+fn std_exhaustive_row(
+    name: &str,
+    traces: Option<u64>,
+    ours: impl Fn() + Sync + Send + 'static,
+    loom_f: impl Fn() + Sync + Send + 'static,
+) {
+    let t = Instant::now();
+    let report = sim::Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .executions(u64::MAX)
+        .explore(ours);
+    let ours_t = t.elapsed();
+    assert!(report.complete && report.failures.is_empty(), "{report}");
+    let ours_n = report.executions;
+    if let Some(traces) = traces {
+        assert_eq!(
+            ours_n, traces,
+            "{name}: sim's executions are not the traces"
+        );
+    }
+    reset();
+    let t = Instant::now();
+    loom::model(loom_f);
+    let loom_n = executions();
+    let loom_t = t.elapsed();
+    println!(
+        "| {name} | {} | {ours_n} in {ours_t:.2?} ({:.0}/s) | {loom_n} in {loom_t:.2?} ({:.0}/s) | {:.1}x fewer, {:.0}x less time |",
+        traces.map_or("-".to_string(), |t| t.to_string()),
+        ours_n as f64 / ours_t.as_secs_f64(),
+        loom_n as f64 / loom_t.as_secs_f64(),
+        loom_n as f64 / ours_n as f64,
+        loom_t.as_secs_f64() / ours_t.as_secs_f64(),
     );
 }
 
@@ -525,6 +714,14 @@ fn main() {
         ours::condvar_producer::<Rc<Cell<bool>>>,
     );
 
+    println!(
+        "\n## Random executions per second, one std-API source compiled against sim and shuttle\n\n\
+         One program text, written against `std::sync`/`std::thread`'s API, expanded with \
+         `sim::sync`/`sim::thread` and with `shuttle::sync`/`shuttle::thread` (the counter \
+         lives in the `Mutex`: `Arc<Mutex<usize>>`).\n"
+    );
+    std_random_rows(n);
+
     println!("\n## Executions until the first bug, mean over 20 seeds\n");
     println!("| scenario | tool and strategy | executions | time | fewer executions than shuttle random | less time |");
     println!("|---|---|---|---|---|---|");
@@ -576,6 +773,28 @@ fn main() {
         "| 8 threads x 1 lock increment | {} in {t:.2?} ({:.0}/s) | cannot express it (loom runs at most 4 threads besides main) | not run (no reduction: far beyond 10^9 schedules) | - |",
         r.executions,
         r.executions as f64 / t.as_secs_f64()
+    );
+
+    println!("\n## Exhaustive executions, one std-API source compiled against sim and loom\n");
+    println!("| program (std API) | traces | sim (exhaustive) | loom (DPOR) | sim vs loom |");
+    println!("|---|---|---|---|---|");
+    std_exhaustive_row(
+        "2 threads x 3 `Mutex` increments",
+        Some(20),
+        || sim_std::mutex_incr(2, 3),
+        || loom_std::mutex_incr(2, 3),
+    );
+    std_exhaustive_row(
+        "3 threads x 2 `Mutex` increments",
+        Some(90),
+        || sim_std::mutex_incr(3, 2),
+        || loom_std::mutex_incr(3, 2),
+    );
+    std_exhaustive_row(
+        "`Condvar` bounded buffer (capacity 1), 1 producer, 2 consumers",
+        None,
+        sim_std::bounded_buffer,
+        loom_std::bounded_buffer,
     );
     black_box(loom_side::racy_counter as fn());
     black_box(loom_side::philosophers as fn());
