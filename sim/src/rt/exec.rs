@@ -304,6 +304,9 @@ pub(crate) struct Exec {
     /// run since another thread took a step (bit per thread id below 64;
     /// the rule is not applied to higher ids).
     pub(super) yielded: u64,
+    /// Under the fairness rule: the threads that woke spuriously and have
+    /// not seen another thread take a step since.
+    pub(super) spurious_woken: u64,
     /// Values drawn from `sim::rand` in this execution.
     pub(super) rng_draws: u64,
     /// The scheduler's seed for `sim::rand` ([`super::Scheduler::rng_seed`]).
@@ -356,6 +359,7 @@ impl Exec {
             greens: Vec::new(),
             std: StdState::new(),
             yielded: 0,
+            spurious_woken: 0,
             rng_draws: 0,
             rng_seed: 0,
         }
@@ -382,6 +386,7 @@ impl Exec {
         self.kills = 0;
         self.std.clear();
         self.yielded = 0;
+        self.spurious_woken = 0;
         self.rng_draws = 0;
     }
 

@@ -25,11 +25,20 @@ impl Exec {
     /// changes nothing.
     #[inline]
     pub(super) fn compute_enabled(&mut self) -> bool {
-        if self.yielded == 0 {
+        if self.yielded == 0 && self.spurious_woken == 0 {
             return self.compute_enabled_unfiltered();
         }
         self.cache.local_step = None;
         let go = self.compute_enabled_unfiltered();
+        let woken = self.spurious_woken;
+        if go && woken != 0 {
+            let again = |c: &Candidate| {
+                c.timeout && c.op.deadline().is_none() && c.tid < 64 && woken >> c.tid & 1 == 1
+            };
+            if self.cache.enabled.iter().any(|c| !again(c)) {
+                self.cache.enabled.retain(|c| !again(c));
+            }
+        }
         let yielded = self.yielded;
         let fresh = |c: &Candidate| c.tid >= 64 || yielded >> c.tid & 1 == 0;
         if go {
@@ -42,11 +51,21 @@ impl Exec {
         go
     }
 
-    /// After `tid` performed a `yield_now`: the yield fairness rule's mark.
+    /// After `tid` performed `op` (or its timeout): the fairness rule's
+    /// marks. A yield marks `tid` yielded. A spurious wake-up (the timeout
+    /// of a wait without a deadline) marks it woken: it may not wake
+    /// spuriously again until another thread has taken a step, so a wait
+    /// loop with spurious wake-ups on cannot spin for ever either.
     #[inline]
-    pub(super) fn note_yield(&mut self, tid: Tid) {
-        if tid < 64 {
-            self.yielded |= 1 << tid;
+    pub(super) fn note_fairness(&mut self, tid: Tid, op: super::op::Op, timeout: bool) {
+        let bit = if tid < 64 { 1u64 << tid } else { 0 };
+        // Another thread moved: the others may wake spuriously again.
+        self.spurious_woken &= bit;
+        if timeout && op.deadline().is_none() {
+            self.spurious_woken |= bit;
+        }
+        if matches!(op, super::op::Op::Yield) {
+            self.yielded |= bit;
         }
     }
 

@@ -14,7 +14,7 @@
 //! unwinding out of `run_execution`.
 
 use super::green::GreenThread;
-use super::op::{Op, OpResult, Tid};
+use super::op::{OpResult, Tid};
 use super::{Candidate, EdgeKind, Event, Exec, Life};
 
 impl Exec {
@@ -85,12 +85,8 @@ impl Exec {
         } else {
             self.complete(tid, op, location)
         };
-        // A spurious wake-up (the timeout of a wait without a deadline) is
-        // a yield too: the woken thread's loop goes back to waiting.
-        if self.cfg.yield_fairness
-            && (matches!(op, Op::Yield) || (timeout && op.deadline().is_none()))
-        {
-            self.note_yield(tid);
+        if self.cfg.yield_fairness {
+            self.note_fairness(tid, op, timeout);
         }
         if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick

@@ -568,3 +568,23 @@ fn sim_rand_values_depend_on_the_schedule_and_replay_with_its_token() {
     // Different executions drew different values.
     assert!(report.executions > 1, "{report}");
 }
+
+#[test]
+fn the_readme_worked_example_takes_two_executions() {
+    use sim::sync::atomic::{AtomicUsize, Ordering};
+    let report = exhaustive().explore(|| {
+        let n = Arc::new(Mutex::new(0));
+        let done = Arc::new(AtomicUsize::new(0));
+        let (n2, d2) = (n.clone(), done.clone());
+        let t = sim::thread::spawn(move || {
+            *n2.lock().unwrap() += 1;
+            d2.fetch_add(1, Ordering::Release);
+        });
+        *n.lock().unwrap() += 1;
+        t.join().unwrap();
+        assert_eq!(done.load(Ordering::Acquire), 1);
+        assert_eq!(*n.lock().unwrap(), 2);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.executions, 2, "{report}");
+}
