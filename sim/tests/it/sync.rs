@@ -588,3 +588,52 @@ fn the_readme_worked_example_takes_two_executions() {
     assert!(report.failures.is_empty(), "{report}");
     assert_eq!(report.executions, 2, "{report}");
 }
+
+#[test]
+fn condvar_notify_one_may_wake_either_waiter() {
+    // std promises to wake *a* waiter, not the oldest: both are explored.
+    let woken = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let w = woken.clone();
+    let report = exhaustive().explore(move || {
+        let state = Arc::new((Mutex::new((0u32, None::<u32>)), Condvar::new()));
+        let (m, cv) = &*state;
+        // Thread 1 always waits first, thread 2 second (each is spawned
+        // once the one before waits), so a FIFO condvar would always wake 1.
+        let wait_for = |n: u32| loop {
+            if m.lock().unwrap().0 == n {
+                break;
+            }
+            sim::thread::yield_now();
+        };
+        let mut hs = Vec::new();
+        for id in 1..=2u32 {
+            let state = state.clone();
+            hs.push(sim::thread::spawn(move || {
+                let (m, cv) = &*state;
+                let mut g = m.lock().unwrap();
+                g.0 += 1;
+                g = cv.wait_while(g, |s| s.1.is_none()).unwrap();
+                if g.1 == Some(0) {
+                    g.1 = Some(id);
+                }
+                cv.notify_one();
+            }));
+            wait_for(id);
+        }
+        {
+            let mut g = m.lock().unwrap();
+            g.1 = Some(0);
+            cv.notify_one();
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+        w.lock().unwrap().insert(m.lock().unwrap().1.unwrap());
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(
+        woken.lock().unwrap().iter().copied().collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}

@@ -198,12 +198,12 @@ pub(crate) struct FenceState {
 impl ObjState {
     /// A fresh atomic of type `name` (`AtomicUsize`, ...).
     pub(crate) fn new_atomic(name: &'static str) -> Self {
-        ObjState::Atomic(AtomicState {
+        ObjState::Atomic(Box::new(AtomicState {
             name,
             release: Release::default(),
             writes: SmallVec::new(),
             unsync_reads: SmallVec::new(),
-        })
+        }))
     }
 }
 

@@ -91,7 +91,7 @@ impl ChanState {
 impl ObjState {
     /// A fresh channel with one sender and its receiver.
     pub(crate) fn new_channel(capacity: Capacity) -> Self {
-        ObjState::Channel(ChanState {
+        ObjState::Channel(Box::new(ChanState {
             capacity,
             items: VecDeque::new(),
             taken: Vec::new(),
@@ -102,7 +102,7 @@ impl ObjState {
             senders_gone_at: 0,
             receiver_gone: VectorClock::new(),
             receiver_gone_at: 0,
-        })
+        }))
     }
 }
 

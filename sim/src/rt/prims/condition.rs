@@ -45,6 +45,10 @@ pub(crate) struct CondState {
     /// The last notify: (step, thread), for the lost wake-up diagnosis (a
     /// waiter that began waiting after it missed it).
     last_notify: Option<(u64, Tid)>,
+    /// A std `Condvar`'s outstanding `notify_one`s (their steps): std
+    /// wakes *some* waiter, so each may be taken by any thread that was
+    /// waiting when it came; which one is a scheduling choice.
+    grants: SmallVec<[u64; 2]>,
 }
 
 /// One thread inside `Condition::wait`.
@@ -56,6 +60,9 @@ pub(crate) struct CondWaiter {
     missed: Option<(u64, Tid)>,
     /// Step of the notify that woke it (0: not notified).
     notified_at: u64,
+    /// Step at which it began to wait (a std `Condvar`'s waiter may take a
+    /// `notify_one` that came later).
+    since: u64,
     /// RLock levels released by `wait`, restored by the re-acquire.
     levels: u32,
 }
@@ -69,6 +76,7 @@ impl ObjState {
             waiters: SmallVec::new(),
             clock: VectorClock::new(),
             last_notify: None,
+            grants: SmallVec::new(),
         })
     }
 }
@@ -92,6 +100,7 @@ impl ObjState {
             waiters: SmallVec::new(),
             clock: VectorClock::new(),
             last_notify: None,
+            grants: SmallVec::new(),
         })
     }
 }
@@ -99,12 +108,13 @@ impl ObjState {
 impl Exec {
     pub(super) fn cond_can_complete(&self, tid: Tid, op: Op) -> bool {
         match op {
-            Op::CondBlock { cond, .. } => self.objects[cond.index()]
-                .state
-                .condition()
-                .waiters
-                .iter()
-                .any(|w| w.tid == tid && w.notified_at != 0),
+            Op::CondBlock { cond, .. } => {
+                let state = self.objects[cond.index()].state.condition();
+                state.waiters.iter().any(|w| {
+                    w.tid == tid
+                        && (w.notified_at != 0 || state.grants.iter().any(|&g| g > w.since))
+                })
+            }
             Op::CondReacquire { lock, .. } => {
                 self.objects[lock.index()].state.lock().can_acquire(tid)
             }
@@ -151,13 +161,25 @@ impl Exec {
                     tid,
                     missed,
                     notified_at: 0,
+                    since: step,
                     levels,
                 });
                 OpResult::Unit
             }
             Op::CondBlock { cond, .. } => {
                 let thread = &mut self.threads[tid];
-                let state = self.objects[cond.index()].state.condition();
+                let state = self.objects[cond.index()].state.condition_mut();
+                // A std waiter woken by a `notify_one` takes that notify.
+                let grants = &mut state.grants;
+                if let Some(w) = state
+                    .waiters
+                    .iter_mut()
+                    .find(|w| w.tid == tid && w.notified_at == 0)
+                {
+                    if let Some(i) = grants.iter().position(|&g| g > w.since) {
+                        w.notified_at = grants.remove(i);
+                    }
+                }
                 thread.clock.join(&state.clock);
                 let notified_at = state
                     .waiters
@@ -189,13 +211,21 @@ impl Exec {
                 }
                 let thread = &mut self.threads[tid];
                 let state = self.objects[cond.index()].state.condition_mut();
-                for w in state
-                    .waiters
-                    .iter_mut()
-                    .filter(|w| w.notified_at == 0)
-                    .take(n as usize)
-                {
-                    w.notified_at = step;
+                let waiting = state.waiters.iter().filter(|w| w.notified_at == 0).count();
+                if state.std_condvar && n == 1 {
+                    // Any waiter may take it (see `grants`).
+                    if waiting > state.grants.len() {
+                        state.grants.push(step);
+                    }
+                } else {
+                    for w in state
+                        .waiters
+                        .iter_mut()
+                        .filter(|w| w.notified_at == 0)
+                        .take(n as usize)
+                    {
+                        w.notified_at = step;
+                    }
                 }
                 state.last_notify = Some((step, tid));
                 state.clock.join(&thread.clock);

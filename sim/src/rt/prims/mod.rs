@@ -75,14 +75,14 @@ pub(crate) enum ObjState {
     /// `queue.Queue` (counts and clocks; the items live in the handle).
     Queue(QueueState),
     /// std's `RwLock`.
-    RwLock(RwLockState),
+    RwLock(Box<RwLockState>),
     /// A `std::sync::mpsc` channel (counts and clocks; the values live in
     /// the handle).
-    Channel(ChanState),
+    Channel(Box<ChanState>),
     /// loom's `Notify`.
     Notify(NotifyState),
     /// A `sim::sync::atomic` atomic (clocks; the value lives in the handle).
-    Atomic(AtomicState),
+    Atomic(Box<AtomicState>),
     /// A `sim::cell` cell: its access history.
     Cell(CellState),
 }

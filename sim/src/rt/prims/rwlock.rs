@@ -56,7 +56,7 @@ impl RwLockState {
 impl ObjState {
     /// A fresh, unlocked `RwLock`.
     pub(crate) fn new_rwlock() -> Self {
-        ObjState::RwLock(RwLockState::default())
+        ObjState::RwLock(Box::default())
     }
 }
 
