@@ -129,3 +129,185 @@ mod tests {
         assert_eq!(format_ctime(4_102_444_799), "Thu Dec 31 23:59:59 2099");
     }
 }
+
+/// std's `Instant`, on the virtual clock: for code whose logic reads time
+/// (timeouts, deadlines, backoff). Reading it is not a scheduling point.
+///
+/// ```
+/// use std::time::Duration;
+/// use sim::time::Instant;
+/// sim::check_random(|| {
+///     let start = Instant::now();
+///     sim::thread::sleep(Duration::from_secs(2));
+///     assert_eq!(start.elapsed(), Duration::from_secs(2));
+///     assert_eq!(Instant::now() - start, Duration::from_secs(2));
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(Duration);
+
+impl Instant {
+    /// The virtual time now.
+    pub fn now() -> Instant {
+        Instant(now())
+    }
+
+    /// Virtual time since `self` (zero if `self` is later).
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().saturating_duration_since(*self)
+    }
+
+    /// `self - earlier`; zero if `earlier` is later (std's behaviour since 1.60).
+    pub fn duration_since(&self, earlier: Instant) -> Duration {
+        self.saturating_duration_since(earlier)
+    }
+
+    /// `self - earlier`, or `None` if `earlier` is later.
+    pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
+        self.0.checked_sub(earlier.0)
+    }
+
+    /// `self - earlier`, or zero if `earlier` is later.
+    pub fn saturating_duration_since(&self, earlier: Instant) -> Duration {
+        self.0.saturating_sub(earlier.0)
+    }
+
+    /// `self + d`, if representable.
+    pub fn checked_add(&self, d: Duration) -> Option<Instant> {
+        self.0.checked_add(d).map(Instant)
+    }
+
+    /// `self - d`, if not before the start of the execution.
+    pub fn checked_sub(&self, d: Duration) -> Option<Instant> {
+        self.0.checked_sub(d).map(Instant)
+    }
+}
+
+impl std::ops::Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, d: Duration) -> Instant {
+        self.checked_add(d)
+            .expect("overflow when adding duration to instant")
+    }
+}
+
+impl std::ops::AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, d: Duration) {
+        *self = *self + d;
+    }
+}
+
+impl std::ops::Sub<Duration> for Instant {
+    type Output = Instant;
+    fn sub(self, d: Duration) -> Instant {
+        self.checked_sub(d)
+            .expect("overflow when subtracting duration from instant")
+    }
+}
+
+impl std::ops::SubAssign<Duration> for Instant {
+    fn sub_assign(&mut self, d: Duration) {
+        *self = *self - d;
+    }
+}
+
+impl std::ops::Sub<Instant> for Instant {
+    type Output = Duration;
+    fn sub(self, earlier: Instant) -> Duration {
+        self.saturating_duration_since(earlier)
+    }
+}
+
+/// std's `SystemTime`, on the virtual clock: [`UNIX_EPOCH`] plus the epoch
+/// set by [`set_epoch`] (0 by default) plus the virtual time now.
+///
+/// ```
+/// use std::time::Duration;
+/// use sim::time::{SystemTime, UNIX_EPOCH};
+/// sim::check_random(|| {
+///     sim::time::set_epoch(1_000);
+///     sim::thread::sleep(Duration::from_secs(5));
+///     let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+///     assert_eq!(since, Duration::from_secs(1_005));
+/// }, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SystemTime(Duration);
+
+/// The Unix epoch as a [`SystemTime`].
+pub const UNIX_EPOCH: SystemTime = SystemTime(Duration::ZERO);
+
+impl SystemTime {
+    /// The Unix epoch (std's associated constant).
+    pub const UNIX_EPOCH: SystemTime = UNIX_EPOCH;
+
+    /// The simulated wall-clock time now.
+    pub fn now() -> SystemTime {
+        let (epoch, now) = rt::epoch_and_now();
+        SystemTime(Duration::from_secs(epoch) + Duration::from_nanos(now))
+    }
+
+    /// `self - earlier`, or an error saying how much later `earlier` is.
+    pub fn duration_since(&self, earlier: SystemTime) -> Result<Duration, SystemTimeError> {
+        self.0
+            .checked_sub(earlier.0)
+            .ok_or_else(|| SystemTimeError(earlier.0 - self.0))
+    }
+
+    /// Virtual time since `self`.
+    pub fn elapsed(&self) -> Result<Duration, SystemTimeError> {
+        SystemTime::now().duration_since(*self)
+    }
+
+    /// `self + d`, if representable.
+    pub fn checked_add(&self, d: Duration) -> Option<SystemTime> {
+        self.0.checked_add(d).map(SystemTime)
+    }
+
+    /// `self - d`, if not before the epoch.
+    pub fn checked_sub(&self, d: Duration) -> Option<SystemTime> {
+        self.0.checked_sub(d).map(SystemTime)
+    }
+}
+
+impl std::ops::Add<Duration> for SystemTime {
+    type Output = SystemTime;
+    fn add(self, d: Duration) -> SystemTime {
+        self.checked_add(d)
+            .expect("overflow when adding duration to system time")
+    }
+}
+
+impl std::ops::Sub<Duration> for SystemTime {
+    type Output = SystemTime;
+    fn sub(self, d: Duration) -> SystemTime {
+        self.checked_sub(d)
+            .expect("overflow when subtracting duration from system time")
+    }
+}
+
+/// std's `SystemTimeError`: `earlier` was later, by [`duration`](SystemTimeError::duration).
+///
+/// ```
+/// use std::time::Duration;
+/// use sim::time::{SystemTime, UNIX_EPOCH};
+/// let late = UNIX_EPOCH + Duration::from_secs(3);
+/// assert_eq!(UNIX_EPOCH.duration_since(late).unwrap_err().duration(), Duration::from_secs(3));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemTimeError(Duration);
+
+impl SystemTimeError {
+    /// How much later the other time was.
+    pub fn duration(&self) -> Duration {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SystemTimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("second time provided was later than self")
+    }
+}
+
+impl std::error::Error for SystemTimeError {}

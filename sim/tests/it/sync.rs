@@ -637,3 +637,21 @@ fn condvar_notify_one_may_wake_either_waiter() {
         vec![1, 2]
     );
 }
+
+#[test]
+fn instant_reads_the_virtual_clock_and_a_deadline_loop_ends_at_its_deadline() {
+    use sim::time::Instant;
+    let report = exhaustive().timing(Timing::Exact).explore(|| {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(3);
+        let mut polls = 0;
+        while Instant::now() < deadline {
+            sim::thread::sleep(Duration::from_millis(500));
+            polls += 1;
+        }
+        assert_eq!(polls, 6);
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        assert_eq!(Instant::now().duration_since(deadline), Duration::ZERO);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
