@@ -11,15 +11,19 @@
 mod programs;
 
 mod atomic;
+mod atomic_api;
+mod atomic_counts;
 mod barrier;
 mod cell;
 mod condition;
 mod core;
 mod dpor_proptest;
 mod edges;
+mod entry_points;
 mod event;
 mod exhaustive;
 mod exhaustive_split;
+mod fairness;
 mod mpsc;
 mod notify;
 mod parallel;
@@ -32,6 +36,7 @@ mod semaphore;
 mod strategies;
 mod sync;
 mod sync_barrier;
+mod sync_statics;
 mod thread;
 mod thread_local;
 mod timer;

@@ -1,20 +1,21 @@
-//! std's synchronisation surface (`sim::sync`): Mutex, RwLock, Condvar,
-//! Once, OnceLock, LazyLock, Arc, `lazy_static!`, `sim::model::Builder`.
+//! std's locks and condition variables (`sim::sync`): Mutex, RwLock,
+//! Condvar; the statics, `Arc`, the fairness rule and the entry points are
+//! in `sync_statics`, `fairness` and `entry_points`.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
-use sim::sync::{Arc, Condvar, LazyLock, Mutex, Once, OnceLock, RwLock, TryLockError};
+use sim::sync::{Arc, Condvar, Mutex, RwLock, TryLockError};
 use sim::{Builder, FailureKind, Shared, Strategy, Timing};
 
-fn exhaustive() -> Builder {
+pub(crate) fn exhaustive() -> Builder {
     Builder::new()
         .strategy(Strategy::Exhaustive)
         .executions(1_000_000)
 }
 
 /// `THREADS` threads each increment a `Mutex<usize>` `INCS` times.
-fn mutex_increments<const THREADS: usize, const INCS: usize>() {
+pub(crate) fn mutex_increments<const THREADS: usize, const INCS: usize>() {
     let m = Arc::new(Mutex::new(0usize));
     let handles: Vec<_> = (0..THREADS)
         .map(|_| {
@@ -342,233 +343,6 @@ fn a_rwlock_writer_panic_poisons() {
     assert!(report.failures.is_empty(), "{report}");
 }
 
-static RUNS: AtomicUsize = AtomicUsize::new(0);
-static INIT: Once = Once::new();
-
-#[test]
-fn a_static_once_runs_once_in_every_execution() {
-    let before = RUNS.load(SeqCst);
-    let report = exhaustive().explore(|| {
-        let t = sim::thread::spawn(|| {
-            INIT.call_once(|| {
-                RUNS.fetch_add(1, SeqCst);
-            })
-        });
-        INIT.call_once(|| {
-            RUNS.fetch_add(1, SeqCst);
-        });
-        assert!(INIT.is_completed());
-        t.join().unwrap();
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.executions >= 2, "{report}");
-    // Exactly one initialisation per execution: fresh every time.
-    assert_eq!(RUNS.load(SeqCst) - before, report.executions as usize);
-}
-
-static CELL: OnceLock<usize> = OnceLock::new();
-static LAZY: LazyLock<Mutex<Vec<u32>>> = LazyLock::new(|| Mutex::new(Vec::new()));
-
-#[test]
-fn static_oncelock_and_lazylock_are_fresh_in_every_execution() {
-    let report = exhaustive().explore(|| {
-        assert_eq!(CELL.get(), None, "left over from an earlier execution");
-        let t = sim::thread::spawn(|| {
-            LAZY.lock().unwrap().push(1);
-            *CELL.get_or_init(|| 1)
-        });
-        LAZY.lock().unwrap().push(2);
-        let mine = *CELL.get_or_init(|| 2);
-        assert_eq!(t.join().unwrap(), mine);
-        assert_eq!(CELL.set(3), Err(3));
-        assert_eq!(
-            LAZY.lock().unwrap().len(),
-            2,
-            "left over from an earlier execution"
-        );
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.executions > 2, "{report}");
-}
-
-sim::lazy_static! {
-    static ref SHARED_ARC: Arc<Mutex<u32>> = Arc::new(Mutex::new(0));
-}
-
-#[test]
-fn lazy_static_is_fresh_per_execution_and_its_arc_is_not_a_leak() {
-    let report = exhaustive().explore(|| {
-        let t = sim::thread::spawn(|| *SHARED_ARC.lock().unwrap() += 1);
-        *SHARED_ARC.lock().unwrap() += 1;
-        t.join().unwrap();
-        assert_eq!(*SHARED_ARC.lock().unwrap(), 2);
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.executions > 1);
-}
-
-#[test]
-fn an_arc_cycle_is_a_leak_naming_where_it_was_made() {
-    let report = Builder::new().executions(1).explore(|| {
-        struct Node(Mutex<Option<Arc<Node>>>);
-        let a = Arc::new(Node(Mutex::new(None)));
-        *a.0.lock().unwrap() = Some(a.clone());
-    });
-    let f = &report.failures[0];
-    assert_eq!(f.kind, FailureKind::Leak);
-    assert!(f.message.contains("tests/it/sync.rs"), "{}", f.message);
-}
-
-#[test]
-fn arcs_dropped_by_every_thread_are_not_a_leak() {
-    let report = exhaustive().explore(|| {
-        let a = Arc::new(1);
-        let w = Arc::downgrade(&a);
-        let b = a.clone();
-        let t = sim::thread::spawn(move || *b);
-        assert_eq!(t.join().unwrap(), 1);
-        assert_eq!(Arc::strong_count(&a), 1);
-        assert_eq!(Arc::try_unwrap(a), Ok(1));
-        assert!(w.upgrade().is_none());
-    });
-    assert!(report.failures.is_empty(), "{report}");
-}
-
-#[test]
-fn model_builder_takes_loom_fields() {
-    let mut b = sim::model::Builder::new();
-    b.preemption_bound = Some(1);
-    b.max_branches = 10_000;
-    b.check(mutex_increments::<2, 2>);
-}
-
-#[test]
-#[should_panic(expected = "StepLimit")]
-fn model_builder_max_branches_is_a_clear_failure() {
-    let mut b = sim::model::Builder::new();
-    b.max_branches = 5;
-    b.check(mutex_increments::<2, 3>);
-}
-
-#[test]
-fn shuttle_entry_points_run() {
-    sim::check_dfs(mutex_increments::<2, 2>, None);
-    sim::check_dfs(mutex_increments::<2, 2>, Some(3));
-    sim::check(mutex_increments::<2, 2>);
-    sim::check_random_with_seed(mutex_increments::<2, 2>, 9, 10);
-}
-
-#[test]
-fn a_spin_loop_with_yield_terminates_under_exhaustive_search() {
-    // loom's `yield_completes`: without the yield fairness rule the search
-    // schedules the spinning main thread for ever (a StepLimit failure).
-    let report = exhaustive().explore(|| {
-        let flag = Arc::new(sim::sync::atomic::AtomicUsize::new(0));
-        let f2 = flag.clone();
-        let t = sim::thread::spawn(move || f2.store(1, std::sync::atomic::Ordering::Relaxed));
-        while flag.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-            sim::thread::yield_now();
-        }
-        t.join().unwrap();
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.complete, "{report}");
-}
-
-#[test]
-fn two_spinners_and_a_worker_terminate_under_exhaustive_search() {
-    let report = exhaustive().explore(|| {
-        let flag = Arc::new(sim::sync::atomic::AtomicUsize::new(0));
-        let spinners: Vec<_> = (0..2)
-            .map(|_| {
-                let f = flag.clone();
-                sim::thread::spawn(move || {
-                    while f.load(std::sync::atomic::Ordering::Acquire) == 0 {
-                        sim::hint::spin_loop();
-                    }
-                })
-            })
-            .collect();
-        flag.store(1, std::sync::atomic::Ordering::Release);
-        for s in spinners {
-            s.join().unwrap();
-        }
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.complete, "{report}");
-}
-
-sim::lazy_static! {
-    static ref LATE: Mutex<u32> = Mutex::new(0);
-}
-
-#[test]
-fn a_lazy_static_used_after_main_finished_is_a_failure() {
-    let report = exhaustive().explore(|| {
-        sim::thread::spawn(|| drop(LATE.lock().unwrap()));
-    });
-    let f = &report.failures[0];
-    assert_eq!(f.kind, FailureKind::Panic);
-    assert!(
-        f.message.contains("after the main thread finished"),
-        "{}",
-        f.message
-    );
-}
-
-#[test]
-fn a_park_loop_with_spurious_wakeups_terminates_under_exhaustive_search() {
-    let report = exhaustive().spurious_wakeups(true).explore(|| {
-        let flag = Arc::new(sim::sync::atomic::AtomicBool::new(false));
-        let f2 = flag.clone();
-        let main = sim::thread::current();
-        let t = sim::thread::spawn(move || {
-            f2.store(true, std::sync::atomic::Ordering::Release);
-            main.unpark();
-        });
-        while !flag.load(std::sync::atomic::Ordering::Acquire) {
-            sim::thread::park();
-        }
-        t.join().unwrap();
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.complete, "{report}");
-}
-
-#[test]
-fn a_condvar_loop_with_spurious_wakeups_terminates_under_exhaustive_search() {
-    let report = exhaustive().spurious_wakeups(true).explore(|| {
-        let state = Arc::new((Mutex::new(false), Condvar::new()));
-        let s2 = state.clone();
-        let t = sim::thread::spawn(move || {
-            *s2.0.lock().unwrap() = true;
-            s2.1.notify_one();
-        });
-        let (m, cv) = &*state;
-        drop(cv.wait_while(m.lock().unwrap(), |ready| !*ready).unwrap());
-        t.join().unwrap();
-    });
-    assert!(report.failures.is_empty(), "{report}");
-    assert!(report.complete, "{report}");
-}
-
-#[test]
-fn sim_rand_values_depend_on_the_schedule_and_replay_with_its_token() {
-    use sim::rand::{thread_rng, Rng};
-    let body = || {
-        let t = sim::thread::spawn(|| thread_rng().gen_range(0..1000u32));
-        let mine: u32 = thread_rng().gen_range(0..1000);
-        let theirs = t.join().unwrap();
-        assert!(!mine.is_multiple_of(7), "drew {mine} and {theirs}");
-    };
-    let report = Builder::new().executions(1000).explore(body);
-    let f = &report.failures[0];
-    let replayed = Builder::new().replay(body, &f.token).unwrap();
-    assert_eq!(replayed.failures[0].message, f.message);
-    // Different executions drew different values.
-    assert!(report.executions > 1, "{report}");
-}
-
 #[test]
 fn the_readme_worked_example_takes_two_executions() {
     use sim::sync::atomic::{AtomicUsize, Ordering};
@@ -636,22 +410,4 @@ fn condvar_notify_one_may_wake_either_waiter() {
         woken.lock().unwrap().iter().copied().collect::<Vec<_>>(),
         vec![1, 2]
     );
-}
-
-#[test]
-fn instant_reads_the_virtual_clock_and_a_deadline_loop_ends_at_its_deadline() {
-    use sim::time::Instant;
-    let report = exhaustive().timing(Timing::Exact).explore(|| {
-        let start = Instant::now();
-        let deadline = start + Duration::from_secs(3);
-        let mut polls = 0;
-        while Instant::now() < deadline {
-            sim::thread::sleep(Duration::from_millis(500));
-            polls += 1;
-        }
-        assert_eq!(polls, 6);
-        assert_eq!(start.elapsed(), Duration::from_secs(3));
-        assert_eq!(Instant::now().duration_since(deadline), Duration::ZERO);
-    });
-    assert!(report.failures.is_empty(), "{report}");
 }

@@ -1,0 +1,67 @@
+//! The peers' entry points (`sim::model::Builder`, `check_dfs`, `check`,
+//! `check_random_with_seed`), `sim::rand` and `sim::time::Instant`.
+
+use std::time::Duration;
+
+use sim::{Builder, Timing};
+
+use crate::sync::{exhaustive, mutex_increments};
+
+#[test]
+fn model_builder_takes_loom_fields() {
+    let mut b = sim::model::Builder::new();
+    b.preemption_bound = Some(1);
+    b.max_branches = 10_000;
+    b.check(mutex_increments::<2, 2>);
+}
+
+#[test]
+#[should_panic(expected = "StepLimit")]
+fn model_builder_max_branches_is_a_clear_failure() {
+    let mut b = sim::model::Builder::new();
+    b.max_branches = 5;
+    b.check(mutex_increments::<2, 3>);
+}
+
+#[test]
+fn shuttle_entry_points_run() {
+    sim::check_dfs(mutex_increments::<2, 2>, None);
+    sim::check_dfs(mutex_increments::<2, 2>, Some(3));
+    sim::check(mutex_increments::<2, 2>);
+    sim::check_random_with_seed(mutex_increments::<2, 2>, 9, 10);
+}
+
+#[test]
+fn sim_rand_values_depend_on_the_schedule_and_replay_with_its_token() {
+    use sim::rand::{thread_rng, Rng};
+    let body = || {
+        let t = sim::thread::spawn(|| thread_rng().gen_range(0..1000u32));
+        let mine: u32 = thread_rng().gen_range(0..1000);
+        let theirs = t.join().unwrap();
+        assert!(!mine.is_multiple_of(7), "drew {mine} and {theirs}");
+    };
+    let report = Builder::new().executions(1000).explore(body);
+    let f = &report.failures[0];
+    let replayed = Builder::new().replay(body, &f.token).unwrap();
+    assert_eq!(replayed.failures[0].message, f.message);
+    // Different executions drew different values.
+    assert!(report.executions > 1, "{report}");
+}
+
+#[test]
+fn instant_reads_the_virtual_clock_and_a_deadline_loop_ends_at_its_deadline() {
+    use sim::time::Instant;
+    let report = exhaustive().timing(Timing::Exact).explore(|| {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(3);
+        let mut polls = 0;
+        while Instant::now() < deadline {
+            sim::thread::sleep(Duration::from_millis(500));
+            polls += 1;
+        }
+        assert_eq!(polls, 6);
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        assert_eq!(Instant::now().duration_since(deadline), Duration::ZERO);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
