@@ -265,7 +265,10 @@ impl StdState {
     }
 
     fn clear(&mut self) {
-        self.statics.clear();
+        // Most programs use no static: skip building the map's iterator.
+        if !self.statics.is_empty() {
+            self.statics.clear();
+        }
         self.arcs.clear();
         self.static_init = 0;
     }

@@ -5,7 +5,7 @@
 //! changes nothing another thread waits for replaces only the stepping
 //! thread's entry.
 
-use super::op::Tid;
+use super::op::{Op, Tid};
 use super::{Candidate, Exec, Life, LIVE_BITS};
 
 impl Exec {
@@ -23,7 +23,7 @@ impl Exec {
     /// spinning thread goes on while another thread could have moved: a
     /// fair scheduler does not produce them for long, and a yield itself
     /// changes nothing.
-    #[inline]
+    #[inline(always)]
     pub(super) fn compute_enabled(&mut self) -> bool {
         if self.yielded == 0 && self.spurious_woken == 0 {
             return self.compute_enabled_unfiltered();
@@ -180,7 +180,14 @@ impl Exec {
                     op,
                     timeout: false,
                 });
-            } else if t.pending.deadline().is_some() {
+            } else if !matches!(
+                t.pending,
+                Op::LockAcquire { deadline: None, .. } | Op::Join { .. }
+            ) && t.pending.deadline().is_some()
+            {
+                // (The common blocked operations, an untimed acquire and a
+                // join, are tested first: `deadline` is a large match, not
+                // inlined.)
                 return None;
             }
         }
