@@ -41,6 +41,9 @@ impl Exec {
             return None;
         }
         let (_, result) = self.perform(0);
+        if let Some(heart) = &self.heart {
+            heart.step(self.steps, self.threads[tid].location);
+        }
         if self.terminal || self.threads[tid].life == Life::Finished {
             // The loop ends the execution, or never runs `tid` again.
             return None;
@@ -54,6 +57,9 @@ impl Exec {
     pub(super) fn run(&mut self, tid: Tid) -> Box<GreenThread> {
         self.current = tid;
         self.threads[tid].life = Life::Running;
+        if let Some(heart) = &self.heart {
+            heart.switch(self.steps, tid, self.threads[tid].location);
+        }
         self.greens[tid]
             .take()
             .expect("sim: internal error: thread has no stack")

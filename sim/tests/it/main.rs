@@ -42,3 +42,4 @@ mod thread_local;
 mod timer;
 mod timing;
 mod trace;
+mod watchdog;
