@@ -56,6 +56,53 @@ pub enum Strategy {
     /// assert_eq!(report.executions, 10);
     /// ```
     Pos,
+    /// Uniform random walk (Zhao et al., ASPLOS 2025): each enabled thread
+    /// is picked with probability proportional to its estimated remaining
+    /// events (its descendants' included), so that every interleaving is
+    /// equally likely when no thread blocks. The estimates come from the 8
+    /// random probe executions PCT also runs (not counted) and travel in
+    /// the token (`urw1:`). The design is in `sim/src/explore/urw.rs`.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Urw).executions(10)
+    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
+    /// assert_eq!(report.executions, 10);
+    /// ```
+    Urw,
+    /// Selectively uniform random walk (Zhao et al., ASPLOS 2025): uniform
+    /// over the interleavings of the *interesting* events only, the
+    /// operations on objects that more than one thread touched in the
+    /// probe executions; the other events run as under [`Strategy::Random`].
+    /// Finds bugs that need one short thread to run late among many long
+    /// ones (SCTBench's `reorder_N`, `twostage_N`) in tens of executions.
+    /// Tokens `surw1:`.
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind, Strategy};
+    /// use sim::threading::Lock;
+    /// let report = Builder::new().strategy(Strategy::Surw).executions(200).explore(|| {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _ga = a.lock(); let _gb = b.lock(); });
+    ///     { let _gb = b.lock(); let _ga = a.lock(); }
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(report.failures[0].token.starts_with("surw1:"));
+    /// ```
+    Surw,
+    /// A portfolio: the executions cycle through [`Strategy::Surw`],
+    /// PCT at depths 3 and 2, [`Strategy::Pos`] and [`Strategy::Random`]
+    /// (execution `k`'s member depends on `k` alone, its seed on the run
+    /// seed and `k`), and the run stops at the first failure of any. A
+    /// failure's token is its member's, and replays it alone.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Portfolio).executions(10).explore(|| {});
+    /// assert_eq!(report.executions, 10);
+    /// ```
+    Portfolio,
     /// Every execution, depth-first, with optimal dynamic partial-order
     /// reduction: one execution per Mazurkiewicz trace (the design is in the
     /// module docs of `sim/src/explore/exhaustive/`). [`Report::complete`]
@@ -84,6 +131,9 @@ impl fmt::Display for Strategy {
             Strategy::Random => f.write_str("random"),
             Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
             Strategy::Pos => f.write_str("pos"),
+            Strategy::Urw => f.write_str("urw"),
+            Strategy::Surw => f.write_str("surw"),
+            Strategy::Portfolio => f.write_str("portfolio"),
             Strategy::Exhaustive => f.write_str("exhaustive"),
         }
     }
