@@ -13,8 +13,9 @@
 //! `sim/src/explore/probe.rs`).
 //!
 //! Run: `cargo bench --bench sctbench` (release profile; about 4 minutes
-//! on one core). `cargo bench --bench sctbench -- reorder_10` runs the rows
-//! whose program name contains the argument.
+//! on one core). `cargo bench --bench sctbench -- reorder_10 [surw]` runs
+//! the rows whose program name contains the first argument (and the
+//! columns whose strategy name contains the second).
 
 use sim::threading::Lock;
 use sim::{Builder, FailureKind, Shared, Strategy};
@@ -125,10 +126,12 @@ fn median(mut v: Vec<u64>) -> Option<f64> {
 }
 
 fn main() {
-    let filter = std::env::args()
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .unwrap_or_default();
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let filter = args.first().cloned().unwrap_or_default();
+    let only = args.get(1).cloned().unwrap_or_default();
     let programs: [(&str, fn()); 5] = [
         ("reorder_3", reorder::<2, 1>),
         ("reorder_10", reorder::<9, 1>),
@@ -145,6 +148,10 @@ fn main() {
         Strategy::Surw,
         Strategy::Portfolio,
     ];
+    let strategies: Vec<Strategy> = strategies
+        .into_iter()
+        .filter(|s| s.to_string().contains(&only))
+        .collect();
     println!(
         "{BUDGET} executions per seed, {SEEDS} seeds (1..={SEEDS}), race detection off: \
          found in k/{SEEDS}, median executions to the assertion"

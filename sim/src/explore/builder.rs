@@ -91,10 +91,10 @@ pub enum Strategy {
     /// assert!(report.failures[0].token.starts_with("surw1:"));
     /// ```
     Surw,
-    /// A portfolio: the executions cycle through [`Strategy::Surw`],
-    /// PCT at depths 3 and 2, [`Strategy::Pos`] and [`Strategy::Random`]
-    /// (execution `k`'s member depends on `k` alone, its seed on the run
-    /// seed and `k`), and the run stops at the first failure of any. A
+    /// A portfolio: the executions cycle through [`Strategy::Surw`] (three
+    /// in seven), PCT at depths 3 and 2, [`Strategy::Pos`] and
+    /// [`Strategy::Random`] (execution `k`'s member depends on `k` alone,
+    /// its seed on the run seed and `k`), and the run stops at the first failure of any. A
     /// failure's token is its member's, and replays it alone.
     ///
     /// ```
