@@ -158,10 +158,8 @@ fn main() {
     );
     print!("{:<14}", "program");
     for s in &strategies {
-        print!(
-            "{:>16}",
-            s.to_string().replace(" (depth ", "(").replace(')', ")")
-        );
+        // "pct (depth 3)" as "pct(3)".
+        print!("{:>16}", s.to_string().replace(" (depth ", "("));
     }
     println!();
     for (name, program) in programs {

@@ -180,3 +180,66 @@ impl Scheduler for Recorder {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::random::RandomScheduler;
+    use crate::explore::Builder;
+
+    /// Three threads share a `Shared` and a Lock; one of them spawns a
+    /// grandchild that touches only its own variable.
+    fn program() {
+        let x = crate::Shared::new(0);
+        let lock = crate::threading::Lock::new();
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let x = x.clone();
+                crate::thread::spawn(move || {
+                    let _g = lock.lock();
+                    x.set(x.get() + 1);
+                })
+            })
+            .collect();
+        let own = crate::Shared::new(0);
+        crate::thread::spawn(move || {
+            crate::thread::spawn(move || own.set(1)).join().unwrap();
+        })
+        .join()
+        .unwrap();
+        for h in hs {
+            h.join().unwrap();
+        }
+        let _g = lock.lock();
+    }
+
+    #[test]
+    fn the_probes_are_the_random_executions_pct_estimated_from() {
+        let main: Arc<dyn Fn() + Send + Sync> = Arc::new(program);
+        let cfg = Builder::new().exec_config();
+        let probed = probe(&main, &cfg, 42);
+        // `Strategy::Pct`'s estimate before the probes recorded anything:
+        // the longest of the same seeds' random executions.
+        let mut steps = 1;
+        for i in 0..PROBES {
+            let seed = execution_seed(42 ^ PROBE_SALT, i);
+            rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
+            steps = steps.max(rt::with_exec(|e| e.steps()));
+        }
+        assert_eq!(probed.steps, steps);
+        // URW: every event, the descendants' included: the main thread's
+        // count is the whole execution's (no probe blocks differently here:
+        // every probe has the same number of steps).
+        assert_eq!(probed.urw.weights[0] as u64, steps);
+        // Thread 3 spawned thread 4: its count includes its child's.
+        assert!(probed.urw.weights[3] > probed.urw.weights[4]);
+        // SURW: the shared objects are `x` and the lock; the grandchild's
+        // variable is its own, so thread 4 has no interesting event, and
+        // the increments inside the lock are not counted: each worker's
+        // one interesting event is its acquire.
+        let interesting = probed.surw.interesting.as_ref().unwrap();
+        assert_eq!(interesting.len(), 2, "{interesting:?}");
+        assert_eq!(probed.surw.weights[1..], [1, 1, 0, 0]);
+        assert_eq!(probed.surw.weights[0], 1 + 1 + 1);
+    }
+}
