@@ -62,25 +62,16 @@ pub enum Strategy {
     /// equally likely when no thread blocks. The estimates come from the 8
     /// random probe executions PCT also runs (not counted) and travel in
     /// the token (`urw1:`). The design is in `sim/src/explore/urw.rs`.
-    ///
-    /// ```
-    /// use sim::{Builder, Strategy};
-    /// let report = Builder::new().strategy(Strategy::Urw).executions(10)
-    ///     .explore(|| { sim::thread::spawn(|| {}).join().unwrap(); });
-    /// assert_eq!(report.executions, 10);
-    /// ```
     Urw,
     /// Selectively uniform random walk (Zhao et al., ASPLOS 2025): uniform
-    /// over the interleavings of the *interesting* events only, the
-    /// operations on objects that more than one thread touched in the
-    /// probe executions; the other events run as under [`Strategy::Random`].
-    /// Finds bugs that need one short thread to run late among many long
-    /// ones (SCTBench's `reorder_N`, `twostage_N`) in tens of executions.
-    /// Tokens `surw1:`.
+    /// over the interleavings of the *interesting* events only (the
+    /// operations on objects two threads touched in the probes, but for
+    /// releases and accesses inside critical sections); the others run as
+    /// under [`Strategy::Random`]. Finds the bugs that need a short thread
+    /// to run late among many (SCTBench's `reorder_N`, `twostage_N`).
     ///
     /// ```
-    /// use sim::{Builder, FailureKind, Strategy};
-    /// use sim::threading::Lock;
+    /// use sim::{Builder, FailureKind, Strategy, threading::Lock};
     /// let report = Builder::new().strategy(Strategy::Surw).executions(200).explore(|| {
     ///     let (a, b) = (Lock::new(), Lock::new());
     ///     let t = sim::thread::spawn(move || { let _ga = a.lock(); let _gb = b.lock(); });
@@ -94,14 +85,8 @@ pub enum Strategy {
     /// A portfolio: the executions cycle through [`Strategy::Surw`] (three
     /// in seven), PCT at depths 3 and 2, [`Strategy::Pos`] and
     /// [`Strategy::Random`] (execution `k`'s member depends on `k` alone,
-    /// its seed on the run seed and `k`), and the run stops at the first failure of any. A
-    /// failure's token is its member's, and replays it alone.
-    ///
-    /// ```
-    /// use sim::{Builder, Strategy};
-    /// let report = Builder::new().strategy(Strategy::Portfolio).executions(10).explore(|| {});
-    /// assert_eq!(report.executions, 10);
-    /// ```
+    /// its seed on the run seed and `k`); the run stops at the first
+    /// failure of any, whose token is its member's and replays it alone.
     Portfolio,
     /// Every execution, depth-first, with optimal dynamic partial-order
     /// reduction: one execution per Mazurkiewicz trace (the design is in the
