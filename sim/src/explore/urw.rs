@@ -236,6 +236,9 @@ pub(crate) struct UrwScheduler {
     /// draws it at every step).
     intended: Option<Tid>,
     held: Held,
+    /// Whether each candidate of the current step is interesting (kept to
+    /// allocate nothing per step).
+    flags: Vec<bool>,
 }
 
 impl UrwScheduler {
@@ -248,6 +251,7 @@ impl UrwScheduler {
             next_tid: 1,
             intended: None,
             held: Held::default(),
+            flags: Vec::new(),
         }
     }
 
@@ -315,16 +319,14 @@ fn first_of_thread(enabled: &[Candidate], i: usize) -> bool {
     i == 0 || enabled[i - 1].tid != enabled[i].tid
 }
 
-/// The most candidates a thread-local buffer holds without allocating.
-const INLINE: usize = 64;
-
 impl Scheduler for UrwScheduler {
     fn rng_seed(&self) -> u64 {
         self.seed
     }
 
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
-        let mut flags = smallvec::SmallVec::<[bool; INLINE]>::new();
+        let mut flags = std::mem::take(&mut self.flags);
+        flags.clear();
         flags.extend(
             enabled
                 .iter()
@@ -366,6 +368,7 @@ impl Scheduler for UrwScheduler {
             self.spawned(c.tid);
         }
         self.held.step(&c);
+        self.flags = flags;
         pick
     }
 
