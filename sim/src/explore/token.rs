@@ -48,7 +48,22 @@ pub(crate) fn take_misfit() -> Option<String> {
 impl Token {
     /// Runs the execution this token names, its scheduler on the stack
     /// (nothing allocated per execution).
+    ///
+    /// The fairness rule (`rt/fairness.rs`) applies to schedule tokens only,
+    /// as it did when the exhaustive search recorded them: whichever
+    /// builder replays a token, its choices mean what they meant then.
     pub(crate) fn run(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) {
+        let fair = matches!(self, Token::Schedule(_));
+        let adjusted;
+        let cfg = if cfg.yield_fairness == fair {
+            cfg
+        } else {
+            adjusted = ExecConfig {
+                yield_fairness: fair,
+                ..cfg.clone()
+            };
+            &adjusted
+        };
         match self {
             Token::Seed(seed) => rt::run_execution(main, cfg, &mut RandomScheduler::new(*seed)),
             Token::Pct { depth, steps, seed } => {

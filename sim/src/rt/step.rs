@@ -86,7 +86,7 @@ impl Exec {
             self.complete(tid, op, location)
         };
         if self.cfg.yield_fairness {
-            self.note_fairness(tid, op, timeout);
+            self.note_fairness(tid, op, timeout, location);
         }
         if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick
