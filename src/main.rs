@@ -31,7 +31,8 @@ Synopsis:
   sim timeline <scenario> <token> [--timing ..] [--kill K]
 
 A <token> is a replay token printed by `sim explore`: s1:... (exhaustive),
-pct3:... (PCT), pos:... (POS), or a seed (random).";
+pct3:... (PCT), pos:... (POS), urw1:... (URW), surw1:... (SURW), or a seed
+(random).";
 
 /// Deterministic concurrency simulator: explore what the notebook's
 /// threading programs can really do.

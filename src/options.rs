@@ -72,7 +72,8 @@ pub struct TokenArgs {
     /// Scenario name (see `sim list`).
     pub scenario: String,
     /// A replay token printed by `sim explore`: `s1:...` (exhaustive),
-    /// `pct3:...` (PCT), `pos:...` (POS), or a seed (random).
+    /// `pct3:...` (PCT), `pos:...` (POS), `urw1:...` (URW), `surw1:...`
+    /// (SURW), or a seed (random).
     pub token: String,
     #[command(flatten)]
     pub model: ModelOpts,
@@ -87,6 +88,14 @@ pub enum StrategyArg {
     Pct,
     /// Partial-order sampling (priorities re-drawn on conflicts), seeded.
     Pos,
+    /// Uniform random walk: threads weighted by their estimated remaining
+    /// events, seeded.
+    Urw,
+    /// Selectively uniform random walk: uniform over the operations on
+    /// objects several threads share, seeded.
+    Surw,
+    /// SURW, PCT (depths 3 and 2), POS and random in turn, seeded.
+    Portfolio,
     /// Every execution, one per Mazurkiewicz trace where the program allows
     /// partial-order reduction.
     Exhaustive,

@@ -56,6 +56,38 @@ pub enum Strategy {
     /// assert_eq!(report.executions, 10);
     /// ```
     Pos,
+    /// Uniform random walk (Zhao et al., ASPLOS 2025): each enabled thread
+    /// is picked with probability proportional to its estimated remaining
+    /// events (its descendants' included), so that every interleaving is
+    /// equally likely when no thread blocks. The estimates come from the 8
+    /// random probe executions PCT also runs (not counted) and travel in
+    /// the token (`urw1:`). The design is in `sim/src/explore/urw.rs`.
+    Urw,
+    /// Selectively uniform random walk (Zhao et al., ASPLOS 2025): uniform
+    /// over the interleavings of the *interesting* events only (the
+    /// operations on objects two threads touched in the probes, but for
+    /// releases and accesses inside critical sections); the others run as
+    /// under [`Strategy::Random`]. Finds the bugs that need a short thread
+    /// to run late among many (SCTBench's `reorder_N`, `twostage_N`).
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind, Strategy, threading::Lock};
+    /// let report = Builder::new().strategy(Strategy::Surw).executions(200).explore(|| {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _ga = a.lock(); let _gb = b.lock(); });
+    ///     { let _gb = b.lock(); let _ga = a.lock(); }
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(report.failures[0].token.starts_with("surw1:"));
+    /// ```
+    Surw,
+    /// A portfolio: the executions cycle through [`Strategy::Surw`] (three
+    /// in seven), PCT at depths 3 and 2, [`Strategy::Pos`] and
+    /// [`Strategy::Random`] (execution `k`'s member depends on `k` alone,
+    /// its seed on the run seed and `k`); the run stops at the first
+    /// failure of any, whose token is its member's and replays it alone.
+    Portfolio,
     /// Every execution, depth-first, with optimal dynamic partial-order
     /// reduction: one execution per Mazurkiewicz trace (the design is in the
     /// module docs of `sim/src/explore/exhaustive/`). [`Report::complete`]
@@ -84,6 +116,9 @@ impl fmt::Display for Strategy {
             Strategy::Random => f.write_str("random"),
             Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
             Strategy::Pos => f.write_str("pos"),
+            Strategy::Urw => f.write_str("urw"),
+            Strategy::Surw => f.write_str("surw"),
+            Strategy::Portfolio => f.write_str("portfolio"),
             Strategy::Exhaustive => f.write_str("exhaustive"),
         }
     }

@@ -162,10 +162,10 @@ where
     check_with_corpus(&env_overrides(builder), f);
 }
 
-/// Applies `SIM_TIMING`, `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`, `pos`,
-/// `exhaustive`), `SIM_EXECUTIONS` (a count) and `SIM_PREEMPTIONS` (a
-/// preemption bound, or `none`) to a test's builder. A bad value is a clear
-/// panic.
+/// Applies `SIM_TIMING`, `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`,
+/// `pos`, `urw`, `surw`, `portfolio`, `exhaustive`), `SIM_EXECUTIONS` (a
+/// count) and `SIM_PREEMPTIONS` (a preemption bound, or `none`) to a
+/// test's builder. A bad value is a clear panic.
 #[track_caller]
 fn env_overrides(mut builder: Builder) -> Builder {
     builder = env_timing(builder);
@@ -173,7 +173,7 @@ fn env_overrides(mut builder: Builder) -> Builder {
         builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
             panic!(
                 "sim: SIM_STRATEGY={text:?} is not a strategy: expected random, pct, pct:<depth>, \
-                 pos or exhaustive"
+                 pos, urw, surw, portfolio or exhaustive"
             )
         }));
     }
@@ -225,6 +225,9 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
         "random" => Some(Strategy::Random),
         "pct" => Some(Strategy::Pct { depth: 3 }),
         "pos" => Some(Strategy::Pos),
+        "urw" => Some(Strategy::Urw),
+        "surw" => Some(Strategy::Surw),
+        "portfolio" => Some(Strategy::Portfolio),
         "exhaustive" => Some(Strategy::Exhaustive),
         t => {
             let depth = t.strip_prefix("pct:")?.parse::<u32>().ok()?;

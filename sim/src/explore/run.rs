@@ -223,13 +223,17 @@ impl<'a> Run<'a> {
 }
 
 /// The strategy a trace names: the one its token belongs to (a schedule
-/// token is exhaustive exploration's, a `pct`/`pos` token names its
+/// token is exhaustive exploration's, a `pct`/`pos`/`urw1`/`surw1` token names its
 /// strategy), else the builder's.
 fn token_strategy(token: &str, strategy: Strategy) -> String {
     match Token::parse(token) {
         Ok(Token::Schedule(_)) => Strategy::Exhaustive.to_string(),
         Ok(Token::Pct { depth, .. }) => Strategy::Pct { depth }.to_string(),
         Ok(Token::Pos { .. }) => Strategy::Pos.to_string(),
+        Ok(Token::Urw { .. }) => Strategy::Urw.to_string(),
+        Ok(Token::Surw { .. }) => Strategy::Surw.to_string(),
+        // A portfolio's seed tokens are its Random member's.
+        Ok(Token::Seed(_)) if strategy == Strategy::Portfolio => Strategy::Random.to_string(),
         _ => strategy.to_string(),
     }
 }

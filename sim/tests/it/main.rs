@@ -34,6 +34,7 @@ mod queue;
 mod scope;
 mod semaphore;
 mod strategies;
+mod surw;
 mod sync;
 mod sync_barrier;
 mod sync_statics;
