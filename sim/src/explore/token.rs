@@ -70,7 +70,8 @@ impl Token {
                 [rt::watchdog::TOKEN_PCT, u64::from(depth), steps, seed]
             }
             Token::Pos { seed } => [rt::watchdog::TOKEN_POS, seed, 0, 0],
-            Token::Schedule(_) => [0; 4],
+            // Too long for the watchdog's fixed slots.
+            Token::Schedule(_) | Token::Urw { .. } | Token::Surw { .. } => [0; 4],
         });
         match self {
             Token::Seed(seed) => rt::run_execution(main, cfg, &mut RandomScheduler::new(*seed)),

@@ -131,8 +131,8 @@ fn fire(heart: &Heartbeat, limit_ms: u64) -> ! {
     };
     let replay = match token {
         Some(t) => format!("its replay token is {t} (SIM_REPLAY={t} cargo test <name>)"),
-        None => "its token is known only when it ends (an exhaustive search: run the test with \
-                 SIM_STRATEGY=random to get a seed token)"
+        None => "its token is known only when it ends (an exhaustive search or a URW/SURW walk: \
+                 run the test with SIM_STRATEGY=random to get a seed token)"
             .to_string(),
     };
     let secs = limit_ms as f64 / 1000.0;
