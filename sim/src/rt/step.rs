@@ -86,13 +86,21 @@ impl Exec {
             self.sync_edge(from, EdgeKind::Spawn, None);
         }
         self.threads[tid].last_step = self.steps;
+        // A timeout the fairness rule counts as a wake-up (a spurious one,
+        // or under adversarial timing one before its deadline; not a
+        // `try_lock`, whose deadline is now).
+        let woke = self.cfg.yield_fairness
+            && timeout
+            && op
+                .deadline()
+                .is_none_or(|d| self.cfg.adversarial && d > self.now);
         let result = if timeout {
             self.time_out(op)
         } else {
             self.complete(tid, op, location)
         };
         if self.cfg.yield_fairness {
-            self.note_fairness(tid, op, timeout, location);
+            self.note_fairness(tid, op, woke, location);
         }
         if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick
