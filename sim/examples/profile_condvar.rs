@@ -27,7 +27,10 @@ fn bounded_buffer() {
             let buffer = Arc::clone(&buffer);
             sim::thread::spawn(move || {
                 let queue = buffer.queue.lock().unwrap();
-                let mut queue = buffer.not_empty.wait_while(queue, |q| q.is_empty()).unwrap();
+                let mut queue = buffer
+                    .not_empty
+                    .wait_while(queue, |q| q.is_empty())
+                    .unwrap();
                 let item = queue.pop_front().unwrap();
                 buffer.not_full.notify_one();
                 item
