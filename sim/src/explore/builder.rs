@@ -214,6 +214,7 @@ pub struct Builder {
     pub(super) preemption_bound: Option<usize>,
     pub(super) deepening: bool,
     pub(super) thread_panics_fail: bool,
+    pub(super) watchdog: Option<std::time::Duration>,
 }
 
 impl Default for Builder {
@@ -225,7 +226,9 @@ impl Default for Builder {
 impl Builder {
     /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
     /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
-    /// failure, Exact timing, 256 KiB stacks.
+    /// failure, Exact timing, 256 KiB stacks, a 10 s watchdog
+    /// (`SIM_WATCHDOG_SECS` overrides it: see [`Builder::watchdog`]).
+    #[track_caller]
     pub fn new() -> Self {
         Builder {
             strategy: Strategy::Random,
@@ -246,6 +249,7 @@ impl Builder {
             preemption_bound: None,
             deepening: false,
             thread_panics_fail: true,
+            watchdog: rt::watchdog::env_limit(),
         }
     }
 
@@ -324,6 +328,27 @@ impl Builder {
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
+        self
+    }
+
+    /// The wall-clock watchdog: when a green thread runs this long without
+    /// reaching a sim scheduling point (it blocks on a std primitive or on
+    /// I/O, or loops with no sim operation), sim prints which thread, where
+    /// its last sim operation was, the execution's token and the likely
+    /// causes on stderr, and exits with status 101 instead of hanging.
+    /// `None` turns it off. The default is 10 s, or `SIM_WATCHDOG_SECS`
+    /// (seconds; 0 = off). It only observes: schedules do not depend on it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let report = sim::Builder::new()
+    ///     .watchdog(Some(Duration::from_secs(60)))
+    ///     .executions(10)
+    ///     .explore(|| sim::thread::spawn(|| {}).join().unwrap());
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn watchdog(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.watchdog = limit.filter(|d| !d.is_zero());
         self
     }
 
@@ -570,6 +595,9 @@ impl Builder {
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
             thread_panics_fail: self.thread_panics_fail,
             yield_fairness: self.strategy == Strategy::Exhaustive,
+            watchdog_ms: self.watchdog.map_or(0, |d| {
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+            }),
         }
     }
 

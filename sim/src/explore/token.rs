@@ -64,6 +64,15 @@ impl Token {
             };
             &adjusted
         };
+        rt::watchdog::set_next_token(match *self {
+            Token::Seed(seed) => [rt::watchdog::TOKEN_SEED, seed, 0, 0],
+            Token::Pct { depth, steps, seed } => {
+                [rt::watchdog::TOKEN_PCT, u64::from(depth), steps, seed]
+            }
+            Token::Pos { seed } => [rt::watchdog::TOKEN_POS, seed, 0, 0],
+            // Too long for the watchdog's fixed slots.
+            Token::Schedule(_) | Token::Urw { .. } | Token::Surw { .. } => [0; 4],
+        });
         match self {
             Token::Seed(seed) => rt::run_execution(main, cfg, &mut RandomScheduler::new(*seed)),
             Token::Pct { depth, steps, seed } => {

@@ -303,6 +303,9 @@ pub(crate) struct Exec {
     pub(super) greens: Vec<Option<Box<GreenThread>>>,
     /// Statics and `Arc`s of the std-shaped surface.
     pub(super) std: StdState,
+    /// What the watchdog sees of this OS thread (`rt/watchdog.rs`),
+    /// registered by the first execution; kept across executions.
+    pub(super) heart: Option<std::sync::Arc<super::watchdog::Heartbeat>>,
     /// The fairness rule's state (`rt/fairness.rs`).
     pub(super) fair: super::fairness::Fairness,
     /// Values drawn from `sim::rand` in this execution.
@@ -339,6 +342,7 @@ impl Exec {
                 ipc_latency: 0,
                 thread_panics_fail: true,
                 yield_fairness: false,
+                watchdog_ms: 0,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -357,6 +361,7 @@ impl Exec {
             greens: Vec::new(),
             std: StdState::new(),
             fair: super::fairness::Fairness::new(),
+            heart: None,
             rng_draws: 0,
             rng_seed: 0,
         }

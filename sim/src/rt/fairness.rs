@@ -127,9 +127,13 @@ impl Exec {
     fn apply_fairness(&mut self) {
         let adversarial = self.cfg.adversarial;
         let woken = self.fair.woken;
+        let now = self.now;
         if woken != 0 {
+            // A `try_lock`'s failure (deadline now) is not a wake-up.
             let again = |c: &Candidate| {
-                c.timeout && (adversarial || c.op.deadline().is_none()) && bit(c.tid) & woken != 0
+                c.timeout
+                    && bit(c.tid) & woken != 0
+                    && c.op.deadline().is_none_or(|d| adversarial && d > now)
             };
             if self.cache.enabled.iter().any(|c| !again(c)) {
                 self.cache.enabled.retain(|c| !again(c));
@@ -173,8 +177,9 @@ impl Exec {
         }
     }
 
-    /// After `tid` performed `op` (or its timeout, `timeout`): updates the
-    /// rule's state (see the module doc).
+    /// After `tid` performed `op` (or its timeout; `woke`: a timeout that
+    /// counts as a wake-up, see `Exec::perform`): updates the rule's state
+    /// (see the module doc).
     // Out of line: only the exhaustive searches call it, and inlined it
     // would grow `perform`, the random strategies' hot path.
     #[inline(never)]
@@ -182,7 +187,7 @@ impl Exec {
         &mut self,
         tid: Tid,
         op: Op,
-        timeout: bool,
+        woke: bool,
         location: &'static Location<'static>,
     ) {
         let me = bit(tid);
@@ -203,7 +208,7 @@ impl Exec {
                 }
             }
         }
-        if timeout && (self.cfg.adversarial || op.deadline().is_none()) {
+        if woke {
             f.woken |= me;
         }
         f.just_yielded = match op {

@@ -48,6 +48,7 @@ mod run;
 mod step;
 #[cfg(test)]
 mod tests;
+pub(crate) mod watchdog;
 
 use op::{Nanos, Op, Tid};
 
@@ -126,4 +127,6 @@ pub(crate) struct ExecConfig {
     /// a thread that yielded is not scheduled again while a thread that
     /// could run when it yielded can still run and has not stepped since.
     pub(crate) yield_fairness: bool,
+    /// The watchdog's limit in milliseconds (0: off): see `rt/watchdog.rs`.
+    pub(crate) watchdog_ms: u64,
 }

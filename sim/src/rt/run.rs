@@ -66,6 +66,7 @@ pub(crate) fn run_execution(
         );
         e.reset(cfg, serial);
         e.rng_seed = sched.rng_seed();
+        super::watchdog::start(&mut e.heart, cfg.watchdog_ms, serial);
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
         e.cache.inline_steps = !every_step;
@@ -181,6 +182,11 @@ fn teardown() {
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         e.active = false;
+        if let Some(heart) = &e.heart {
+            heart
+                .active
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         e.tearing_down = false;
     });
 }

@@ -170,3 +170,28 @@ fn a_one_off_sleep_loses_no_order_under_adversarial_exhaustive_search() {
     let outputs: Vec<&str> = report.outputs.keys().map(|s| s.as_str()).collect();
     assert_eq!(outputs, ["a\nb\n", "b\na\n"], "{report}");
 }
+
+#[test]
+fn a_failed_try_lock_may_fail_again_under_exhaustive_search() {
+    // A try_lock's failure is not a wake-up: the thread may fail twice in a
+    // row while the other holds the lock (shuttle's
+    // `concurrent_lock_try_lock` shape). The rule for early timeouts once
+    // forbade the second failure.
+    use std::collections::BTreeSet;
+    use std::sync::Mutex as StdMutex;
+    static SEEN: StdMutex<BTreeSet<(bool, bool)>> = StdMutex::new(BTreeSet::new());
+    sim::model(|| {
+        let m = Arc::new(Mutex::new(0));
+        let m2 = m.clone();
+        let t = sim::thread::spawn(move || {
+            *m2.lock().unwrap() += 1;
+        });
+        let first = m.try_lock().is_ok();
+        let second = m.try_lock().is_ok();
+        SEEN.lock().unwrap().insert((first, second));
+        t.join().unwrap();
+    });
+    let seen = SEEN.lock().unwrap().clone();
+    assert!(seen.contains(&(false, false)), "{seen:?}");
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}

@@ -43,3 +43,4 @@ mod thread_local;
 mod timer;
 mod timing;
 mod trace;
+mod watchdog;
