@@ -267,17 +267,17 @@ impl UrwScheduler {
 
     /// Draws the intended thread among those of `enabled`, by weight.
     fn draw_intended(&mut self, enabled: &[Candidate], interesting: &[bool]) {
-        let mut total = 0u64;
         for (i, c) in enabled.iter().enumerate() {
             let w = self.weight_mut(c.tid);
             if interesting[i] && *w == 0 {
                 // About to perform an interesting event: at least one left.
                 *w = 1;
             }
-            if first_of_thread(enabled, i) {
-                total += u64::from(*w);
-            }
         }
+        let total: u64 = (0..enabled.len())
+            .filter(|&i| first_of_thread(enabled, i))
+            .map(|i| u64::from(self.weight[enabled[i].tid]))
+            .sum();
         if total == 0 {
             self.intended = None;
             return;

@@ -190,3 +190,31 @@ fn urw_samples_the_interleavings_of_two_threads_uniformly() {
     assert!(random > 1_000.0, "chi-square {random:.1}");
     eprintln!("chi-square over 20 interleavings: URW {urw:.1}, Random {random:.1}");
 }
+
+#[test]
+fn urw_surw_and_the_portfolio_explore_timeouts_under_adversarial_timing() {
+    // A timed wait may complete or time out at one step: a thread with two
+    // candidates.
+    for strategy in [Strategy::Urw, Strategy::Surw, Strategy::Portfolio] {
+        let report = Builder::new()
+            .strategy(strategy)
+            .timing(sim::Timing::Adversarial)
+            .executions(300)
+            .explore(|| {
+                let event = sim::threading::Event::new();
+                let t = sim::thread::spawn(move || event.set());
+                let set = event.wait_timeout(std::time::Duration::from_secs(1));
+                sim::println!("{set}");
+                t.join().unwrap();
+            });
+        assert!(report.failures.is_empty(), "{strategy}: {report}");
+        assert!(
+            report.outputs.contains_key("true\n"),
+            "{strategy}: {report}"
+        );
+        assert!(
+            report.outputs.contains_key("false\n"),
+            "{strategy}: {report}"
+        );
+    }
+}
