@@ -32,10 +32,14 @@ fn env_seed() -> u64 {
 /// The report ends with one line to paste: `SIM_REPLAY=<seed> cargo test <name>`.
 ///
 /// **Regression corpus.** The failing trace is saved as
-/// `traces/<test name>/<token>.json`, with its happens-before graph as
-/// `<token>.dot` beside it, unless `SIM_PERSIST=off`. Before exploring,
-/// every trace saved under the test's name is replayed first, and the test
-/// fails at once if one still fails. `SIM_TRACES_DIR` overrides where
+/// `traces/<test file>/<test name>/<token>.json` (the calling file without
+/// its extension, e.g. `sim/tests/it/core`, then the test thread's name),
+/// with its happens-before graph as `<token>.dot` beside it, unless
+/// `SIM_PERSIST=off`. Before exploring, every trace saved under that key is
+/// replayed first: the test fails at once if one still fails; one that no
+/// longer reproduces (passes, or no longer fits the changed program) is
+/// noted on stderr, "no longer reproduces (fixed?)", kept, and the test goes
+/// on. A doctest or a binary's `main` thread uses no corpus. `SIM_TRACES_DIR` overrides where
 /// `traces/` is (by default: the workspace's, found by walking up from the
 /// crate). With `SIM_REPLAY=<token>` and a saved trace of that token, the
 /// replay is also checked event for event against it (`Nondeterminism`
@@ -207,30 +211,37 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
     }
 }
 
-/// Explores `f` with `builder` as a test does (`check_random`, and
-/// `model` when it lands): replays the traces saved under the test's name
-/// first and fails fast if one still fails; then explores (or, with
-/// `SIM_REPLAY`, replays that token, checked against its saved trace if
-/// there is one); saves a failing trace in the corpus unless
-/// `SIM_PERSIST=off`; panics with the report on failure.
+/// Explores `f` with `builder` as a test does (`check_random`, `model`,
+/// ...): replays the traces saved under the test's corpus key first (see
+/// `corpus`) and fails fast if one still fails, noting the ones that no
+/// longer reproduce; then explores (or, with `SIM_REPLAY`, replays that
+/// token, checked against its saved trace if there is one); saves a failing
+/// trace in the corpus unless `SIM_PERSIST=off`; panics with the report on
+/// failure.
 #[track_caller]
 pub(crate) fn check_with_corpus<F>(builder: &Builder, f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let name = builder.scenario_name();
+    let caller = std::panic::Location::caller();
+    let key = corpus::key(
+        builder.name.as_deref(),
+        std::thread::current().name(),
+        caller.file(),
+    );
     let f = Arc::new(f);
     let scenario = move || {
         let f = Arc::clone(&f);
         move || f()
     };
     let dir = corpus::traces_dir();
-    let saved = match &dir {
-        Some(dir) => corpus::saved(dir, &name).unwrap_or_else(|e| {
+    let saved = match (&dir, &key) {
+        (Some(dir), Some(key)) => corpus::saved(dir, key).unwrap_or_else(|e| {
             panic!("sim: the regression corpus has a bad file: {e}\n  fix or delete it")
         }),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
+    let mut notes = Vec::new();
     let report = match std::env::var("SIM_REPLAY") {
         Ok(token) => {
             let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
@@ -245,28 +256,54 @@ where
                 let report = builder
                     .replay(scenario(), &trace.token)
                     .unwrap_or_else(|e| panic!("sim: {}: {e}", path.display()));
-                if report.failure().is_some() {
-                    let note = format!("the saved trace {} still fails", path.display());
-                    panic_with(&report, Some(&note));
+                match report.failure() {
+                    Some(f) if f.key != super::run::MISFIT_KEY => {
+                        let note = format!("the saved trace {} still fails", path.display());
+                        panic_with(&report, Some(&note));
+                    }
+                    misfit => {
+                        let why = match misfit {
+                            Some(f) => format!(
+                                "its token no longer fits the program (it changed since): {}",
+                                f.message.lines().next().unwrap_or_default()
+                            ),
+                            None => "the program passes it now".to_string(),
+                        };
+                        let note = format!(
+                            "sim: the saved trace {} no longer reproduces (fixed?): {why}; \
+                             kept as a regression test (delete the file to drop it)",
+                            path.display()
+                        );
+                        eprintln!("{note}");
+                        notes.push(note);
+                    }
                 }
             }
             builder.explore(scenario())
         }
     };
-    let mut note = None;
-    if let (Some(failure), Some(dir)) = (report.failure(), &dir) {
-        if corpus::persist_enabled() && std::env::var("SIM_REPLAY").is_err() {
-            note = Some(match corpus::save(dir, &name, &failure.trace) {
+    if report.failure().is_some()
+        && corpus::persist_enabled()
+        && std::env::var("SIM_REPLAY").is_err()
+    {
+        let failure = report.failure().expect("checked");
+        notes.push(match (&dir, &key) {
+            (Some(dir), Some(key)) => match corpus::save(dir, key, &failure.trace) {
                 Ok(path) => format!(
                     "saved to {} (with its .dot); it is replayed first from now on \
                      (SIM_PERSIST=off to not save)",
                     path.display()
                 ),
                 Err(e) => format!("could not save the trace: {e}"),
-            });
-        }
+            },
+            (None, _) => "not saved: no traces/ directory found (set SIM_TRACES_DIR)".to_string(),
+            (_, None) => "not saved in the corpus: this thread has no test name (a doctest \
+                          or a binary's main thread)"
+                .to_string(),
+        });
     }
-    panic_with(&report, note.as_deref());
+    let note = notes.join("\n");
+    panic_with(&report, (!note.is_empty()).then_some(note.as_str()));
 }
 
 /// Re-runs the one execution that `token` (from a failure report) names,

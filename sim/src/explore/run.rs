@@ -23,6 +23,9 @@ use crate::failure::{Failure, FailureKind};
 use crate::rt::{self, Exec, ExecConfig};
 use crate::trace::{Trace, TraceFailure};
 
+/// The failure key of a schedule token that does not fit the program.
+pub(super) const MISFIT_KEY: &str = "nondeterminism: misfit";
+
 /// The state of one exploration (or one chunk of one) in progress.
 pub(super) struct Run<'a> {
     builder: &'a Builder,
@@ -360,7 +363,7 @@ impl Builder {
                 token: token.to_string(),
                 execution: 1,
                 trace,
-                key: "nondeterminism: misfit".to_string(),
+                key: MISFIT_KEY.to_string(),
             });
             return Ok(run.finish(false));
         }
