@@ -409,6 +409,7 @@ impl Builder {
         }
         let this = &builder;
         token.run(&main, &this.tracing_config());
+        let misfit = token::take_misfit();
         let (mut trace, key) = rt::with_exec(|e| {
             let key = e.failure().map(|f| f.key.clone());
             (
@@ -417,7 +418,10 @@ impl Builder {
             )
         });
         let mut failures = Vec::new();
-        if let Some(divergence) = recorded.first_divergence(&trace) {
+        let divergence = recorded
+            .first_divergence(&trace)
+            .or_else(|| misfit.map(|m| format!("(its token does not fit this program: {m})")));
+        if let Some(divergence) = divergence {
             let message = format!(
                 "nondeterminism: the replay of token {} diverged from the recorded trace {divergence}.\n  \
                  The scenario depends on something sim does not control (the real clock, real \
@@ -463,19 +467,30 @@ impl Builder {
     }
 
     /// The trace of the one execution that `token` names, failing or not.
+    /// A schedule token that does not fit the program (a choice out of
+    /// range, too few or too many choices) is an error too
+    /// ([`TokenError::is_misfit`]), as [`Builder::replay`] reports it.
     ///
     /// ```
     /// let trace = sim::Builder::new().trace(|| sim::println!("hi"), "7").unwrap();
     /// assert_eq!(trace.output_text(), "hi\n");
     /// assert!(trace.failure.is_none());
+    /// // No choice to make in this program: a token with choices misfits.
+    /// let err = sim::Builder::new().trace(|| {}, "s1:AQE").unwrap_err();
+    /// assert!(err.is_misfit());
+    /// assert!(err.to_string().contains("does not fit this program"));
     /// ```
     pub fn trace<F>(&self, f: F, token: &str) -> Result<Trace, TokenError>
     where
         F: Fn() + Send + Sync + 'static,
     {
+        let text = token;
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         token.run(&main, &self.tracing_config());
+        if let Some(misfit) = token::take_misfit() {
+            return Err(TokenError::misfit(text, misfit));
+        }
         Ok(rt::with_exec(|e| {
             build_trace(self, e, &token.to_string(), &self.scenario_name())
         }))

@@ -60,6 +60,7 @@ impl Token {
         let err = |reason: String| TokenError {
             token: text.to_string(),
             reason,
+            misfit: false,
         };
         if let Some(body) = t.strip_prefix("s1:") {
             return decode_choices(body).map(Token::Schedule).map_err(err);
@@ -248,22 +249,56 @@ impl fmt::Display for Token {
     }
 }
 
-/// A replay token that could not be parsed.
+/// A replay token that could not be parsed, or (from [`Builder::trace`]) a
+/// schedule token that does not fit the program it was run with
+/// ([`TokenError::is_misfit`]).
+///
+/// [`Builder::trace`]: crate::Builder::trace
 ///
 /// ```
 /// let err = sim::Builder::new().replay(|| {}, "banana").unwrap_err();
 /// assert!(err.to_string().contains("expected a seed"));
 /// let err = sim::Builder::new().replay(|| {}, "s1:&&").unwrap_err();
 /// assert!(err.to_string().contains("base64url"));
+/// assert!(!err.is_misfit());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     token: String,
     reason: String,
+    misfit: bool,
+}
+
+impl TokenError {
+    /// A well-formed schedule token that does not fit the program: `why`
+    /// says where it stopped fitting.
+    pub(crate) fn misfit(token: &str, why: String) -> TokenError {
+        TokenError {
+            token: token.trim().to_string(),
+            reason: why,
+            misfit: true,
+        }
+    }
+
+    /// Whether the token was well formed but does not fit the program (a
+    /// token of another program, another timing model or `--kill`, or of
+    /// the program before it changed), rather than malformed.
+    pub fn is_misfit(&self) -> bool {
+        self.misfit
+    }
 }
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.misfit {
+            return write!(
+                f,
+                "the schedule token {} does not fit this program: {}.\n  Was it printed for \
+                 another program, another timing model or --kill, or did the program change \
+                 since?",
+                self.token, self.reason
+            );
+        }
         write!(
             f,
             "malformed replay token {:?}: {}",
