@@ -206,3 +206,78 @@ fn a_test_of_the_same_name_in_another_file_has_its_own_traces() {
     // A correct program of another file passes though this file's trace fails.
     other::model_correct();
 }
+
+/// Runs this test binary's test `name` alone in a child process, with
+/// `SIM_CORPUS_CHILD` set and `env`; returns its exit code and output.
+fn run_child(name: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("SIM_CORPUS_CHILD", "1")
+        .env_remove("SIM_REPLAY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// In a child process only: a failing `check_random`, its corpus in the
+/// child's own temporary directory.
+#[test]
+fn child_a_failing_check_random() {
+    if std::env::var_os("SIM_CORPUS_CHILD").is_none() {
+        return;
+    }
+    corpus_dir();
+    sim::check_random(lock_order, 1000);
+}
+
+#[test]
+fn a_long_token_s_replay_line_names_its_saved_trace_which_replays() {
+    if std::env::var_os("SIM_CORPUS_CHILD").is_some() {
+        return;
+    }
+    let child = "child_a_failing_check_random";
+    // Every token is "long" past 8 characters.
+    let (code, out) = run_child(child, &[("SIM_REPLAY_INLINE_MAX", "8")]);
+    assert_eq!(code, Some(101), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("replay: SIM_REPLAY="))
+        .unwrap_or_else(|| panic!("no replay line in\n{out}"));
+    let value = line
+        .strip_prefix("replay: SIM_REPLAY=")
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let file = value.strip_prefix('@').unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        file.ends_with(".json") && PathBuf::from(file).is_file(),
+        "{line}"
+    );
+    assert!(line.ends_with(&format!("cargo test {child}")), "{line}");
+
+    // The line pasted as it is replays the saved trace: the same failure.
+    let (code, again) = run_child(
+        child,
+        &[("SIM_REPLAY", value), ("SIM_REPLAY_INLINE_MAX", "8")],
+    );
+    assert_eq!(code, Some(101), "{again}");
+    assert!(again.contains("sim found a failure: Deadlock"), "{again}");
+    assert!(again.contains(line), "the same replay line:\n{again}");
+    assert!(!again.contains("saved to"), "{again}");
+
+    // A file that is not there is a clear error.
+    let (code, missing) = run_child(child, &[("SIM_REPLAY", "@/nonexistent/x.json")]);
+    assert_eq!(code, Some(101), "{missing}");
+    assert!(
+        missing.contains("SIM_REPLAY=@/nonexistent/x.json is not usable"),
+        "{missing}"
+    );
+}

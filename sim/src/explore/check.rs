@@ -2,11 +2,19 @@
 //! `model` and `replay`, and the environment variables they read
 //! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
 //! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
-//! `SIM_SHARD`; `LOOM_MAX_PREEMPTIONS` is an alias of `SIM_PREEMPTIONS`).
+//! `SIM_SHARD`, `SIM_REPLAY_INLINE_MAX`; `LOOM_MAX_PREEMPTIONS` is an alias
+//! of `SIM_PREEMPTIONS`).
+//!
+//! `SIM_REPLAY` takes a token, or `@<file>`: a saved trace (JSON) to replay
+//! and check event for event. A replay line shows a token up to
+//! `SIM_REPLAY_INLINE_MAX` characters (4096 by default); past that it names
+//! the saved trace instead, `SIM_REPLAY=@<path>.json cargo test <name>`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{corpus, Builder, Report, Shard, Strategy, DEFAULT_SEED};
+use crate::trace::Trace;
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -242,12 +250,25 @@ where
         _ => Vec::new(),
     };
     let mut notes = Vec::new();
+    let mut replayed_file = None;
     let report = match std::env::var("SIM_REPLAY") {
         Ok(token) => {
-            let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
-            match recorded {
-                Some((_, trace)) => builder.replay_trace(scenario(), trace),
-                None => builder.replay(scenario(), &token),
+            if let Some(file) = token.trim().strip_prefix('@') {
+                // A saved trace file, named by a long token's replay line.
+                let path = PathBuf::from(file);
+                let trace = Trace::load(&path)
+                    .unwrap_or_else(|e| panic!("sim: SIM_REPLAY=@{file} is not usable: {e}"));
+                replayed_file = Some(path);
+                builder.replay_trace(scenario(), &trace)
+            } else {
+                let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
+                match recorded {
+                    Some((path, trace)) => {
+                        replayed_file = Some(path.clone());
+                        builder.replay_trace(scenario(), trace)
+                    }
+                    None => builder.replay(scenario(), &token),
+                }
             }
             .unwrap_or_else(|e| panic!("sim: SIM_REPLAY is not usable: {e}"))
         }
@@ -259,7 +280,7 @@ where
                 match report.failure() {
                     Some(f) if f.key != super::run::MISFIT_KEY => {
                         let note = format!("the saved trace {} still fails", path.display());
-                        panic_with(&report, Some(&note));
+                        panic_with(&report, Some(&note), Some(path));
                     }
                     misfit => {
                         let why = match misfit {
@@ -289,11 +310,15 @@ where
         let failure = report.failure().expect("checked");
         notes.push(match (&dir, &key) {
             (Some(dir), Some(key)) => match corpus::save(dir, key, &failure.trace) {
-                Ok(path) => format!(
-                    "saved to {} (with its .dot); it is replayed first from now on \
-                     (SIM_PERSIST=off to not save)",
-                    path.display()
-                ),
+                Ok(path) => {
+                    let note = format!(
+                        "saved to {} (with its .dot); it is replayed first from now on \
+                         (SIM_PERSIST=off to not save)",
+                        path.display()
+                    );
+                    replayed_file = Some(path);
+                    note
+                }
                 Err(e) => format!("could not save the trace: {e}"),
             },
             (None, _) => "not saved: no traces/ directory found (set SIM_TRACES_DIR)".to_string(),
@@ -303,7 +328,11 @@ where
         });
     }
     let note = notes.join("\n");
-    panic_with(&report, (!note.is_empty()).then_some(note.as_str()));
+    panic_with(
+        &report,
+        (!note.is_empty()).then_some(note.as_str()),
+        replayed_file.as_deref(),
+    );
 }
 
 /// Re-runs the one execution that `token` (from a failure report) names,
@@ -332,26 +361,61 @@ where
 
 #[track_caller]
 fn panic_on_failure(report: &Report) {
-    panic_with(report, None);
+    panic_with(report, None, None);
+}
+
+/// The longest token a replay line shows (`SIM_REPLAY_INLINE_MAX`, 4096
+/// characters by default); a longer one is named by its saved trace file.
+fn inline_max() -> usize {
+    std::env::var("SIM_REPLAY_INLINE_MAX")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(4096)
+}
+
+/// The `SIM_REPLAY=...` value that replays `token`: the token itself, or,
+/// past [`inline_max`] characters and with the trace saved at `file`,
+/// `@<file>` (an environment variable holds at most 128 KiB on Linux, and
+/// a shell line is no place for a long token).
+pub(crate) fn replay_value(token: &str, file: Option<&Path>) -> String {
+    match file {
+        Some(file) if token.len() > inline_max() => {
+            let shown = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| file.to_path_buf());
+            format!("@{}", shown.display())
+        }
+        _ => token.to_string(),
+    }
 }
 
 #[track_caller]
-fn panic_with(report: &Report, note: Option<&str>) {
+fn panic_with(report: &Report, note: Option<&str>, file: Option<&Path>) {
     if let Some(failure) = report.failure() {
         let note = note.map(|n| format!("\n{n}")).unwrap_or_default();
         let test = std::thread::current()
             .name()
             .unwrap_or("<test name>")
             .to_string();
+        let value = replay_value(&failure.token, file);
+        let long = if value == failure.token && failure.token.len() > inline_max() {
+            format!(
+                "\n(the token is {} characters long: let its trace be saved, without \
+                 SIM_PERSIST=off, to replay it as SIM_REPLAY=@<file>)",
+                failure.token.len()
+            )
+        } else {
+            String::new()
+        };
         panic!(
-            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n{note}\n\
-             replay: SIM_REPLAY={} cargo test {}",
+            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n{note}{long}\n\
+             replay: SIM_REPLAY={value} cargo test {}",
             failure.kind,
             failure.execution,
             report.strategy,
             report.seed,
             failure.message,
-            failure.token,
             test
         );
     }

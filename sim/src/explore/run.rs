@@ -340,7 +340,7 @@ impl Builder {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let mut run = Run::new(self);
-        let cfg = self.exec_config();
+        let cfg = token.config(self.exec_config());
         token.run(&main, &cfg);
         if let Some(misfit) = token::take_misfit() {
             // A schedule token that does not fit this program.
@@ -408,7 +408,7 @@ impl Builder {
             _ => {}
         }
         let this = &builder;
-        token.run(&main, &this.tracing_config());
+        token.run(&main, &token.config(this.tracing_config()));
         let misfit = token::take_misfit();
         let (mut trace, key) = rt::with_exec(|e| {
             let key = e.failure().map(|f| f.key.clone());
@@ -487,7 +487,7 @@ impl Builder {
         let text = token;
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
-        token.run(&main, &self.tracing_config());
+        token.run(&main, &token.config(self.tracing_config()));
         if let Some(misfit) = token::take_misfit() {
             return Err(TokenError::misfit(text, misfit));
         }

@@ -23,7 +23,10 @@ pub(crate) enum Token {
     Pos { seed: u64 },
     /// The choices of one execution (found by exhaustive exploration): at
     /// each scheduling point with more than one candidate, the index of the
-    /// one taken. Printed `s1:` + base64url of the indices as varints.
+    /// one taken. Printed in the shorter of two versions of the format (see
+    /// [`encode_choices`]): `s1:` + base64url of the indices as varints, or
+    /// `s2:` + base64url of (index, repeats) pairs, run-length encoded, for
+    /// long executions. Both parse.
     Schedule(Vec<u32>),
 }
 
@@ -38,6 +41,17 @@ pub(crate) fn take_misfit() -> Option<String> {
 }
 
 impl Token {
+    /// `cfg` as the execution this token names ran under: a schedule token
+    /// was found by an exhaustive search, which runs under its yield
+    /// fairness rule (whatever the replaying builder's strategy); a seed
+    /// token by a strategy without it.
+    pub(crate) fn config(&self, cfg: ExecConfig) -> ExecConfig {
+        ExecConfig {
+            yield_fairness: matches!(self, Token::Schedule(_)),
+            ..cfg
+        }
+    }
+
     /// Runs the execution this token names, its scheduler on the stack
     /// (nothing allocated per execution).
     pub(crate) fn run(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) {
@@ -64,6 +78,9 @@ impl Token {
         };
         if let Some(body) = t.strip_prefix("s1:") {
             return decode_choices(body).map(Token::Schedule).map_err(err);
+        }
+        if let Some(body) = t.strip_prefix("s2:") {
+            return decode_runs(body).map(Token::Schedule).map_err(err);
         }
         if let Some(body) = t.strip_prefix("pos:") {
             return parse_u64(body)
@@ -112,11 +129,36 @@ fn parse_u64(t: &str) -> Option<u64> {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// The `s1:` body: each choice as a LEB128 varint, the bytes in base64url
-/// without padding.
+/// The most choices a schedule token may expand to (an `s2:` run can be
+/// long): far more than any execution within a step limit makes, small
+/// enough that no token text allocates gigabytes.
+pub(crate) const MAX_CHOICES: usize = 1 << 24;
+
+/// A schedule token's text: `s1:` + [`encode_varints`] of the choices, or,
+/// when shorter, `s2:` + [`encode_varints`] of the runs of equal choices as
+/// (choice, repeats - 1) pairs. A tie prints `s1:`, so short tokens keep
+/// the first version's form.
 pub(crate) fn encode_choices(choices: &[u32]) -> String {
-    let mut bytes = Vec::with_capacity(choices.len());
+    let s1 = encode_varints(choices.iter().copied());
+    let mut runs = Vec::new();
     for &c in choices {
+        match runs.last_mut() {
+            Some((last, n)) if *last == c && *n < u32::MAX => *n += 1,
+            _ => runs.push((c, 0u32)),
+        }
+    }
+    let s2 = encode_varints(runs.into_iter().flat_map(|(c, n)| [c, n]));
+    if s2.len() < s1.len() {
+        format!("s2:{s2}")
+    } else {
+        format!("s1:{s1}")
+    }
+}
+
+/// Each value as a LEB128 varint, the bytes in base64url without padding.
+fn encode_varints(values: impl Iterator<Item = u32>) -> String {
+    let mut bytes = Vec::new();
+    for c in values {
         let mut v = c;
         loop {
             let b = (v & 0x7f) as u8;
@@ -141,14 +183,49 @@ pub(crate) fn encode_choices(choices: &[u32]) -> String {
     out
 }
 
+/// The `s1:` body: the choices.
 fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
+    let choices = decode_varints(body)?;
+    if choices.len() > MAX_CHOICES {
+        return Err(format!(
+            "the schedule token has more than {MAX_CHOICES} choices"
+        ));
+    }
+    Ok(choices)
+}
+
+/// The `s2:` body: (choice, repeats - 1) pairs.
+fn decode_runs(body: &str) -> Result<Vec<u32>, String> {
+    let values = decode_varints(body)?;
+    if values.len() % 2 != 0 {
+        return Err(
+            "an s2: schedule token is (choice, repeats) pairs; its last pair is incomplete \
+             (truncated?)"
+                .into(),
+        );
+    }
+    let mut choices = Vec::new();
+    for pair in values.chunks(2) {
+        let n = pair[1] as usize + 1;
+        if choices.len() + n > MAX_CHOICES {
+            return Err(format!(
+                "the schedule token expands to more than {MAX_CHOICES} choices"
+            ));
+        }
+        choices.resize(choices.len() + n, pair[0]);
+    }
+    Ok(choices)
+}
+
+/// The varints of a base64url body.
+fn decode_varints(body: &str) -> Result<Vec<u32>, String> {
     let mut bits = 0u32;
     let mut nbits = 0;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(body.len() * 3 / 4);
     for (i, ch) in body.bytes().enumerate() {
         let v = B64.iter().position(|&b| b == ch).ok_or_else(|| {
             format!(
-                "a schedule token is s1: followed by base64url (A-Z a-z 0-9 - _); \
+                "a schedule token is s1: or s2: followed by base64url (A-Z a-z 0-9 - _); \
                  character {} ({:?}) is not",
                 i + 1,
                 ch as char
@@ -165,7 +242,7 @@ fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
     if nbits >= 6 {
         return Err("the schedule token's length is impossible for base64url (truncated?)".into());
     }
-    let mut choices = Vec::new();
+    let mut values = Vec::new();
     let mut v: u64 = 0;
     let mut shift = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -173,19 +250,19 @@ fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
         shift += 7;
         if v > u32::MAX as u64 || shift > 35 {
             return Err(format!(
-                "choice {} of the schedule token is out of range",
-                choices.len() + 1
+                "value {} of the schedule token is out of range",
+                values.len() + 1
             ));
         }
         if b & 0x80 == 0 {
-            choices.push(v as u32);
+            values.push(v as u32);
             v = 0;
             shift = 0;
         } else if i + 1 == bytes.len() {
             return Err("the schedule token ends in the middle of a choice (truncated?)".into());
         }
     }
-    Ok(choices)
+    Ok(values)
 }
 
 /// Replays the choices of a [`Token::Schedule`]. A choice that does not fit
@@ -244,7 +321,7 @@ impl fmt::Display for Token {
             Token::Seed(seed) => write!(f, "{seed}"),
             Token::Pct { depth, steps, seed } => write!(f, "pct{depth}:{steps}:{seed}"),
             Token::Pos { seed } => write!(f, "pos:{seed}"),
-            Token::Schedule(choices) => write!(f, "s1:{}", encode_choices(choices)),
+            Token::Schedule(choices) => f.write_str(&encode_choices(choices)),
         }
     }
 }
@@ -351,6 +428,38 @@ mod tests {
             let t = Token::Schedule(choices.clone());
             assert_eq!(Token::parse(&t.to_string()), Ok(t));
         }
+        assert_eq!(
+            Token::Schedule(vec![0, 1]).to_string(),
+            "s1:AAE",
+            "short: s1"
+        );
+    }
+
+    #[test]
+    fn long_schedules_are_run_length_encoded_and_parse() {
+        let mut choices = vec![0; 100_000];
+        choices.extend([1, 2, 1]);
+        choices.extend(vec![1; 50_000]);
+        let t = Token::Schedule(choices.clone());
+        let text = t.to_string();
+        assert!(text.starts_with("s2:"), "{text}");
+        assert!(text.len() < 40, "{} characters: {text}", text.len());
+        assert_eq!(Token::parse(&text), Ok(t));
+        // The first version still parses the same choices.
+        let s1 = format!("s1:{}", encode_varints(choices.iter().copied()));
+        assert_eq!(Token::parse(&s1), Ok(Token::Schedule(choices)));
+        // A run past the bound is an error, not an allocation.
+        let huge = format!(
+            "s2:{}",
+            encode_varints([0, u32::MAX, 0, u32::MAX].into_iter())
+        );
+        let err = Token::parse(&huge).unwrap_err().to_string();
+        assert!(err.contains("more than"), "{err}");
+        let odd = format!("s2:{}", encode_varints([0].into_iter()));
+        assert!(Token::parse(&odd)
+            .unwrap_err()
+            .to_string()
+            .contains("pairs"));
         let t = Token::Pct {
             depth: 3,
             steps: 120,
