@@ -173,8 +173,9 @@ impl Report {
         if !shards.is_empty() {
             check_cover(&shards, reports.len())?;
         }
-        check_counts(&reports)?;
-        if strategy == Strategy::Exhaustive && !shards.is_empty() {
+        let local_numbers = strategy == Strategy::Exhaustive && !shards.is_empty();
+        check_counts(&reports, local_numbers)?;
+        if local_numbers {
             // Shard i explored a block of subtrees that follows those of
             // shards 0..i in depth-first order, numbering its failures
             // from its own first execution: in shard order, they follow on.
@@ -268,9 +269,10 @@ fn renumber(f: &mut Failure, by: u64) {
 }
 
 /// The reports' numbers add up without overflow (a hand-edited or corrupt
-/// report must not wrap around), and each failure is one of its report's
-/// executions.
-fn check_counts(reports: &[Report]) -> Result<(), ShardError> {
+/// report must not wrap around), and, where failures are numbered from
+/// their part's own first execution (`local_numbers`: exhaustive shards,
+/// renumbered when merged), each failure is one of its report's executions.
+fn check_counts(reports: &[Report], local_numbers: bool) -> Result<(), ShardError> {
     let overflow = || {
         ShardError::Merge(
             "the reports' execution counts add up to more than 2^64 - 1: not the reports \
@@ -286,7 +288,8 @@ fn check_counts(reports: &[Report]) -> Result<(), ShardError> {
             let sum = outputs.entry(text).or_insert(0);
             *sum = sum.checked_add(n).ok_or_else(overflow)?;
         }
-        if let Some(f) = r.failures.iter().find(|f| f.execution > r.executions) {
+        let past = |f: &&Failure| local_numbers && f.execution > r.executions;
+        if let Some(f) = r.failures.iter().find(past) {
             return Err(ShardError::Merge(format!(
                 "a report of {} executions has a failure in execution {}: not a report \
                  of sim (hand-edited?)",

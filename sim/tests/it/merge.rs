@@ -40,11 +40,20 @@ fn execution_counts_that_overflow_are_an_error() {
 
 #[test]
 fn a_failure_past_its_report_s_executions_is_an_error() {
-    let failing = || sim::threading::Lock::new().release();
+    // Exhaustive shards number their failures from their own first
+    // execution (the merge renumbers them).
+    let failing = || {
+        let t = sim::thread::spawn(|| sim::println!("a"));
+        sim::println!("b");
+        t.join().unwrap();
+        sim::threading::Lock::new().release();
+    };
     let mut parts: Vec<Report> = (0..2)
         .map(|index| {
             Builder::new()
-                .executions(4)
+                .strategy(sim::Strategy::Exhaustive)
+                .preemption_bound(Some(2))
+                .executions(100)
                 .shard(Shard { index, count: 2 })
                 .explore(failing)
         })
