@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-use super::pct::PctScheduler;
+use super::pct::{PctScheduler, MAX_PCT_DEPTH};
 use super::pos::PosScheduler;
 use super::random::RandomScheduler;
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
@@ -91,7 +91,7 @@ impl Token {
             let parts: Vec<&str> = body.split(':').collect();
             let parsed = match parts.as_slice() {
                 [d, k, seed] => match (d.parse::<u32>(), k.parse::<u64>(), parse_u64(seed)) {
-                    (Ok(depth), Ok(steps), Some(seed)) if depth >= 1 => {
+                    (Ok(depth), Ok(steps), Some(seed)) if (1..=MAX_PCT_DEPTH).contains(&depth) => {
                         Some(Token::Pct { depth, steps, seed })
                     }
                     _ => None,
@@ -99,11 +99,10 @@ impl Token {
                 _ => None,
             };
             return parsed.ok_or_else(|| {
-                err(
+                err(format!(
                     "a PCT token is pct<depth>:<estimated steps>:<seed>, e.g. pct3:120:42 \
-                     (depth at least 1)"
-                        .to_string(),
-                )
+                         (depth 1 to {MAX_PCT_DEPTH})"
+                ))
             });
         }
         parse_u64(t).map(Token::Seed).ok_or_else(|| {
@@ -407,7 +406,16 @@ mod tests {
             assert!(err.to_string().contains("expected a seed"), "{bad}: {err}");
         }
         for bad in [
-            "s1:*", "s1:A", "s1:_w", "s1://///", "pct0:1:1", "pct3:x:1", "pct3", "pos:", "pos:x",
+            "s1:*",
+            "s1:A",
+            "s1:_w",
+            "s1://///",
+            "pct0:1:1",
+            "pct3:x:1",
+            "pct3",
+            "pos:",
+            "pos:x",
+            "pct4294967295:14:1",
         ] {
             let err = Token::parse(bad).unwrap_err();
             assert!(

@@ -24,6 +24,7 @@ mod event;
 mod exhaustive;
 mod exhaustive_split;
 mod fairness;
+mod fuzz;
 mod merge;
 mod mpsc;
 mod notify;
