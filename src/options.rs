@@ -50,8 +50,9 @@ pub struct ExploreOpts {
     /// exhaustive where its space is small, see `sim list`).
     #[arg(long, value_enum)]
     pub strategy: Option<StrategyArg>,
-    /// PCT's bug depth d (with `--strategy pct`).
-    #[arg(long, default_value_t = 3, value_name = "D")]
+    /// PCT's bug depth d (with `--strategy pct`), 1 to 1000.
+    #[arg(long, default_value_t = 3, value_name = "D",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub depth: u32,
     /// Exhaustive only: explore the schedules with at most K preemptions
     /// (a bounded search; the summary says "not complete" if it cut any).

@@ -146,6 +146,23 @@ fn zero_executions_is_an_error() {
 }
 
 #[test]
+fn a_pct_depth_past_1000_is_an_error_not_a_hang() {
+    let o = sim(&[
+        "explore",
+        "lock",
+        "--strategy",
+        "pct",
+        "--depth",
+        "100000000",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--depth"), "{}", stderr(&o));
+    let o = sim(&["replay", "lock_order", "pct4294967295:14:1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("depth 1 to 1000"), "{}", stderr(&o));
+}
+
+#[test]
 fn long_exhaustive_runs_print_progress_lines() {
     let o = sim(&[
         "explore",
