@@ -148,6 +148,9 @@ fn strategy(s: &Scenario, explore: &ExploreOpts, opts: &RunOpts) -> Strategy {
             depth: explore.depth,
         },
         Some(StrategyArg::Pos) => Strategy::Pos,
+        Some(StrategyArg::Urw) => Strategy::Urw,
+        Some(StrategyArg::Surw) => Strategy::Surw,
+        Some(StrategyArg::Portfolio) => Strategy::Portfolio,
         Some(StrategyArg::Exhaustive) => Strategy::Exhaustive,
     }
 }

@@ -32,8 +32,9 @@ Synopsis:
   sim timeline <scenario> <token> | [<scenario>] --trace FILE [--timing ..] [--kill K]
 
 A <token> is a replay token printed by `sim explore`: s1:... or s2:...
-(exhaustive), pct3:... (PCT), pos:... (POS), or a seed (random). --trace
-FILE takes a saved trace instead (from --save, or a test's traces/).";
+(exhaustive), pct3:... (PCT), pos:... (POS), urw1:... (URW), surw1:...
+(SURW), or a seed (random). --trace FILE takes a saved trace instead (from
+--save, or a test's traces/).";
 
 /// Deterministic concurrency simulator: explore what the notebook's
 /// threading programs can really do.

@@ -76,7 +76,8 @@ pub struct TokenArgs {
     #[arg(required_unless_present = "trace")]
     pub scenario: Option<String>,
     /// A replay token printed by `sim explore`: `s1:...` or `s2:...`
-    /// (exhaustive), `pct3:...` (PCT), `pos:...` (POS), or a seed (random).
+    /// (exhaustive), `pct3:...` (PCT), `pos:...` (POS), `urw1:...` (URW),
+    /// `surw1:...` (SURW), or a seed (random).
     #[arg(required_unless_present = "trace", conflicts_with = "trace")]
     pub token: Option<String>,
     /// A saved trace (JSON, from `--save` or a test's `traces/`) instead of
@@ -110,6 +111,14 @@ pub enum StrategyArg {
     Pct,
     /// Partial-order sampling (priorities re-drawn on conflicts), seeded.
     Pos,
+    /// Uniform random walk: threads weighted by their estimated remaining
+    /// events, seeded.
+    Urw,
+    /// Selectively uniform random walk: uniform over the operations on
+    /// objects several threads share, seeded.
+    Surw,
+    /// SURW, PCT (depths 3 and 2), POS and random in turn, seeded.
+    Portfolio,
     /// Every execution, one per Mazurkiewicz trace where the program allows
     /// partial-order reduction.
     Exhaustive,

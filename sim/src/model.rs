@@ -97,7 +97,7 @@ impl Builder {
     where
         F: Fn() + Send + Sync + 'static,
     {
-        let builder = crate::Builder::new()
+        let builder = crate::explore::test_builder()
             .strategy(Strategy::Exhaustive)
             .executions(self.max_permutations.map_or(u64::MAX, |n| n as u64))
             .max_steps(self.max_branches as u64)

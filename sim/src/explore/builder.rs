@@ -56,6 +56,38 @@ pub enum Strategy {
     /// assert_eq!(report.executions, 10);
     /// ```
     Pos,
+    /// Uniform random walk (Zhao et al., ASPLOS 2025): each enabled thread
+    /// is picked with probability proportional to its estimated remaining
+    /// events (its descendants' included), so that every interleaving is
+    /// equally likely when no thread blocks. The estimates come from the 8
+    /// random probe executions PCT also runs (not counted) and travel in
+    /// the token (`urw1:`). The design is in `sim/src/explore/urw.rs`.
+    Urw,
+    /// Selectively uniform random walk (Zhao et al., ASPLOS 2025): uniform
+    /// over the interleavings of the *interesting* events only (the
+    /// operations on objects two threads touched in the probes, but for
+    /// releases and accesses inside critical sections); the others run as
+    /// under [`Strategy::Random`]. Finds the bugs that need a short thread
+    /// to run late among many (SCTBench's `reorder_N`, `twostage_N`).
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind, Strategy, threading::Lock};
+    /// let report = Builder::new().strategy(Strategy::Surw).executions(200).explore(|| {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _ga = a.lock(); let _gb = b.lock(); });
+    ///     { let _gb = b.lock(); let _ga = a.lock(); }
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert!(report.failures[0].token.starts_with("surw1:"));
+    /// ```
+    Surw,
+    /// A portfolio: the executions cycle through [`Strategy::Surw`] (three
+    /// in seven), PCT at depths 3 and 2, [`Strategy::Pos`] and
+    /// [`Strategy::Random`] (execution `k`'s member depends on `k` alone,
+    /// its seed on the run seed and `k`); the run stops at the first
+    /// failure of any, whose token is its member's and replays it alone.
+    Portfolio,
     /// Every execution, depth-first, with optimal dynamic partial-order
     /// reduction: one execution per Mazurkiewicz trace (the design is in the
     /// module docs of `sim/src/explore/exhaustive/`). [`Report::complete`]
@@ -84,6 +116,9 @@ impl fmt::Display for Strategy {
             Strategy::Random => f.write_str("random"),
             Strategy::Pct { depth } => write!(f, "pct (depth {depth})"),
             Strategy::Pos => f.write_str("pos"),
+            Strategy::Urw => f.write_str("urw"),
+            Strategy::Surw => f.write_str("surw"),
+            Strategy::Portfolio => f.write_str("portfolio"),
             Strategy::Exhaustive => f.write_str("exhaustive"),
         }
     }
@@ -179,6 +214,7 @@ pub struct Builder {
     pub(super) preemption_bound: Option<usize>,
     pub(super) deepening: bool,
     pub(super) thread_panics_fail: bool,
+    pub(super) watchdog: Option<std::time::Duration>,
 }
 
 impl Default for Builder {
@@ -190,7 +226,9 @@ impl Default for Builder {
 impl Builder {
     /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
     /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
-    /// failure, Exact timing, 256 KiB stacks.
+    /// failure, Exact timing, 256 KiB stacks, a 10 s watchdog
+    /// (`SIM_WATCHDOG_SECS` overrides it: see [`Builder::watchdog`]).
+    #[track_caller]
     pub fn new() -> Self {
         Builder {
             strategy: Strategy::Random,
@@ -211,6 +249,7 @@ impl Builder {
             preemption_bound: None,
             deepening: false,
             thread_panics_fail: true,
+            watchdog: rt::watchdog::env_limit(),
         }
     }
 
@@ -289,6 +328,27 @@ impl Builder {
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
+        self
+    }
+
+    /// The wall-clock watchdog: when a green thread runs this long without
+    /// reaching a sim scheduling point (it blocks on a std primitive or on
+    /// I/O, or loops with no sim operation), sim prints which thread, where
+    /// its last sim operation was, the execution's token and the likely
+    /// causes on stderr, and exits with status 101 instead of hanging.
+    /// `None` turns it off. The default is 10 s, or `SIM_WATCHDOG_SECS`
+    /// (seconds; 0 = off). It only observes: schedules do not depend on it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let report = sim::Builder::new()
+    ///     .watchdog(Some(Duration::from_secs(60)))
+    ///     .executions(10)
+    ///     .explore(|| sim::thread::spawn(|| {}).join().unwrap());
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn watchdog(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.watchdog = limit.filter(|d| !d.is_zero());
         self
     }
 
@@ -535,6 +595,9 @@ impl Builder {
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
             thread_panics_fail: self.thread_panics_fail,
             yield_fairness: self.strategy == Strategy::Exhaustive,
+            watchdog_ms: self.watchdog.map_or(0, |d| {
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+            }),
         }
     }
 

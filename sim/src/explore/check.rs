@@ -1,7 +1,7 @@
 //! The panicking entry points for tests: `check_random`, `check_pct`,
 //! `model` and `replay`, and the environment variables they read
 //! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
-//! `SIM_STRATEGY`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
+//! `SIM_STRATEGY`, `SIM_TIMING`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
 //! `SIM_SHARD`, `SIM_REPLAY_INLINE_MAX`; `LOOM_MAX_PREEMPTIONS` is an alias
 //! of `SIM_PREEMPTIONS`).
 //!
@@ -13,8 +13,33 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{corpus, Builder, Report, Shard, Strategy, DEFAULT_SEED};
+use super::{corpus, Builder, Report, Shard, Strategy, Timing, DEFAULT_SEED};
 use crate::trace::Trace;
+
+/// The builder every test entry point starts from (`model`,
+/// `check_random`, `check_pct`, `check_dfs`, `check`, `replay`,
+/// `model::Builder`): [`Timing::Adversarial`], because time orders nothing
+/// on a real machine. A `sleep` orders nothing, and a timed wait
+/// (`wait_timeout`, `recv_timeout`, `park_timeout`...) may time out whenever
+/// it is still waiting, so it is never reported as a deadlock.
+/// `SIM_TIMING=exact` (or `Builder::timing`) gives the virtual clock's
+/// exact order instead.
+pub(crate) fn test_builder() -> Builder {
+    Builder::new().timing(Timing::Adversarial)
+}
+
+/// Applies `SIM_TIMING` (`exact` or `adversarial`) to a test's builder.
+#[track_caller]
+fn env_timing(builder: Builder) -> Builder {
+    match std::env::var("SIM_TIMING") {
+        Ok(text) => match text.trim() {
+            "exact" => builder.timing(Timing::Exact),
+            "adversarial" => builder.timing(Timing::Adversarial),
+            _ => panic!("sim: SIM_TIMING={text:?} is not a timing: expected exact or adversarial"),
+        },
+        Err(_) => builder,
+    }
+}
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
 fn env_seed() -> u64 {
@@ -80,7 +105,7 @@ pub fn check_random<F>(f: F, executions: u64)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Random)
         .executions(executions)
         .seed(env_seed());
@@ -122,7 +147,7 @@ pub fn model<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Exhaustive)
         .executions(u64::MAX)
         .seed(env_seed());
@@ -142,24 +167,25 @@ pub fn check_pct<F>(f: F, executions: u64, depth: u32)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Pct { depth })
         .executions(executions)
         .seed(env_seed());
     check_with_corpus(&env_overrides(builder), f);
 }
 
-/// Applies `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`, `pos`,
-/// `exhaustive`), `SIM_EXECUTIONS` (a count) and `SIM_PREEMPTIONS` (a
-/// preemption bound, or `none`) to a test's builder. A bad value is a clear
-/// panic.
+/// Applies `SIM_TIMING`, `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`,
+/// `pos`, `urw`, `surw`, `portfolio`, `exhaustive`), `SIM_EXECUTIONS` (a
+/// count) and `SIM_PREEMPTIONS` (a preemption bound, or `none`) to a
+/// test's builder. A bad value is a clear panic.
 #[track_caller]
 fn env_overrides(mut builder: Builder) -> Builder {
+    builder = env_timing(builder);
     if let Ok(text) = std::env::var("SIM_STRATEGY") {
         builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
             panic!(
                 "sim: SIM_STRATEGY={text:?} is not a strategy: expected random, pct, pct:<depth>, \
-                 pos or exhaustive"
+                 pos, urw, surw, portfolio or exhaustive"
             )
         }));
     }
@@ -211,6 +237,9 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
         "random" => Some(Strategy::Random),
         "pct" => Some(Strategy::Pct { depth: 3 }),
         "pos" => Some(Strategy::Pos),
+        "urw" => Some(Strategy::Urw),
+        "surw" => Some(Strategy::Surw),
+        "portfolio" => Some(Strategy::Portfolio),
         "exhaustive" => Some(Strategy::Exhaustive),
         t => {
             let depth = t.strip_prefix("pct:")?.parse::<u32>().ok()?;
@@ -353,7 +382,7 @@ pub fn replay<F>(f: F, token: &str)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let report = Builder::new()
+    let report = env_timing(test_builder())
         .replay(f, token)
         .unwrap_or_else(|e| panic!("sim: {e}"));
     panic_on_failure(&report);
@@ -435,7 +464,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let budget = max_iterations.map_or(u64::MAX, |n| n as u64);
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Exhaustive)
         .executions(budget)
         .seed(env_seed());
@@ -453,7 +482,7 @@ pub fn check<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Random)
         .executions(1)
         .seed(env_seed());
@@ -471,7 +500,7 @@ pub fn check_random_with_seed<F>(f: F, seed: u64, executions: u64)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = Builder::new()
+    let builder = test_builder()
         .strategy(Strategy::Random)
         .executions(executions)
         .seed(seed);

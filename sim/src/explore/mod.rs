@@ -14,9 +14,11 @@
 //!   the replay entry points ([`Builder::replay`], [`Builder::replay_trace`],
 //!   [`Builder::trace`]).
 //! - `report.rs`: [`Report`]; `shard.rs`: [`Shard`] and [`Report::merge`].
-//! - `random.rs`, `pct.rs`, `pos.rs`: the index-seeded strategies'
-//!   schedulers; `token.rs`: replay tokens; `parallel.rs`: index-seeded
-//!   executions on `jobs(n)` threads.
+//! - `random.rs`, `pct.rs`, `pos.rs`, `urw.rs` (URW and SURW): the
+//!   index-seeded strategies' schedulers; `probe.rs`: the probe executions
+//!   PCT, URW and SURW learn from; `portfolio.rs`: [`Strategy::Portfolio`];
+//!   `token.rs`: replay tokens; `parallel.rs`: index-seeded executions on
+//!   `jobs(n)` threads.
 //! - `exhaustive/`: [`Strategy::Exhaustive`]: optimal DPOR, the plain or
 //!   preemption-bounded DFS and its split over jobs and shards.
 //! - `check.rs`: the panicking entry points for tests; `corpus.rs`: the
@@ -28,32 +30,32 @@ mod corpus;
 mod exhaustive;
 mod parallel;
 mod pct;
+mod portfolio;
 mod pos;
+mod probe;
 mod progress;
 pub(crate) mod random;
 mod report;
 mod run;
 mod shard;
 mod token;
+mod urw;
 
 use std::sync::Arc;
 
 pub use builder::{Builder, Strategy, Timing, DEFAULT_MAX_STEPS, DEFAULT_SEED};
-pub(crate) use check::model_with;
 pub use check::{check, check_dfs, check_pct, check_random, check_random_with_seed, model, replay};
+pub(crate) use check::{model_with, test_builder};
 pub(crate) use corpus::file_stem;
 pub use progress::{Progress, PROGRESS_EVERY};
 pub use report::Report;
 pub use shard::{Shard, ShardError};
 pub use token::TokenError;
 
-use crate::rt::{self, ExecConfig};
-use random::{execution_seed, ExecutionSeeds, RandomScheduler};
+use crate::rt::ExecConfig;
+use random::ExecutionSeeds;
 use run::Run;
 use token::Token;
-
-/// Random executions run (not counted) to estimate PCT's step count `k`.
-const PCT_PROBES: u64 = 8;
 
 impl Builder {
     /// Explores `f` under the builder's strategy, until the execution
@@ -100,14 +102,9 @@ impl Builder {
         let token_of: Box<dyn Fn(u64) -> Token + Sync> = match self.strategy {
             Strategy::Random => Box::new(move |index| Token::Seed(seeds.get(index))),
             Strategy::Pct { depth } => {
-                // Probe executions (random, not counted) estimate the step
-                // count k: the longest of them.
-                let mut steps = 1;
-                for probe in 0..PCT_PROBES {
-                    let seed = execution_seed(self.seed ^ 0x9c7_9b0b, probe);
-                    rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
-                    steps = steps.max(rt::with_exec(|e| e.steps()));
-                }
+                // The probe executions (random, not counted) estimate the
+                // step count k: the longest of them.
+                let steps = probe::probe(&main, &cfg, self.seed).steps;
                 pct_steps = Some(steps);
                 Box::new(move |index| Token::Pct {
                     depth: depth.max(1),
@@ -118,6 +115,25 @@ impl Builder {
             Strategy::Pos => Box::new(move |index| Token::Pos {
                 seed: seeds.get(index),
             }),
+            Strategy::Urw => {
+                let est = probe::probe(&main, &cfg, self.seed).urw;
+                Box::new(move |index| Token::Urw {
+                    seed: seeds.get(index),
+                    est: Arc::clone(&est),
+                })
+            }
+            Strategy::Surw => {
+                let est = probe::probe(&main, &cfg, self.seed).surw;
+                Box::new(move |index| Token::Surw {
+                    seed: seeds.get(index),
+                    est: Arc::clone(&est),
+                })
+            }
+            Strategy::Portfolio => {
+                let probed = probe::probe(&main, &cfg, self.seed);
+                pct_steps = Some(probed.steps);
+                Box::new(move |index| portfolio::token(&seeds, &probed, index))
+            }
             Strategy::Exhaustive => unreachable!("explored above"),
         };
         let mut report = parallel::run_indexed(self, &main, &cfg, range, token_of);

@@ -226,13 +226,17 @@ impl<'a> Run<'a> {
 }
 
 /// The strategy a trace names: the one its token belongs to (a schedule
-/// token is exhaustive exploration's, a `pct`/`pos` token names its
+/// token is exhaustive exploration's, a `pct`/`pos`/`urw1`/`surw1` token names its
 /// strategy), else the builder's.
 fn token_strategy(token: &str, strategy: Strategy) -> String {
     match Token::parse(token) {
         Ok(Token::Schedule(_)) => Strategy::Exhaustive.to_string(),
         Ok(Token::Pct { depth, .. }) => Strategy::Pct { depth }.to_string(),
         Ok(Token::Pos { .. }) => Strategy::Pos.to_string(),
+        Ok(Token::Urw { .. }) => Strategy::Urw.to_string(),
+        Ok(Token::Surw { .. }) => Strategy::Surw.to_string(),
+        // A portfolio's seed tokens are its Random member's.
+        Ok(Token::Seed(_)) if strategy == Strategy::Portfolio => Strategy::Random.to_string(),
         _ => strategy.to_string(),
     }
 }
@@ -340,7 +344,7 @@ impl Builder {
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         let mut run = Run::new(self);
-        let cfg = token.config(self.exec_config());
+        let cfg = self.exec_config();
         token.run(&main, &cfg);
         if let Some(misfit) = token::take_misfit() {
             // A schedule token that does not fit this program.
@@ -408,7 +412,7 @@ impl Builder {
             _ => {}
         }
         let this = &builder;
-        token.run(&main, &token.config(this.tracing_config()));
+        token.run(&main, &this.tracing_config());
         let misfit = token::take_misfit();
         let (mut trace, key) = rt::with_exec(|e| {
             let key = e.failure().map(|f| f.key.clone());
@@ -487,7 +491,7 @@ impl Builder {
         let text = token;
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
-        token.run(&main, &token.config(self.tracing_config()));
+        token.run(&main, &self.tracing_config());
         if let Some(misfit) = token::take_misfit() {
             return Err(TokenError::misfit(text, misfit));
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::pct::{PctScheduler, MAX_PCT_DEPTH};
 use super::pos::PosScheduler;
 use super::random::RandomScheduler;
+use super::urw::{Estimates, UrwScheduler};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// A parsed replay token.
@@ -21,6 +22,13 @@ pub(crate) enum Token {
     Pct { depth: u32, steps: u64, seed: u64 },
     /// One `Strategy::Pos` execution. Printed `pos:<seed>`.
     Pos { seed: u64 },
+    /// One `Strategy::Urw` execution: its seed and the estimated event
+    /// counts. Printed `urw1:<seed>:<estimates>` (base64url varints).
+    Urw { seed: u64, est: Arc<Estimates> },
+    /// One `Strategy::Surw` execution: its seed, the interesting objects
+    /// and the estimated interesting-event counts. Printed
+    /// `surw1:<seed>:<estimates>` (base64url varints).
+    Surw { seed: u64, est: Arc<Estimates> },
     /// The choices of one execution (found by exhaustive exploration): at
     /// each scheduling point with more than one candidate, the index of the
     /// one taken. Printed in the shorter of two versions of the format (see
@@ -41,26 +49,42 @@ pub(crate) fn take_misfit() -> Option<String> {
 }
 
 impl Token {
-    /// `cfg` as the execution this token names ran under: a schedule token
-    /// was found by an exhaustive search, which runs under its yield
-    /// fairness rule (whatever the replaying builder's strategy); a seed
-    /// token by a strategy without it.
-    pub(crate) fn config(&self, cfg: ExecConfig) -> ExecConfig {
-        ExecConfig {
-            yield_fairness: matches!(self, Token::Schedule(_)),
-            ..cfg
-        }
-    }
-
     /// Runs the execution this token names, its scheduler on the stack
     /// (nothing allocated per execution).
+    ///
+    /// The fairness rule (`rt/fairness.rs`) applies to schedule tokens only,
+    /// as it did when the exhaustive search recorded them: whichever
+    /// builder replays a token, its choices mean what they meant then.
     pub(crate) fn run(&self, main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig) {
+        let fair = matches!(self, Token::Schedule(_));
+        let adjusted;
+        let cfg = if cfg.yield_fairness == fair {
+            cfg
+        } else {
+            adjusted = ExecConfig {
+                yield_fairness: fair,
+                ..cfg.clone()
+            };
+            &adjusted
+        };
+        rt::watchdog::set_next_token(match *self {
+            Token::Seed(seed) => [rt::watchdog::TOKEN_SEED, seed, 0, 0],
+            Token::Pct { depth, steps, seed } => {
+                [rt::watchdog::TOKEN_PCT, u64::from(depth), steps, seed]
+            }
+            Token::Pos { seed } => [rt::watchdog::TOKEN_POS, seed, 0, 0],
+            // Too long for the watchdog's fixed slots.
+            Token::Schedule(_) | Token::Urw { .. } | Token::Surw { .. } => [0; 4],
+        });
         match self {
             Token::Seed(seed) => rt::run_execution(main, cfg, &mut RandomScheduler::new(*seed)),
             Token::Pct { depth, steps, seed } => {
                 rt::run_execution(main, cfg, &mut PctScheduler::new(*seed, *depth, *steps))
             }
             Token::Pos { seed } => rt::run_execution(main, cfg, &mut PosScheduler::new(*seed)),
+            Token::Urw { seed, est } | Token::Surw { seed, est } => {
+                rt::run_execution(main, cfg, &mut UrwScheduler::new(*seed, est))
+            }
             Token::Schedule(choices) => {
                 MISFIT.with(|m| *m.borrow_mut() = None);
                 rt::run_execution(main, cfg, &mut ScheduleReplay { choices, pos: 0 })
@@ -81,6 +105,16 @@ impl Token {
         }
         if let Some(body) = t.strip_prefix("s2:") {
             return decode_runs(body).map(Token::Schedule).map_err(err);
+        }
+        for (prefix, selective) in [("urw1:", false), ("surw1:", true)] {
+            if let Some(body) = t.strip_prefix(prefix) {
+                return parse_urw(body, selective).map_err(|reason| {
+                    err(format!(
+                        "a {} token is {prefix}<seed>:<estimates>: {reason}",
+                        if selective { "SURW" } else { "URW" }
+                    ))
+                });
+            }
         }
         if let Some(body) = t.strip_prefix("pos:") {
             return parse_u64(body)
@@ -109,11 +143,25 @@ impl Token {
             err(
                 "expected a seed printed by a failure report, a decimal u64 such as \
                  1234567890 (or hexadecimal with 0x), or a token such as s1:..., pct3:120:42, \
-                 pos:42"
+                 pos:42, urw1:..., surw1:..."
                     .to_string(),
             )
         })
     }
+}
+
+/// The body of a `urw1:` or `surw1:` token.
+fn parse_urw(body: &str, selective: bool) -> Result<Token, String> {
+    let (seed, est) = body
+        .split_once(':')
+        .ok_or_else(|| "no `:` after the seed".to_string())?;
+    let seed = parse_u64(seed).ok_or_else(|| format!("the seed is not a u64: {seed:?}"))?;
+    let est = Arc::new(Estimates::decode(est, selective)?);
+    Ok(if selective {
+        Token::Surw { seed, est }
+    } else {
+        Token::Urw { seed, est }
+    })
 }
 
 fn parse_u64(t: &str) -> Option<u64> {
@@ -155,7 +203,7 @@ pub(crate) fn encode_choices(choices: &[u32]) -> String {
 }
 
 /// Each value as a LEB128 varint, the bytes in base64url without padding.
-fn encode_varints(values: impl Iterator<Item = u32>) -> String {
+pub(crate) fn encode_varints(values: impl Iterator<Item = u32>) -> String {
     let mut bytes = Vec::new();
     for c in values {
         let mut v = c;
@@ -217,7 +265,7 @@ fn decode_runs(body: &str) -> Result<Vec<u32>, String> {
 }
 
 /// The varints of a base64url body.
-fn decode_varints(body: &str) -> Result<Vec<u32>, String> {
+pub(crate) fn decode_varints(body: &str) -> Result<Vec<u32>, String> {
     let mut bits = 0u32;
     let mut nbits = 0;
     let mut bytes = Vec::with_capacity(body.len() * 3 / 4);
@@ -320,6 +368,8 @@ impl fmt::Display for Token {
             Token::Seed(seed) => write!(f, "{seed}"),
             Token::Pct { depth, steps, seed } => write!(f, "pct{depth}:{steps}:{seed}"),
             Token::Pos { seed } => write!(f, "pos:{seed}"),
+            Token::Urw { seed, est } => write!(f, "urw1:{seed}:{}", est.encode()),
+            Token::Surw { seed, est } => write!(f, "surw1:{seed}:{}", est.encode()),
             Token::Schedule(choices) => f.write_str(&encode_choices(choices)),
         }
     }
@@ -476,5 +526,22 @@ mod tests {
         assert_eq!(t.to_string(), "pct3:120:42");
         assert_eq!(Token::parse("pct3:120:42"), Ok(t));
         assert_eq!(Token::parse("pos:7"), Ok(Token::Pos { seed: 7 }));
+        let est = Arc::new(Estimates::new(vec![9, 2, 2], Some(vec![1, 3])));
+        for t in [
+            Token::Surw {
+                seed: 5,
+                est: Arc::clone(&est),
+            },
+            Token::Urw {
+                seed: u64::MAX,
+                est: Arc::new(Estimates::new(vec![4, 3], None)),
+            },
+        ] {
+            assert_eq!(Token::parse(&t.to_string()), Ok(t));
+        }
+        for bad in ["surw1:", "surw1:5", "surw1:x:AA", "urw1:5:*", "surw1:5:"] {
+            let err = Token::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("token is"), "{bad}: {err}");
+        }
     }
 }

@@ -169,13 +169,16 @@ impl Builder {
 ///
 /// ```
 /// use std::time::Duration;
-/// sim::check_random(|| {
+/// // Virtual time orders these waits: exact timing (the test entry points
+/// // default to adversarial timing, where a sleep orders nothing).
+/// let report = sim::Builder::new().timing(sim::Timing::Exact).executions(10).explore(|| {
 ///     let p = sim::multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(10)));
 ///     assert!(!p.join_timeout(Duration::from_secs(1)));
 ///     p.terminate();
 ///     p.join();
 ///     assert_eq!(p.exitcode(), Some(-15));
-/// }, 10);
+/// });
+/// assert!(report.failures.is_empty(), "{report}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Process {
@@ -226,11 +229,14 @@ impl Process {
     ///
     /// ```
     /// use std::time::Duration;
-    /// sim::check_random(|| {
+    /// // Virtual time orders these waits: exact timing (the test entry points
+    /// // default to adversarial timing, where a sleep orders nothing).
+    /// let report = sim::Builder::new().timing(sim::Timing::Exact).executions(10).explore(|| {
     ///     let p = sim::multiprocessing::spawn(|| sim::time::sleep(Duration::from_secs(2)));
     ///     assert!(!p.join_timeout(Duration::from_secs(1)));
     ///     assert!(p.join_timeout(Duration::from_secs(5)));
-    /// }, 10);
+    /// });
+    /// assert!(report.failures.is_empty(), "{report}");
     /// ```
     #[track_caller]
     pub fn join_timeout(&self, timeout: Duration) -> bool {

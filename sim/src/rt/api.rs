@@ -30,6 +30,7 @@ enum Announced {
 /// [`OpResult::Unit`] at once. A live thread that unwinds from a panic
 /// performs them for real, so that its guards release what they hold (as
 /// Python's `with` on an exception and Rust's guards on unwind do).
+#[inline]
 pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
     let announced = EXEC.with(|e| {
         let mut e = e.borrow_mut();

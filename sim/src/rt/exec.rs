@@ -265,7 +265,10 @@ impl StdState {
     }
 
     fn clear(&mut self) {
-        self.statics.clear();
+        // Most programs use no static: skip building the map's iterator.
+        if !self.statics.is_empty() {
+            self.statics.clear();
+        }
         self.arcs.clear();
         self.static_init = 0;
     }
@@ -300,13 +303,11 @@ pub(crate) struct Exec {
     pub(super) greens: Vec<Option<Box<GreenThread>>>,
     /// Statics and `Arc`s of the std-shaped surface.
     pub(super) std: StdState,
-    /// Under the yield fairness rule: the threads that yielded and have not
-    /// run since another thread took a step (bit per thread id below 64;
-    /// the rule is not applied to higher ids).
-    pub(super) yielded: u64,
-    /// Under the fairness rule: the threads that woke spuriously and have
-    /// not seen another thread take a step since.
-    pub(super) spurious_woken: u64,
+    /// What the watchdog sees of this OS thread (`rt/watchdog.rs`),
+    /// registered by the first execution; kept across executions.
+    pub(super) heart: Option<std::sync::Arc<super::watchdog::Heartbeat>>,
+    /// The fairness rule's state (`rt/fairness.rs`).
+    pub(super) fair: super::fairness::Fairness,
     /// Values drawn from `sim::rand` in this execution.
     pub(super) rng_draws: u64,
     /// The scheduler's seed for `sim::rand` ([`super::Scheduler::rng_seed`]).
@@ -341,6 +342,7 @@ impl Exec {
                 ipc_latency: 0,
                 thread_panics_fail: true,
                 yield_fairness: false,
+                watchdog_ms: 0,
             },
             threads: Vec::new(),
             objects: Vec::new(),
@@ -358,8 +360,8 @@ impl Exec {
             kills: 0,
             greens: Vec::new(),
             std: StdState::new(),
-            yielded: 0,
-            spurious_woken: 0,
+            fair: super::fairness::Fairness::new(),
+            heart: None,
             rng_draws: 0,
             rng_seed: 0,
         }
@@ -385,8 +387,7 @@ impl Exec {
         self.procs.push(process::ProcState::main());
         self.kills = 0;
         self.std.clear();
-        self.yielded = 0;
-        self.spurious_woken = 0;
+        self.fair.clear();
         self.rng_draws = 0;
     }
 

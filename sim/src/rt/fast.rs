@@ -5,72 +5,12 @@
 //! changes nothing another thread waits for replaces only the stepping
 //! thread's entry.
 
-use super::op::Tid;
+use super::op::{Op, Tid};
 use super::{Candidate, Exec, Life, LIVE_BITS};
 
 impl Exec {
-    /// Fills `self.cache.enabled`, advancing the clock if nothing can run now.
-    /// Returns false when the execution is over (finished or failed).
-    ///
-    /// Under the yield fairness rule of the exhaustive searches
-    /// (`ExecConfig::yield_fairness`, loom's treatment of `yield_now`, after
-    /// CHESS's fair scheduling): a thread that yielded (`yield_now`,
-    /// `hint::spin_loop`) is left out of the enabled set while a thread that
-    /// has not yielded can run; once every thread that can run has yielded,
-    /// all of them may run again. A spin loop that waits for another thread
-    /// then cannot run for ever ahead of it, so the search space of such
-    /// programs is finite. The schedules left out are those where a
-    /// spinning thread goes on while another thread could have moved: a
-    /// fair scheduler does not produce them for long, and a yield itself
-    /// changes nothing.
     #[inline]
-    pub(super) fn compute_enabled(&mut self) -> bool {
-        if self.yielded == 0 && self.spurious_woken == 0 {
-            return self.compute_enabled_unfiltered();
-        }
-        self.cache.local_step = None;
-        let go = self.compute_enabled_unfiltered();
-        let woken = self.spurious_woken;
-        if go && woken != 0 {
-            let again = |c: &Candidate| {
-                c.timeout && c.op.deadline().is_none() && c.tid < 64 && woken >> c.tid & 1 == 1
-            };
-            if self.cache.enabled.iter().any(|c| !again(c)) {
-                self.cache.enabled.retain(|c| !again(c));
-            }
-        }
-        let yielded = self.yielded;
-        let fresh = |c: &Candidate| c.tid >= 64 || yielded >> c.tid & 1 == 0;
-        if go {
-            if self.cache.enabled.iter().any(fresh) {
-                self.cache.enabled.retain(|c| fresh(c));
-            } else {
-                self.yielded = 0;
-            }
-        }
-        go
-    }
-
-    /// After `tid` performed `op` (or its timeout): the fairness rule's
-    /// marks. A yield marks `tid` yielded. A spurious wake-up (the timeout
-    /// of a wait without a deadline) marks it woken: it may not wake
-    /// spuriously again until another thread has taken a step, so a wait
-    /// loop with spurious wake-ups on cannot spin for ever either.
-    #[inline]
-    pub(super) fn note_fairness(&mut self, tid: Tid, op: super::op::Op, timeout: bool) {
-        let bit = if tid < 64 { 1u64 << tid } else { 0 };
-        // Another thread moved: the others may wake spuriously again.
-        self.spurious_woken &= bit;
-        if timeout && op.deadline().is_none() {
-            self.spurious_woken |= bit;
-        }
-        if matches!(op, super::op::Op::Yield) {
-            self.yielded |= bit;
-        }
-    }
-
-    #[inline]
-    fn compute_enabled_unfiltered(&mut self) -> bool {
+    pub(super) fn compute_enabled_unfiltered(&mut self) -> bool {
         if let Some(tid) = self.cache.local_step.take() {
             if self.refresh_local(tid) {
                 #[cfg(debug_assertions)]
@@ -180,7 +120,14 @@ impl Exec {
                     op,
                     timeout: false,
                 });
-            } else if t.pending.deadline().is_some() {
+            } else if !matches!(
+                t.pending,
+                Op::LockAcquire { deadline: None, .. } | Op::Join { .. }
+            ) && t.pending.deadline().is_some()
+            {
+                // (The common blocked operations, an untimed acquire and a
+                // join, are tested first: `deadline` is a large match, not
+                // inlined.)
                 return None;
             }
         }

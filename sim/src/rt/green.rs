@@ -231,3 +231,69 @@ pub(crate) fn suspend() -> OpResult {
     RUNNING.with(|r| r.set(ptr));
     input
 }
+
+/// What the watchdog (`rt/watchdog.rs`) sees of the executions one OS
+/// thread runs: a counter bumped at every step and context switch, and the
+/// green thread that runs with the location of its last operation. Written
+/// only by that OS thread with relaxed stores (a few instructions a step),
+/// read by the watchdog's thread, which only observes: nothing here feeds
+/// back into scheduling. It lives in this module because reading the
+/// location back is the one `unsafe` dereference (of a pointer that always
+/// comes from a `&'static Location`).
+#[derive(Debug, Default)]
+pub(crate) struct Heartbeat {
+    /// The execution's step count at its last step or context switch.
+    pub(crate) beats: std::sync::atomic::AtomicU64,
+    /// Whether an execution is running on this OS thread.
+    pub(crate) active: std::sync::atomic::AtomicBool,
+    /// The watchdog's limit for this OS thread's current exploration, in
+    /// milliseconds (0: off).
+    pub(crate) limit_ms: std::sync::atomic::AtomicU64,
+    /// The serial number of the execution.
+    pub(crate) serial: std::sync::atomic::AtomicU64,
+    /// The replay token of the execution, when it is known when the
+    /// execution starts (random strategies): kind and numbers, formatted by
+    /// the watchdog (see `rt/watchdog.rs`).
+    pub(crate) token: [std::sync::atomic::AtomicU64; 4],
+    tid: std::sync::atomic::AtomicUsize,
+    location: std::sync::atomic::AtomicPtr<std::panic::Location<'static>>,
+}
+
+impl Heartbeat {
+    /// A context switch: green thread `tid` runs on at step `steps`, after
+    /// its operation at `location`.
+    #[inline(always)]
+    pub(crate) fn switch(
+        &self,
+        steps: u64,
+        tid: usize,
+        location: &'static std::panic::Location<'static>,
+    ) {
+        self.tid.store(tid, std::sync::atomic::Ordering::Relaxed);
+        self.step(steps, location);
+    }
+
+    /// The running green thread took step `steps` (its operation at
+    /// `location`) and runs on.
+    #[inline(always)]
+    pub(crate) fn step(&self, steps: u64, location: &'static std::panic::Location<'static>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.beats.store(steps, Relaxed);
+        self.location.store(
+            location as *const std::panic::Location<'static> as *mut _,
+            Relaxed,
+        );
+    }
+
+    /// The green thread last reported running, and where its last
+    /// operation was.
+    pub(crate) fn running(&self) -> (usize, Option<&'static std::panic::Location<'static>>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let ptr = self.location.load(Relaxed);
+        // SAFETY: `location` is null or was stored by `beat` from a
+        // `&'static Location`, which is valid for the rest of the program
+        // and never mutated.
+        let location = (!ptr.is_null()).then(|| unsafe { &*ptr });
+        (self.tid.load(Relaxed), location)
+    }
+}

@@ -103,6 +103,12 @@ fn thread_slots(l: &mut Locals, serial: u64, tid: Tid) -> &mut Vec<(usize, Slot)
     &mut l.threads[tid]
 }
 
+/// Whether thread `tid` has values of the current execution (alive or
+/// destroyed): the cheap test before [`destroy`].
+pub(crate) fn has_values(tid: Tid) -> bool {
+    LOCALS.with(|l| l.borrow().threads.get(tid).is_some_and(|t| !t.is_empty()))
+}
+
 /// Runs the destructors of thread `tid`'s values, on that thread, last
 /// initialised first, until none is left. Each value is dropped outside the
 /// table's borrow; its slot stays `Destroyed`, so that later accesses fail.
@@ -132,6 +138,9 @@ pub(crate) fn clear() {
     loop {
         let values: Vec<(usize, Slot)> = LOCALS.with(|l| {
             let mut l = l.borrow_mut();
+            if l.threads.iter().all(Vec::is_empty) {
+                return Vec::new();
+            }
             l.threads
                 .iter_mut()
                 .rev()

@@ -34,6 +34,7 @@ mod deadlock;
 pub(crate) mod dependence;
 mod enabled;
 mod exec;
+mod fairness;
 mod fast;
 #[allow(unsafe_code)]
 pub(crate) mod green;
@@ -47,6 +48,7 @@ mod run;
 mod step;
 #[cfg(test)]
 mod tests;
+pub(crate) mod watchdog;
 
 use op::{Nanos, Op, Tid};
 
@@ -121,8 +123,10 @@ pub(crate) struct ExecConfig {
     /// Whether a spawned thread's panic fails the execution (else `join`
     /// returns it as `Err` and the program goes on: `Builder::thread_panics_fail`).
     pub(crate) thread_panics_fail: bool,
-    /// The fairness rule of the exhaustive searches (see `rt/fast.rs`,
-    /// [`Exec::compute_enabled`]): a thread that yielded is not scheduled
-    /// again while another thread that has not can run.
+    /// The fairness rule of the exhaustive searches (see `rt/fairness.rs`):
+    /// a thread that yielded is not scheduled again while a thread that
+    /// could run when it yielded can still run and has not stepped since.
     pub(crate) yield_fairness: bool,
+    /// The watchdog's limit in milliseconds (0: off): see `rt/watchdog.rs`.
+    pub(crate) watchdog_ms: u64,
 }

@@ -66,6 +66,7 @@ pub(crate) fn run_execution(
         );
         e.reset(cfg, serial);
         e.rng_seed = sched.rng_seed();
+        super::watchdog::start(&mut e.heart, cfg.watchdog_ms, serial);
         let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
         debug_assert_eq!(main_tid, 0);
         e.cache.inline_steps = !every_step;
@@ -160,23 +161,32 @@ impl Drop for Parked {
 /// return at once.
 fn teardown() {
     EXEC.with(|e| e.borrow_mut().tearing_down = true);
-    let greens: Vec<Box<GreenThread>> =
-        EXEC.with(|e| e.borrow_mut().greens.drain(..).flatten().rev().collect());
-    for green in greens {
-        green.recycle();
+    // One at a time, with no borrow held while a thread unwinds (its
+    // destructors call operations) and no allocation per execution.
+    while let Some(slot) = EXEC.with(|e| e.borrow_mut().greens.pop()) {
+        if let Some(green) = slot {
+            green.recycle();
+        }
     }
     super::locals::clear();
-    let payloads: Vec<Box<dyn std::any::Any + Send>> = EXEC.with(|e| {
-        let mut e = e.borrow_mut();
-        e.threads
-            .iter_mut()
-            .filter_map(|t| t.payload.take())
-            .collect()
-    });
-    drop(payloads);
+    loop {
+        let payload = EXEC.with(|e| {
+            let mut e = e.borrow_mut();
+            e.threads.iter_mut().find_map(|t| t.payload.take())
+        });
+        match payload {
+            Some(payload) => drop(payload),
+            None => break,
+        }
+    }
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         e.active = false;
+        if let Some(heart) = &e.heart {
+            heart
+                .active
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         e.tearing_down = false;
     });
 }
@@ -228,7 +238,7 @@ pub(crate) fn install_green_scoped<'scope>(
 /// being torn down. A panic of the body comes first; a destructor's panic
 /// is the thread's panic if the body did not panic.
 fn thread_exit(tid: Tid, outcome: std::thread::Result<()>) -> std::thread::Result<()> {
-    if EXEC.with(|e| e.borrow().tearing_down) {
+    if !super::locals::has_values(tid) || EXEC.with(|e| e.borrow().tearing_down) {
         return outcome;
     }
     let body_panic = outcome

@@ -41,6 +41,9 @@ impl Exec {
             return None;
         }
         let (_, result) = self.perform(0);
+        if let Some(heart) = &self.heart {
+            heart.step(self.steps, self.threads[tid].location);
+        }
         if self.terminal || self.threads[tid].life == Life::Finished {
             // The loop ends the execution, or never runs `tid` again.
             return None;
@@ -54,6 +57,9 @@ impl Exec {
     pub(super) fn run(&mut self, tid: Tid) -> Box<GreenThread> {
         self.current = tid;
         self.threads[tid].life = Life::Running;
+        if let Some(heart) = &self.heart {
+            heart.switch(self.steps, tid, self.threads[tid].location);
+        }
         self.greens[tid]
             .take()
             .expect("sim: internal error: thread has no stack")
@@ -80,13 +86,21 @@ impl Exec {
             self.sync_edge(from, EdgeKind::Spawn, None);
         }
         self.threads[tid].last_step = self.steps;
+        // A timeout the fairness rule counts as a wake-up (a spurious one,
+        // or under adversarial timing one before its deadline; not a
+        // `try_lock`, whose deadline is now).
+        let woke = self.cfg.yield_fairness
+            && timeout
+            && op
+                .deadline()
+                .is_none_or(|d| self.cfg.adversarial && d > self.now);
         let result = if timeout {
             self.time_out(op)
         } else {
             self.complete(tid, op, location)
         };
         if self.cfg.yield_fairness {
-            self.note_fairness(tid, op, timeout);
+            self.note_fairness(tid, op, woke, location);
         }
         if let Some(own_before) = own_before {
             // The clock the operation saw: its joins included, its own tick

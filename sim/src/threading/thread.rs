@@ -25,7 +25,9 @@ use crate::thread::{self, Builder};
 /// use std::time::Duration;
 /// use sim::threading::Thread;
 ///
-/// sim::check_random(|| {
+/// // Virtual time orders these waits: exact timing (the test entry points
+/// // default to adversarial timing, where a sleep orders nothing).
+/// let report = sim::Builder::new().timing(sim::Timing::Exact).executions(10).explore(|| {
 ///     let t = Thread::new(|| sim::time::sleep(Duration::from_secs(3)));
 ///     assert_eq!(t.name(), "Thread-1");
 ///     assert!(!t.is_alive());
@@ -35,7 +37,8 @@ use crate::thread::{self, Builder};
 ///     t.join();
 ///     assert!(!t.is_alive());
 ///     assert_eq!(sim::time::now(), Duration::from_secs(3));
-/// }, 10);
+/// });
+/// assert!(report.failures.is_empty(), "{report}");
 /// ```
 #[derive(Clone)]
 pub struct Thread {

@@ -65,3 +65,51 @@ fn instant_reads_the_virtual_clock_and_a_deadline_loop_ends_at_its_deadline() {
     });
     assert!(report.failures.is_empty(), "{report}");
 }
+
+/// Under exact timing main's longer sleep orders the child's store first;
+/// under adversarial timing it orders nothing.
+fn sleep_ordered_store() {
+    use sim::sync::atomic::{AtomicU32, Ordering};
+    let x = sim::sync::Arc::new(AtomicU32::new(0));
+    let x2 = x.clone();
+    let t = sim::thread::spawn(move || {
+        sim::thread::sleep(Duration::from_secs(1));
+        x2.store(1, Ordering::SeqCst);
+    });
+    sim::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        x.load(Ordering::SeqCst),
+        1,
+        "the sleep did not order the store"
+    );
+    t.join().unwrap();
+}
+
+#[test]
+fn the_test_entry_points_default_to_adversarial_timing() {
+    // The builder's own default (used by the scenarios) is exact: passes.
+    let exact = Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .explore(sleep_ordered_store);
+    assert!(exact.failures.is_empty(), "{exact}");
+    // Every test entry point finds the order the sleeps do not force.
+    let entry_points: [(&str, fn()); 5] = [
+        ("model", || sim::model(sleep_ordered_store)),
+        ("check_dfs", || sim::check_dfs(sleep_ordered_store, None)),
+        ("check_random", || {
+            sim::check_random(sleep_ordered_store, 200)
+        }),
+        ("check_pct", || sim::check_pct(sleep_ordered_store, 200, 2)),
+        ("model::Builder", || {
+            sim::model::Builder::new().check(sleep_ordered_store)
+        }),
+    ];
+    for (name, run) in entry_points {
+        let err = std::panic::catch_unwind(run).expect_err(name);
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            msg.contains("the sleep did not order the store"),
+            "{name}: {msg}"
+        );
+    }
+}

@@ -262,18 +262,16 @@ fn the_counts_hold_with_jobs() {
     assert_eq!(r1.failures[0].kind, FailureKind::Deadlock, "{r1}");
 }
 
-/// Two threads yielding for ever: the first execution reaches the step
-/// limit after 100,000 steps, each a choice between the two.
+/// Two threads reading a `Shared` for ever: the first execution reaches
+/// the step limit after 100,000 steps, each a choice between the two.
 fn spinning() {
-    let t = sim::thread::spawn(|| loop {
-        sim::thread::yield_now();
-    });
-    loop {
-        sim::thread::yield_now();
-        if t.is_finished() {
-            break;
-        }
-    }
+    let flag = Shared::new(false);
+    let t = {
+        let flag = flag.clone();
+        sim::thread::spawn(move || while !flag.get() {})
+    };
+    while !flag.get() {}
+    t.join().unwrap();
 }
 
 #[test]
@@ -281,6 +279,7 @@ fn a_step_limit_s_token_is_compact_and_replays() {
     let report = exhaustive().executions(1).explore(spinning);
     let f = &report.failures[0];
     assert_eq!(f.kind, FailureKind::StepLimit, "{report}");
+    assert!(f.trace.events.len() > 50_000, "{}", f.trace.events.len());
     // 100,000 choices: 133,000 characters as s1:, a few as s2:.
     assert!(
         f.token.starts_with("s2:"),

@@ -267,7 +267,14 @@ impl Exec {
         match op {
             Op::Start | Op::Yield => OpResult::Unit,
             Op::Sleep { until } => self.sleep_complete(until),
-            Op::Spawn { daemon, named } => self.spawn_complete(tid, daemon, named),
+            Op::Spawn { daemon, named } => {
+                let result = self.spawn_complete(tid, daemon, named);
+                if let OpResult::Spawned(child) = result {
+                    // Until its first operation, a thread is "at" its spawn.
+                    self.threads[child as usize].location = location;
+                }
+                result
+            }
             Op::Join { target } => self.join_complete(tid, target),
             Op::LockAcquire { lock, .. } => self.lock_acquire::<false>(tid, lock),
             Op::RLockAcquire { lock, .. } => self.lock_acquire::<true>(tid, lock),
