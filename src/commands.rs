@@ -8,12 +8,13 @@ use scenarios::{Expected, Scenario};
 use serde::{Deserialize, Serialize};
 use sim::{Builder, Report, Shard, Strategy, Timing, Trace};
 
-use crate::options::{ExploreOpts, ModelOpts, RunOpts, StrategyArg, TimingArg, TokenArgs};
+use crate::options::{ExploreOpts, ModelOpts, RunOpts, StrategyArg, TimingArg};
 use crate::progress;
 
-type CmdResult = Result<ExitCode, String>;
+/// What a subcommand returns: its exit code, or an error message.
+pub(crate) type CmdResult = Result<ExitCode, String>;
 
-fn scenario(name: &str) -> Result<&'static Scenario, String> {
+pub(crate) fn scenario(name: &str) -> Result<&'static Scenario, String> {
     scenarios::find(name).ok_or_else(|| {
         format!(
             "unknown scenario '{name}'; `sim list` shows the {} scenarios ({})",
@@ -27,7 +28,7 @@ fn scenario(name: &str) -> Result<&'static Scenario, String> {
     })
 }
 
-fn timing(arg: TimingArg) -> Timing {
+pub(crate) fn timing(arg: TimingArg) -> Timing {
     match arg {
         TimingArg::Exact => Timing::Exact,
         TimingArg::Adversarial => Timing::Adversarial,
@@ -35,13 +36,13 @@ fn timing(arg: TimingArg) -> Timing {
 }
 
 /// The `--kill K` in effect for `s`: the flag, else the scenario's own.
-fn kills(s: &Scenario, flag: Option<u32>) -> u32 {
+pub(crate) fn kills(s: &Scenario, flag: Option<u32>) -> u32 {
     flag.unwrap_or(s.kills)
 }
 
 /// The `--kill` flag to repeat in a printed command (none when it is the
 /// scenario's own number).
-fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
+pub(crate) fn kill_flag(s: &Scenario, flag: Option<u32>) -> String {
     match flag {
         Some(k) if k != s.kills => format!(" --kill {k}"),
         _ => String::new(),
@@ -86,12 +87,12 @@ pub fn list() -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn format_time(ns: u64) -> String {
+pub(crate) fn format_time(ns: u64) -> String {
     let d = Duration::from_nanos(ns);
     format!("{:>4}.{:03}s", d.as_secs(), d.subsec_millis())
 }
 
-fn print_output(trace: &Trace) {
+pub(crate) fn print_output(trace: &Trace) {
     for o in &trace.output {
         for line in o.text.lines() {
             println!(
@@ -104,7 +105,7 @@ fn print_output(trace: &Trace) {
     }
 }
 
-fn print_failure_of(trace: &Trace) {
+pub(crate) fn print_failure_of(trace: &Trace) {
     if let Some(f) = &trace.failure {
         println!("\nfailure at step {}: {}\n{}", f.step, f.kind, f.message);
     }
@@ -196,6 +197,13 @@ struct ReportFile {
     /// The `--kill K` flag of the exploration, if given.
     #[serde(default)]
     kill: Option<u32>,
+    /// The executions planned (the budget, for exhaustive exploration):
+    /// shards of one exploration have the same.
+    #[serde(default)]
+    planned: Option<u64>,
+    /// The `--preemptions K` bound, if given.
+    #[serde(default)]
+    preemptions: Option<usize>,
     report: Report,
 }
 
@@ -228,12 +236,22 @@ pub fn explore(
     opts: &RunOpts,
 ) -> CmdResult {
     let s = scenario(name)?;
+    if let Some(path) = report_file {
+        // Before hours of exploring, not after.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+    }
     let report = run_exploration(s, explore, opts, shard, true);
     if let Some(path) = report_file {
         let file = ReportFile {
             scenario: s.name.to_string(),
             timing: timing(opts.model.timing()).to_string(),
             kill: opts.model.kill,
+            planned: Some(planned(s, explore, opts)),
+            preemptions: explore.preemptions,
             report: report.clone(),
         };
         let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
@@ -242,6 +260,49 @@ pub fn explore(
         println!("wrote the report to {}", path.display());
     }
     summarize(s, &report, opts.model, save)
+}
+
+/// Saves `f`'s trace as `DIR/<scenario>/<file stem>.json` (the corpus's
+/// names: no colon; `_adversarial` under that timing model) with its
+/// `.dot`, keeping an existing file; returns the JSON's path.
+fn save_trace(dir: &Path, s: &Scenario, t: TimingArg, f: &sim::Failure) -> Result<PathBuf, String> {
+    let suffix = match t {
+        TimingArg::Exact => "",
+        TimingArg::Adversarial => "_adversarial",
+    };
+    let base = dir
+        .join(s.name)
+        .join(format!("{}{suffix}", f.trace.file_stem()));
+    let json = base.with_extension("json");
+    if json.exists() {
+        println!("kept the existing {}", json.display());
+    } else {
+        f.trace.save(&json).map_err(|e| e.to_string())?;
+        let dot = base.with_extension("dot");
+        std::fs::write(&dot, f.trace.to_dot())
+            .map_err(|e| format!("cannot write {}: {e}", dot.display()))?;
+        println!("saved {} and {}", json.display(), dot.display());
+    }
+    Ok(json)
+}
+
+/// A replay token longer than this is replayed from its saved trace
+/// (`sim replay --trace FILE`) in the printed command.
+const INLINE_TOKEN_MAX: usize = 4096;
+
+/// Why a report is not complete, in a few words.
+fn incomplete_why(report: &Report) -> String {
+    match &report.incomplete_reason {
+        Some(reason) => reason.clone(),
+        None if report.strategy != Strategy::Exhaustive => {
+            format!(
+                "{} samples executions; only exhaustive covers them all",
+                report.strategy
+            )
+        }
+        None if !report.failures.is_empty() => "stopped at the first failure".to_string(),
+        None => "a shard covers part of the space".to_string(),
+    }
 }
 
 /// Prints an exploration's summary, its failures with their replay
@@ -260,9 +321,9 @@ fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path
             .map(|sh| format!(", shard {sh}"))
             .unwrap_or_default(),
         if report.complete {
-            "complete"
+            "complete".to_string()
         } else {
-            "not complete"
+            format!("not complete ({})", incomplete_why(report))
         },
         report.outputs.len()
     );
@@ -280,25 +341,31 @@ fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path
             "\n{} in execution {}{of}\n{}",
             f.kind, f.execution, f.message
         );
-        println!(
-            "replay: sim replay {} {}{}{}",
-            s.name,
-            f.token,
-            timing_flag(t),
-            kill_flag(s, kill)
-        );
-        if let Some(dir) = save {
-            let base = dir.join(s.name).join(&f.token);
-            let json = base.with_extension("json");
-            if json.exists() {
-                println!("kept the existing {}", json.display());
-            } else {
-                f.trace.save(&json).map_err(|e| e.to_string())?;
-                let dot = base.with_extension("dot");
-                std::fs::write(&dot, f.trace.to_dot())
-                    .map_err(|e| format!("cannot write {}: {e}", dot.display()))?;
-                println!("saved {} and {}", json.display(), dot.display());
-            }
+        let saved = match save {
+            Some(dir) => Some(save_trace(dir, s, t, f)?),
+            None => None,
+        };
+        match saved {
+            Some(json) if f.token.len() > INLINE_TOKEN_MAX => println!(
+                "replay: sim replay {} --trace {}{}",
+                s.name,
+                json.display(),
+                kill_flag(s, kill)
+            ),
+            _ => println!(
+                "replay: sim replay {} {}{}{}",
+                s.name,
+                f.token,
+                timing_flag(t),
+                kill_flag(s, kill)
+            ),
+        }
+        if f.token.len() > INLINE_TOKEN_MAX && save.is_none() {
+            println!(
+                "(a token of {} characters: --save DIR saves its trace, to replay with \
+                 `sim replay --trace FILE`)",
+                f.token.len()
+            );
         }
     }
     let ok = want.matches(report);
@@ -340,7 +407,7 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
         files.push(file);
     }
     let (name, timing_name) = (files[0].scenario.clone(), files[0].timing.clone());
-    let kill = files[0].kill;
+    let (kill, planned, preemptions) = (files[0].kill, files[0].planned, files[0].preemptions);
     if let Some(other) = files
         .iter()
         .find(|f| f.scenario != name || f.timing != timing_name || f.kill != kill)
@@ -348,6 +415,24 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
         return Err(format!(
             "the reports are of different explorations: {name} ({timing_name} timing) and {} ({} timing)",
             other.scenario, other.timing
+        ));
+    }
+    let show = |n: Option<u64>| n.map_or("unknown".to_string(), |n| n.to_string());
+    if let Some((path, other)) = paths
+        .iter()
+        .zip(&files)
+        .find(|(_, f)| f.planned != planned || f.preemptions != preemptions)
+    {
+        return Err(format!(
+            "the reports are of different explorations: {} ran {} executions (preemption \
+             bound {:?}), {} ran {} (preemption bound {:?}); run every shard with the same \
+             --executions and --preemptions",
+            paths[0].display(),
+            show(planned),
+            preemptions,
+            path.display(),
+            show(other.planned),
+            other.preemptions
         ));
     }
     let s = scenario(&name)?;
@@ -366,7 +451,12 @@ pub fn merge(paths: &[PathBuf]) -> CmdResult {
 
 /// `sim explore --all`: every scenario under the timing model asked for,
 /// or under both when none is.
-pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) -> CmdResult {
+pub fn explore_all(
+    explore: &ExploreOpts,
+    shard: Option<Shard>,
+    save: Option<&Path>,
+    opts: &RunOpts,
+) -> CmdResult {
     let timings = match opts.model.timing {
         Some(t) => vec![t],
         None => vec![TimingArg::Exact, TimingArg::Adversarial],
@@ -412,6 +502,11 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
                 verdict(&report),
                 if ok { "ok" } else { "MISMATCH" }
             );
+            if let Some(dir) = save {
+                for f in &report.failures {
+                    save_trace(dir, s, t, f)?;
+                }
+            }
         }
     }
     if mismatches > 0 {
@@ -425,77 +520,12 @@ pub fn explore_all(explore: &ExploreOpts, shard: Option<Shard>, opts: &RunOpts) 
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sim replay`.
-pub fn replay(execution: &TokenArgs) -> CmdResult {
-    let s = scenario(&execution.scenario)?;
-    let trace = traced(execution)?;
-    println!("{}: replay of token {}", s.name, execution.token);
-    for e in &trace.events {
-        let obj = e.object.as_deref().unwrap_or("");
-        let result = e
-            .result
-            .as_deref()
-            .map(|r| format!(" -> {r}"))
-            .unwrap_or_default();
-        println!(
-            "{:>5} [{}] {:<12} {:<8} {:<10}{} at {}",
-            e.step,
-            format_time(e.time_ns),
-            trace.threads[e.thread],
-            e.op,
-            obj,
-            result,
-            e.location
-        );
-    }
-    println!("\noutput:");
-    print_output(&trace);
-    print_failure_of(&trace);
-    Ok(if trace.failure.is_some() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// The trace of the execution the token names, under the timing model and
-/// the `--kill` flag given with it.
-fn traced(execution: &TokenArgs) -> Result<Trace, String> {
-    let s = scenario(&execution.scenario)?;
-    Builder::new()
-        .name(s.name)
-        .timing(timing(execution.model.timing()))
-        .faults(scenarios::faults(kills(s, execution.model.kill)))
-        .trace(s.body, &execution.token)
-        .map_err(|e| e.to_string())
-}
-
 /// The `--timing` flag to repeat in a printed command (none for the default).
 fn timing_flag(t: TimingArg) -> &'static str {
     match t {
         TimingArg::Exact => "",
         TimingArg::Adversarial => " --timing adversarial",
     }
-}
-
-/// `sim dot`.
-pub fn dot(execution: &TokenArgs, full: bool) -> CmdResult {
-    let trace = traced(execution)?;
-    print!(
-        "{}",
-        if full {
-            trace.to_dot_full()
-        } else {
-            trace.to_dot()
-        }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `sim timeline`.
-pub fn timeline(execution: &TokenArgs) -> CmdResult {
-    println!("{}", traced(execution)?.to_chrome_trace());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `sim outputs`.

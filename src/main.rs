@@ -6,6 +6,7 @@
 mod commands;
 mod options;
 mod progress;
+mod replay;
 
 use std::process::ExitCode;
 
@@ -24,15 +25,16 @@ Synopsis:
               [--timing exact|adversarial] [--kill K]
               [--shard I/N] [--report FILE] [--save DIR]
   sim merge <report.json>...
-  sim replay <scenario> <token> [--timing ..] [--kill K]
+  sim replay <scenario> <token> | [<scenario>] --trace FILE [--timing ..] [--kill K]
   sim outputs <scenario> [--strategy ..] [--depth D] [--preemptions K]
               [--executions N] [--jobs N] [--seed S] [--timing ..] [--kill K]
-  sim dot <scenario> <token> [--full] [--timing ..] [--kill K]
-  sim timeline <scenario> <token> [--timing ..] [--kill K]
+  sim dot <scenario> <token> | [<scenario>] --trace FILE [--full] [--timing ..] [--kill K]
+  sim timeline <scenario> <token> | [<scenario>] --trace FILE [--timing ..] [--kill K]
 
-A <token> is a replay token printed by `sim explore`: s1:... (exhaustive),
-pct3:... (PCT), pos:... (POS), urw1:... (URW), surw1:... (SURW), or a seed
-(random).";
+A <token> is a replay token printed by `sim explore`: s1:... or s2:...
+(exhaustive), pct3:... (PCT), pos:... (POS), urw1:... (URW), surw1:...
+(SURW), or a seed (random). --trace FILE takes a saved trace instead (from
+--save, or a test's traces/).";
 
 /// Deterministic concurrency simulator: explore what the notebook's
 /// threading programs can really do.
@@ -74,7 +76,9 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "all")]
         report: Option<std::path::PathBuf>,
         /// Save each failing trace as DIR/<scenario>/<token>.json with its
-        /// .dot beside it (an existing file is kept), e.g. `--save traces`.
+        /// .dot beside it (the token's `:` as `_`; `_adversarial` added
+        /// under that timing; an existing file is kept), e.g. `--save
+        /// traces`; with --all too.
         #[arg(long, value_name = "DIR")]
         save: Option<std::path::PathBuf>,
         #[command(flatten)]
@@ -152,7 +156,7 @@ fn main() -> ExitCode {
             save,
             opts,
         } => match scenario {
-            _ if all => commands::explore_all(&explore, shard, &opts),
+            _ if all => commands::explore_all(&explore, shard, save.as_deref(), &opts),
             Some(name) => commands::explore(
                 &name,
                 &explore,
@@ -164,9 +168,9 @@ fn main() -> ExitCode {
             None => Err("give a scenario name or --all".to_string()),
         },
         Command::Merge { reports } => commands::merge(&reports),
-        Command::Dot { full, execution } => commands::dot(&execution, full),
-        Command::Timeline { execution } => commands::timeline(&execution),
-        Command::Replay { execution } => commands::replay(&execution),
+        Command::Dot { full, execution } => replay::dot(&execution, full),
+        Command::Timeline { execution } => replay::timeline(&execution),
+        Command::Replay { execution } => replay::replay(&execution),
         Command::Outputs {
             scenario,
             explore,

@@ -1,10 +1,11 @@
 //! Progress of a long exploration on the terminal: an indicatif bar when
-//! stderr is a terminal, a few plain lines when it is not (CI logs), nothing
-//! for short runs.
+//! stderr is a terminal, a few plain lines when it is not (CI logs: at each
+//! quarter of a planned run, at 20,000 executions and each doubling of an
+//! exhaustive one), nothing for short runs.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::{Builder, Progress};
@@ -39,6 +40,23 @@ pub fn attach(builder: Builder, label: &str, planned: Option<u64>) -> (Builder, 
             shown.set_message(format!("{} failed", p.failed));
         });
         (builder, Display::Bar(bar))
+    } else if planned.is_none() {
+        // An exhaustive exploration: the total is unknown; a line at
+        // PLAIN_MIN executions, then at every doubling.
+        let label = label.to_string();
+        let next = Arc::new(Mutex::new(PLAIN_MIN));
+        let builder = builder.on_progress(move |p: Progress| {
+            let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+            if !p.done && p.executions >= *next {
+                *next = next.saturating_mul(2).max(p.executions);
+                eprintln!(
+                    "sim: {label}: {} executions so far (exhaustive, the total is unknown until \
+                     the space is covered), {} failed",
+                    p.executions, p.failed
+                );
+            }
+        });
+        (builder, Display::Plain)
     } else if planned.is_some_and(|n| n >= PLAIN_MIN) {
         let label = label.to_string();
         let quarter = Arc::new(AtomicU64::new(0));

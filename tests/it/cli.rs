@@ -13,7 +13,7 @@ pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -260,7 +260,7 @@ fn the_condition_deadlocks_replay_command_pasted_as_is_reproduces_it() {
 }
 
 /// A temporary directory of this test process, emptied first.
-fn scratch(name: &str) -> std::path::PathBuf {
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("sim-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
@@ -582,7 +582,7 @@ fn the_token_commands_help_says_replay_token_not_seed() {
         assert!(!help.contains("(a seed)"), "sim {sub} --help:\n{help}");
         let token = help
             .lines()
-            .skip_while(|l| l.trim() != "<TOKEN>")
+            .skip_while(|l| l.trim() != "<TOKEN>" && l.trim() != "[TOKEN]")
             .nth(1)
             .unwrap_or_else(|| panic!("no <TOKEN> in sim {sub} --help:\n{help}"));
         assert!(token.contains("A replay token"), "{token}");

@@ -15,21 +15,21 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("traces")
 }
 
-/// Every `traces/<name>/<file>.json`, sorted.
+/// Every `.json` under `traces/` (a scenario's `traces/<name>/`, a test's
+/// `traces/<file>/<test name>/`), sorted.
 fn saved_traces() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(corpus()).expect("traces/ exists") {
-        let dir = dir.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let path = file.unwrap().path();
-            if path.extension().is_some_and(|x| x == "json") {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "json") {
                 out.push(path);
             }
         }
     }
+    let mut out = Vec::new();
+    walk(&corpus(), &mut out);
     out.sort();
     out
 }
@@ -81,14 +81,13 @@ fn every_committed_trace_replays_to_the_same_failure_and_events() {
     let mut problems = Vec::new();
     let mut replayed = 0;
     for path in &traces {
-        let scenario = path
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap();
-        let Some(s) = scenarios::find(scenario) else {
+        // A scenario's traces are in traces/<scenario>/, one level down.
+        let dir = path.parent().unwrap();
+        let scenario = dir.file_name().unwrap().to_str().unwrap();
+        let found = (dir.parent() == Some(corpus().as_path()))
+            .then(|| scenarios::find(scenario))
+            .flatten();
+        let Some(s) = found else {
             // Saved by a test's check_random: that test replays it first.
             eprintln!(
                 "note: {} is not a registered scenario; its own test replays it",

@@ -2,11 +2,19 @@
 //! `model` and `replay`, and the environment variables they read
 //! (`SIM_SEED`, `SIM_REPLAY`, `SIM_PERSIST`, `SIM_TRACES_DIR`,
 //! `SIM_STRATEGY`, `SIM_TIMING`, `SIM_EXECUTIONS`, `SIM_PREEMPTIONS`, `SIM_JOBS`,
-//! `SIM_SHARD`; `LOOM_MAX_PREEMPTIONS` is an alias of `SIM_PREEMPTIONS`).
+//! `SIM_SHARD`, `SIM_REPLAY_INLINE_MAX`; `LOOM_MAX_PREEMPTIONS` is an alias
+//! of `SIM_PREEMPTIONS`).
+//!
+//! `SIM_REPLAY` takes a token, or `@<file>`: a saved trace (JSON) to replay
+//! and check event for event. A replay line shows a token up to
+//! `SIM_REPLAY_INLINE_MAX` characters (4096 by default); past that it names
+//! the saved trace instead, `SIM_REPLAY=@<path>.json cargo test <name>`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{corpus, Builder, Report, Shard, Strategy, Timing, DEFAULT_SEED};
+use crate::trace::Trace;
 
 /// The builder every test entry point starts from (`model`,
 /// `check_random`, `check_pct`, `check_dfs`, `check`, `replay`,
@@ -57,10 +65,14 @@ fn env_seed() -> u64 {
 /// The report ends with one line to paste: `SIM_REPLAY=<seed> cargo test <name>`.
 ///
 /// **Regression corpus.** The failing trace is saved as
-/// `traces/<test name>/<token>.json`, with its happens-before graph as
-/// `<token>.dot` beside it, unless `SIM_PERSIST=off`. Before exploring,
-/// every trace saved under the test's name is replayed first, and the test
-/// fails at once if one still fails. `SIM_TRACES_DIR` overrides where
+/// `traces/<test file>/<test name>/<token>.json` (the calling file without
+/// its extension, e.g. `sim/tests/it/core`, then the test thread's name),
+/// with its happens-before graph as `<token>.dot` beside it, unless
+/// `SIM_PERSIST=off`. Before exploring, every trace saved under that key is
+/// replayed first: the test fails at once if one still fails; one that no
+/// longer reproduces (passes, or no longer fits the changed program) is
+/// noted on stderr, "no longer reproduces (fixed?)", kept, and the test goes
+/// on. A doctest or a binary's `main` thread uses no corpus. `SIM_TRACES_DIR` overrides where
 /// `traces/` is (by default: the workspace's, found by walking up from the
 /// crate). With `SIM_REPLAY=<token>` and a saved trace of that token, the
 /// replay is also checked event for event against it (`Nondeterminism`
@@ -236,36 +248,56 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
     }
 }
 
-/// Explores `f` with `builder` as a test does (`check_random`, and
-/// `model` when it lands): replays the traces saved under the test's name
-/// first and fails fast if one still fails; then explores (or, with
-/// `SIM_REPLAY`, replays that token, checked against its saved trace if
-/// there is one); saves a failing trace in the corpus unless
-/// `SIM_PERSIST=off`; panics with the report on failure.
+/// Explores `f` with `builder` as a test does (`check_random`, `model`,
+/// ...): replays the traces saved under the test's corpus key first (see
+/// `corpus`) and fails fast if one still fails, noting the ones that no
+/// longer reproduce; then explores (or, with `SIM_REPLAY`, replays that
+/// token, checked against its saved trace if there is one); saves a failing
+/// trace in the corpus unless `SIM_PERSIST=off`; panics with the report on
+/// failure.
 #[track_caller]
 pub(crate) fn check_with_corpus<F>(builder: &Builder, f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let name = builder.scenario_name();
+    let caller = std::panic::Location::caller();
+    let key = corpus::key(
+        builder.name.as_deref(),
+        std::thread::current().name(),
+        caller.file(),
+    );
     let f = Arc::new(f);
     let scenario = move || {
         let f = Arc::clone(&f);
         move || f()
     };
     let dir = corpus::traces_dir();
-    let saved = match &dir {
-        Some(dir) => corpus::saved(dir, &name).unwrap_or_else(|e| {
+    let saved = match (&dir, &key) {
+        (Some(dir), Some(key)) => corpus::saved(dir, key).unwrap_or_else(|e| {
             panic!("sim: the regression corpus has a bad file: {e}\n  fix or delete it")
         }),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
+    let mut notes = Vec::new();
+    let mut replayed_file = None;
     let report = match std::env::var("SIM_REPLAY") {
         Ok(token) => {
-            let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
-            match recorded {
-                Some((_, trace)) => builder.replay_trace(scenario(), trace),
-                None => builder.replay(scenario(), &token),
+            if let Some(file) = token.trim().strip_prefix('@') {
+                // A saved trace file, named by a long token's replay line.
+                let path = PathBuf::from(file);
+                let trace = Trace::load(&path)
+                    .unwrap_or_else(|e| panic!("sim: SIM_REPLAY=@{file} is not usable: {e}"));
+                replayed_file = Some(path);
+                builder.replay_trace(scenario(), &trace)
+            } else {
+                let recorded = saved.iter().find(|(_, t)| t.token == token.trim());
+                match recorded {
+                    Some((path, trace)) => {
+                        replayed_file = Some(path.clone());
+                        builder.replay_trace(scenario(), trace)
+                    }
+                    None => builder.replay(scenario(), &token),
+                }
             }
             .unwrap_or_else(|e| panic!("sim: SIM_REPLAY is not usable: {e}"))
         }
@@ -274,28 +306,62 @@ where
                 let report = builder
                     .replay(scenario(), &trace.token)
                     .unwrap_or_else(|e| panic!("sim: {}: {e}", path.display()));
-                if report.failure().is_some() {
-                    let note = format!("the saved trace {} still fails", path.display());
-                    panic_with(&report, Some(&note));
+                match report.failure() {
+                    Some(f) if f.key != super::run::MISFIT_KEY => {
+                        let note = format!("the saved trace {} still fails", path.display());
+                        panic_with(&report, Some(&note), Some(path));
+                    }
+                    misfit => {
+                        let why = match misfit {
+                            Some(f) => format!(
+                                "its token no longer fits the program (it changed since): {}",
+                                f.message.lines().next().unwrap_or_default()
+                            ),
+                            None => "the program passes it now".to_string(),
+                        };
+                        let note = format!(
+                            "sim: the saved trace {} no longer reproduces (fixed?): {why}; \
+                             kept as a regression test (delete the file to drop it)",
+                            path.display()
+                        );
+                        eprintln!("{note}");
+                        notes.push(note);
+                    }
                 }
             }
             builder.explore(scenario())
         }
     };
-    let mut note = None;
-    if let (Some(failure), Some(dir)) = (report.failure(), &dir) {
-        if corpus::persist_enabled() && std::env::var("SIM_REPLAY").is_err() {
-            note = Some(match corpus::save(dir, &name, &failure.trace) {
-                Ok(path) => format!(
-                    "saved to {} (with its .dot); it is replayed first from now on \
-                     (SIM_PERSIST=off to not save)",
-                    path.display()
-                ),
+    if report.failure().is_some()
+        && corpus::persist_enabled()
+        && std::env::var("SIM_REPLAY").is_err()
+    {
+        let failure = report.failure().expect("checked");
+        notes.push(match (&dir, &key) {
+            (Some(dir), Some(key)) => match corpus::save(dir, key, &failure.trace) {
+                Ok(path) => {
+                    let note = format!(
+                        "saved to {} (with its .dot); it is replayed first from now on \
+                         (SIM_PERSIST=off to not save)",
+                        path.display()
+                    );
+                    replayed_file = Some(path);
+                    note
+                }
                 Err(e) => format!("could not save the trace: {e}"),
-            });
-        }
+            },
+            (None, _) => "not saved: no traces/ directory found (set SIM_TRACES_DIR)".to_string(),
+            (_, None) => "not saved in the corpus: this thread has no test name (a doctest \
+                          or a binary's main thread)"
+                .to_string(),
+        });
     }
-    panic_with(&report, note.as_deref());
+    let note = notes.join("\n");
+    panic_with(
+        &report,
+        (!note.is_empty()).then_some(note.as_str()),
+        replayed_file.as_deref(),
+    );
 }
 
 /// Re-runs the one execution that `token` (from a failure report) names,
@@ -324,26 +390,61 @@ where
 
 #[track_caller]
 fn panic_on_failure(report: &Report) {
-    panic_with(report, None);
+    panic_with(report, None, None);
+}
+
+/// The longest token a replay line shows (`SIM_REPLAY_INLINE_MAX`, 4096
+/// characters by default); a longer one is named by its saved trace file.
+fn inline_max() -> usize {
+    std::env::var("SIM_REPLAY_INLINE_MAX")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(4096)
+}
+
+/// The `SIM_REPLAY=...` value that replays `token`: the token itself, or,
+/// past [`inline_max`] characters and with the trace saved at `file`,
+/// `@<file>` (an environment variable holds at most 128 KiB on Linux, and
+/// a shell line is no place for a long token).
+pub(crate) fn replay_value(token: &str, file: Option<&Path>) -> String {
+    match file {
+        Some(file) if token.len() > inline_max() => {
+            let shown = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| file.to_path_buf());
+            format!("@{}", shown.display())
+        }
+        _ => token.to_string(),
+    }
 }
 
 #[track_caller]
-fn panic_with(report: &Report, note: Option<&str>) {
+fn panic_with(report: &Report, note: Option<&str>, file: Option<&Path>) {
     if let Some(failure) = report.failure() {
         let note = note.map(|n| format!("\n{n}")).unwrap_or_default();
         let test = std::thread::current()
             .name()
             .unwrap_or("<test name>")
             .to_string();
+        let value = replay_value(&failure.token, file);
+        let long = if value == failure.token && failure.token.len() > inline_max() {
+            format!(
+                "\n(the token is {} characters long: let its trace be saved, without \
+                 SIM_PERSIST=off, to replay it as SIM_REPLAY=@<file>)",
+                failure.token.len()
+            )
+        } else {
+            String::new()
+        };
         panic!(
-            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n{note}\n\
-             replay: SIM_REPLAY={} cargo test {}",
+            "sim found a failure: {} in execution {} of the run (strategy {}, run seed {})\n{}\n{note}{long}\n\
+             replay: SIM_REPLAY={value} cargo test {}",
             failure.kind,
             failure.execution,
             report.strategy,
             report.seed,
             failure.message,
-            failure.token,
             test
         );
     }

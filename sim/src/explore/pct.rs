@@ -15,6 +15,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::rt::{Candidate, Scheduler};
 
+/// The deepest bug depth a PCT token may name: drawing the change points
+/// costs the square of the depth, and depths past a handful find nothing
+/// more (a token's text must never make sim hang).
+pub(crate) const MAX_PCT_DEPTH: u32 = 1000;
+
 /// The PCT scheduler of one execution.
 pub(crate) struct PctScheduler {
     rng: ChaCha8Rng,

@@ -23,6 +23,9 @@ use crate::failure::{Failure, FailureKind};
 use crate::rt::{self, Exec, ExecConfig};
 use crate::trace::{Trace, TraceFailure};
 
+/// The failure key of a schedule token that does not fit the program.
+pub(super) const MISFIT_KEY: &str = "nondeterminism: misfit";
+
 /// The state of one exploration (or one chunk of one) in progress.
 pub(super) struct Run<'a> {
     builder: &'a Builder,
@@ -364,7 +367,7 @@ impl Builder {
                 token: token.to_string(),
                 execution: 1,
                 trace,
-                key: "nondeterminism: misfit".to_string(),
+                key: MISFIT_KEY.to_string(),
             });
             return Ok(run.finish(false));
         }
@@ -410,6 +413,7 @@ impl Builder {
         }
         let this = &builder;
         token.run(&main, &this.tracing_config());
+        let misfit = token::take_misfit();
         let (mut trace, key) = rt::with_exec(|e| {
             let key = e.failure().map(|f| f.key.clone());
             (
@@ -418,7 +422,10 @@ impl Builder {
             )
         });
         let mut failures = Vec::new();
-        if let Some(divergence) = recorded.first_divergence(&trace) {
+        let divergence = recorded
+            .first_divergence(&trace)
+            .or_else(|| misfit.map(|m| format!("(its token does not fit this program: {m})")));
+        if let Some(divergence) = divergence {
             let message = format!(
                 "nondeterminism: the replay of token {} diverged from the recorded trace {divergence}.\n  \
                  The scenario depends on something sim does not control (the real clock, real \
@@ -464,19 +471,30 @@ impl Builder {
     }
 
     /// The trace of the one execution that `token` names, failing or not.
+    /// A schedule token that does not fit the program (a choice out of
+    /// range, too few or too many choices) is an error too
+    /// ([`TokenError::is_misfit`]), as [`Builder::replay`] reports it.
     ///
     /// ```
     /// let trace = sim::Builder::new().trace(|| sim::println!("hi"), "7").unwrap();
     /// assert_eq!(trace.output_text(), "hi\n");
     /// assert!(trace.failure.is_none());
+    /// // No choice to make in this program: a token with choices misfits.
+    /// let err = sim::Builder::new().trace(|| {}, "s1:AQE").unwrap_err();
+    /// assert!(err.is_misfit());
+    /// assert!(err.to_string().contains("does not fit this program"));
     /// ```
     pub fn trace<F>(&self, f: F, token: &str) -> Result<Trace, TokenError>
     where
         F: Fn() + Send + Sync + 'static,
     {
+        let text = token;
         let token = Token::parse(token)?;
         let main: Arc<dyn Fn() + Send + Sync> = Arc::new(f);
         token.run(&main, &self.tracing_config());
+        if let Some(misfit) = token::take_misfit() {
+            return Err(TokenError::misfit(text, misfit));
+        }
         Ok(rt::with_exec(|e| {
             build_trace(self, e, &token.to_string(), &self.scenario_name())
         }))

@@ -173,7 +173,9 @@ impl Report {
         if !shards.is_empty() {
             check_cover(&shards, reports.len())?;
         }
-        if strategy == Strategy::Exhaustive && !shards.is_empty() {
+        let local_numbers = strategy == Strategy::Exhaustive && !shards.is_empty();
+        check_counts(&reports, local_numbers)?;
+        if local_numbers {
             // Shard i explored a block of subtrees that follows those of
             // shards 0..i in depth-first order, numbering its failures
             // from its own first execution: in shard order, they follow on.
@@ -266,8 +268,46 @@ fn renumber(f: &mut Failure, by: u64) {
     }
 }
 
+/// The reports' numbers add up without overflow (a hand-edited or corrupt
+/// report must not wrap around), and, where failures are numbered from
+/// their part's own first execution (`local_numbers`: exhaustive shards,
+/// renumbered when merged), each failure is one of its report's executions.
+fn check_counts(reports: &[Report], local_numbers: bool) -> Result<(), ShardError> {
+    let overflow = || {
+        ShardError::Merge(
+            "the reports' execution counts add up to more than 2^64 - 1: not the reports \
+             of one exploration (hand-edited?)"
+                .to_string(),
+        )
+    };
+    let mut total: u64 = 0;
+    let mut outputs: std::collections::BTreeMap<&str, u64> = Default::default();
+    for r in reports {
+        total = total.checked_add(r.executions).ok_or_else(overflow)?;
+        for (text, &n) in &r.outputs {
+            let sum = outputs.entry(text).or_insert(0);
+            *sum = sum.checked_add(n).ok_or_else(overflow)?;
+        }
+        let past = |f: &&Failure| local_numbers && f.execution > r.executions;
+        if let Some(f) = r.failures.iter().find(past) {
+            return Err(ShardError::Merge(format!(
+                "a report of {} executions has a failure in execution {}: not a report \
+                 of sim (hand-edited?)",
+                r.executions, f.execution
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Shards `0..n` of one `n`, each exactly once.
 fn check_cover(shards: &[Shard], reports: usize) -> Result<(), ShardError> {
+    if let Some(bad) = shards.iter().find(|s| s.count == 0 || s.index >= s.count) {
+        return Err(ShardError::Merge(format!(
+            "a report is of shard {bad}, which does not exist: a shard i/n has 0 <= i < n \
+             (hand-edited?)"
+        )));
+    }
     let count = shards[0].count;
     let indices: BTreeSet<u64> = shards.iter().map(|s| s.index).collect();
     if shards.len() != reports

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-use super::pct::PctScheduler;
+use super::pct::{PctScheduler, MAX_PCT_DEPTH};
 use super::pos::PosScheduler;
 use super::random::RandomScheduler;
 use super::urw::{Estimates, UrwScheduler};
@@ -31,7 +31,10 @@ pub(crate) enum Token {
     Surw { seed: u64, est: Arc<Estimates> },
     /// The choices of one execution (found by exhaustive exploration): at
     /// each scheduling point with more than one candidate, the index of the
-    /// one taken. Printed `s1:` + base64url of the indices as varints.
+    /// one taken. Printed in the shorter of two versions of the format (see
+    /// [`encode_choices`]): `s1:` + base64url of the indices as varints, or
+    /// `s2:` + base64url of (index, repeats) pairs, run-length encoded, for
+    /// long executions. Both parse.
     Schedule(Vec<u32>),
 }
 
@@ -95,9 +98,13 @@ impl Token {
         let err = |reason: String| TokenError {
             token: text.to_string(),
             reason,
+            misfit: false,
         };
         if let Some(body) = t.strip_prefix("s1:") {
             return decode_choices(body).map(Token::Schedule).map_err(err);
+        }
+        if let Some(body) = t.strip_prefix("s2:") {
+            return decode_runs(body).map(Token::Schedule).map_err(err);
         }
         for (prefix, selective) in [("urw1:", false), ("surw1:", true)] {
             if let Some(body) = t.strip_prefix(prefix) {
@@ -118,7 +125,7 @@ impl Token {
             let parts: Vec<&str> = body.split(':').collect();
             let parsed = match parts.as_slice() {
                 [d, k, seed] => match (d.parse::<u32>(), k.parse::<u64>(), parse_u64(seed)) {
-                    (Ok(depth), Ok(steps), Some(seed)) if depth >= 1 => {
+                    (Ok(depth), Ok(steps), Some(seed)) if (1..=MAX_PCT_DEPTH).contains(&depth) => {
                         Some(Token::Pct { depth, steps, seed })
                     }
                     _ => None,
@@ -126,11 +133,10 @@ impl Token {
                 _ => None,
             };
             return parsed.ok_or_else(|| {
-                err(
+                err(format!(
                     "a PCT token is pct<depth>:<estimated steps>:<seed>, e.g. pct3:120:42 \
-                     (depth at least 1)"
-                        .to_string(),
-                )
+                         (depth 1 to {MAX_PCT_DEPTH})"
+                ))
             });
         }
         parse_u64(t).map(Token::Seed).ok_or_else(|| {
@@ -170,11 +176,36 @@ fn parse_u64(t: &str) -> Option<u64> {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// The `s1:` body: each choice as a LEB128 varint, the bytes in base64url
-/// without padding.
+/// The most choices a schedule token may expand to (an `s2:` run can be
+/// long): far more than any execution within a step limit makes, small
+/// enough that no token text allocates gigabytes.
+pub(crate) const MAX_CHOICES: usize = 1 << 24;
+
+/// A schedule token's text: `s1:` + [`encode_varints`] of the choices, or,
+/// when shorter, `s2:` + [`encode_varints`] of the runs of equal choices as
+/// (choice, repeats - 1) pairs. A tie prints `s1:`, so short tokens keep
+/// the first version's form.
 pub(crate) fn encode_choices(choices: &[u32]) -> String {
-    let mut bytes = Vec::with_capacity(choices.len());
+    let s1 = encode_varints(choices.iter().copied());
+    let mut runs = Vec::new();
     for &c in choices {
+        match runs.last_mut() {
+            Some((last, n)) if *last == c && *n < u32::MAX => *n += 1,
+            _ => runs.push((c, 0u32)),
+        }
+    }
+    let s2 = encode_varints(runs.into_iter().flat_map(|(c, n)| [c, n]));
+    if s2.len() < s1.len() {
+        format!("s2:{s2}")
+    } else {
+        format!("s1:{s1}")
+    }
+}
+
+/// Each value as a LEB128 varint, the bytes in base64url without padding.
+pub(crate) fn encode_varints(values: impl Iterator<Item = u32>) -> String {
+    let mut bytes = Vec::new();
+    for c in values {
         let mut v = c;
         loop {
             let b = (v & 0x7f) as u8;
@@ -199,14 +230,49 @@ pub(crate) fn encode_choices(choices: &[u32]) -> String {
     out
 }
 
-pub(crate) fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
+/// The `s1:` body: the choices.
+fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
+    let choices = decode_varints(body)?;
+    if choices.len() > MAX_CHOICES {
+        return Err(format!(
+            "the schedule token has more than {MAX_CHOICES} choices"
+        ));
+    }
+    Ok(choices)
+}
+
+/// The `s2:` body: (choice, repeats - 1) pairs.
+fn decode_runs(body: &str) -> Result<Vec<u32>, String> {
+    let values = decode_varints(body)?;
+    if values.len() % 2 != 0 {
+        return Err(
+            "an s2: schedule token is (choice, repeats) pairs; its last pair is incomplete \
+             (truncated?)"
+                .into(),
+        );
+    }
+    let mut choices = Vec::new();
+    for pair in values.chunks(2) {
+        let n = pair[1] as usize + 1;
+        if choices.len() + n > MAX_CHOICES {
+            return Err(format!(
+                "the schedule token expands to more than {MAX_CHOICES} choices"
+            ));
+        }
+        choices.resize(choices.len() + n, pair[0]);
+    }
+    Ok(choices)
+}
+
+/// The varints of a base64url body.
+pub(crate) fn decode_varints(body: &str) -> Result<Vec<u32>, String> {
     let mut bits = 0u32;
     let mut nbits = 0;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(body.len() * 3 / 4);
     for (i, ch) in body.bytes().enumerate() {
         let v = B64.iter().position(|&b| b == ch).ok_or_else(|| {
             format!(
-                "a schedule token is s1: followed by base64url (A-Z a-z 0-9 - _); \
+                "a schedule token is s1: or s2: followed by base64url (A-Z a-z 0-9 - _); \
                  character {} ({:?}) is not",
                 i + 1,
                 ch as char
@@ -223,7 +289,7 @@ pub(crate) fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
     if nbits >= 6 {
         return Err("the schedule token's length is impossible for base64url (truncated?)".into());
     }
-    let mut choices = Vec::new();
+    let mut values = Vec::new();
     let mut v: u64 = 0;
     let mut shift = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -231,19 +297,19 @@ pub(crate) fn decode_choices(body: &str) -> Result<Vec<u32>, String> {
         shift += 7;
         if v > u32::MAX as u64 || shift > 35 {
             return Err(format!(
-                "choice {} of the schedule token is out of range",
-                choices.len() + 1
+                "value {} of the schedule token is out of range",
+                values.len() + 1
             ));
         }
         if b & 0x80 == 0 {
-            choices.push(v as u32);
+            values.push(v as u32);
             v = 0;
             shift = 0;
         } else if i + 1 == bytes.len() {
             return Err("the schedule token ends in the middle of a choice (truncated?)".into());
         }
     }
-    Ok(choices)
+    Ok(values)
 }
 
 /// Replays the choices of a [`Token::Schedule`]. A choice that does not fit
@@ -304,27 +370,61 @@ impl fmt::Display for Token {
             Token::Pos { seed } => write!(f, "pos:{seed}"),
             Token::Urw { seed, est } => write!(f, "urw1:{seed}:{}", est.encode()),
             Token::Surw { seed, est } => write!(f, "surw1:{seed}:{}", est.encode()),
-            Token::Schedule(choices) => write!(f, "s1:{}", encode_choices(choices)),
+            Token::Schedule(choices) => f.write_str(&encode_choices(choices)),
         }
     }
 }
 
-/// A replay token that could not be parsed.
+/// A replay token that could not be parsed, or (from [`Builder::trace`]) a
+/// schedule token that does not fit the program it was run with
+/// ([`TokenError::is_misfit`]).
+///
+/// [`Builder::trace`]: crate::Builder::trace
 ///
 /// ```
 /// let err = sim::Builder::new().replay(|| {}, "banana").unwrap_err();
 /// assert!(err.to_string().contains("expected a seed"));
 /// let err = sim::Builder::new().replay(|| {}, "s1:&&").unwrap_err();
 /// assert!(err.to_string().contains("base64url"));
+/// assert!(!err.is_misfit());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     token: String,
     reason: String,
+    misfit: bool,
+}
+
+impl TokenError {
+    /// A well-formed schedule token that does not fit the program: `why`
+    /// says where it stopped fitting.
+    pub(crate) fn misfit(token: &str, why: String) -> TokenError {
+        TokenError {
+            token: token.trim().to_string(),
+            reason: why,
+            misfit: true,
+        }
+    }
+
+    /// Whether the token was well formed but does not fit the program (a
+    /// token of another program, another timing model or `--kill`, or of
+    /// the program before it changed), rather than malformed.
+    pub fn is_misfit(&self) -> bool {
+        self.misfit
+    }
 }
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.misfit {
+            return write!(
+                f,
+                "the schedule token {} does not fit this program: {}.\n  Was it printed for \
+                 another program, another timing model or --kill, or did the program change \
+                 since?",
+                self.token, self.reason
+            );
+        }
         write!(
             f,
             "malformed replay token {:?}: {}",
@@ -356,7 +456,16 @@ mod tests {
             assert!(err.to_string().contains("expected a seed"), "{bad}: {err}");
         }
         for bad in [
-            "s1:*", "s1:A", "s1:_w", "s1://///", "pct0:1:1", "pct3:x:1", "pct3", "pos:", "pos:x",
+            "s1:*",
+            "s1:A",
+            "s1:_w",
+            "s1://///",
+            "pct0:1:1",
+            "pct3:x:1",
+            "pct3",
+            "pos:",
+            "pos:x",
+            "pct4294967295:14:1",
         ] {
             let err = Token::parse(bad).unwrap_err();
             assert!(
@@ -377,6 +486,38 @@ mod tests {
             let t = Token::Schedule(choices.clone());
             assert_eq!(Token::parse(&t.to_string()), Ok(t));
         }
+        assert_eq!(
+            Token::Schedule(vec![0, 1]).to_string(),
+            "s1:AAE",
+            "short: s1"
+        );
+    }
+
+    #[test]
+    fn long_schedules_are_run_length_encoded_and_parse() {
+        let mut choices = vec![0; 100_000];
+        choices.extend([1, 2, 1]);
+        choices.extend(vec![1; 50_000]);
+        let t = Token::Schedule(choices.clone());
+        let text = t.to_string();
+        assert!(text.starts_with("s2:"), "{text}");
+        assert!(text.len() < 40, "{} characters: {text}", text.len());
+        assert_eq!(Token::parse(&text), Ok(t));
+        // The first version still parses the same choices.
+        let s1 = format!("s1:{}", encode_varints(choices.iter().copied()));
+        assert_eq!(Token::parse(&s1), Ok(Token::Schedule(choices)));
+        // A run past the bound is an error, not an allocation.
+        let huge = format!(
+            "s2:{}",
+            encode_varints([0, u32::MAX, 0, u32::MAX].into_iter())
+        );
+        let err = Token::parse(&huge).unwrap_err().to_string();
+        assert!(err.contains("more than"), "{err}");
+        let odd = format!("s2:{}", encode_varints([0].into_iter()));
+        assert!(Token::parse(&odd)
+            .unwrap_err()
+            .to_string()
+            .contains("pairs"));
         let t = Token::Pct {
             depth: 3,
             steps: 120,

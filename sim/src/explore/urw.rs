@@ -68,7 +68,7 @@ use rand::RngExt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::token::{decode_choices, encode_choices};
+use super::token::{decode_varints, encode_varints};
 use crate::rt::dependence::{self, Key};
 use crate::rt::op::{Op, Tid};
 use crate::rt::{Candidate, Scheduler};
@@ -146,12 +146,12 @@ impl Estimates {
             words.extend_from_slice(objs);
         }
         words.extend_from_slice(&self.weights);
-        encode_choices(&words)
+        encode_varints(words.iter().copied())
     }
 
     /// Parses [`Estimates::encode`]'s body (`selective`: a SURW token's).
     pub(crate) fn decode(body: &str, selective: bool) -> Result<Estimates, String> {
-        let words = decode_choices(body)?;
+        let words = decode_varints(body)?;
         if !selective {
             return Ok(Estimates::new(words, None));
         }

@@ -254,6 +254,19 @@ impl Trace {
         write_file(path.as_ref(), &(self.to_json() + "\n"))
     }
 
+    /// The file name, without extension, under which the regression corpus
+    /// and `sim explore --save` save this trace: its token with `:` made
+    /// `_` (a colon is not allowed in file names on Windows), shortened with
+    /// a hash of the whole token when it is long.
+    ///
+    /// ```
+    /// let trace = sim::Builder::new().trace(|| {}, "pos:7").unwrap();
+    /// assert_eq!(trace.file_stem(), "pos_7");
+    /// ```
+    pub fn file_stem(&self) -> String {
+        crate::explore::file_stem(&self.token)
+    }
+
     /// Reads a trace saved by [`Trace::save`]. A missing, corrupt,
     /// truncated or future-version file is an error naming the path and
     /// what was wrong; the file is never modified.

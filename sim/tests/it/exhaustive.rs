@@ -261,3 +261,34 @@ fn the_counts_hold_with_jobs() {
         .explore(lock_order);
     assert_eq!(r1.failures[0].kind, FailureKind::Deadlock, "{r1}");
 }
+
+/// Two threads reading a `Shared` for ever: the first execution reaches
+/// the step limit after 100,000 steps, each a choice between the two.
+fn spinning() {
+    let flag = Shared::new(false);
+    let t = {
+        let flag = flag.clone();
+        sim::thread::spawn(move || while !flag.get() {})
+    };
+    while !flag.get() {}
+    t.join().unwrap();
+}
+
+#[test]
+fn a_step_limit_s_token_is_compact_and_replays() {
+    let report = exhaustive().executions(1).explore(spinning);
+    let f = &report.failures[0];
+    assert_eq!(f.kind, FailureKind::StepLimit, "{report}");
+    assert!(f.trace.events.len() > 50_000, "{}", f.trace.events.len());
+    // 100,000 choices: 133,000 characters as s1:, a few as s2:.
+    assert!(
+        f.token.starts_with("s2:"),
+        "{}",
+        &f.token[..40.min(f.token.len())]
+    );
+    assert!(f.token.len() < 100, "{} characters", f.token.len());
+    // Replayed by a default builder (as `sim replay` does) too.
+    let again = Builder::new().replay(spinning, &f.token).unwrap();
+    assert_eq!(again.failures[0].kind, FailureKind::StepLimit, "{again}");
+    assert_eq!(again.failures[0].trace, f.trace);
+}

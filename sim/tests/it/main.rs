@@ -24,6 +24,8 @@ mod event;
 mod exhaustive;
 mod exhaustive_split;
 mod fairness;
+mod fuzz;
+mod merge;
 mod mpsc;
 mod notify;
 mod parallel;
