@@ -26,6 +26,7 @@
 
 mod builder;
 mod check;
+mod choices;
 mod corpus;
 mod exhaustive;
 mod parallel;
