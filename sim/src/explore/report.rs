@@ -64,6 +64,24 @@ pub struct Report {
     /// assert_eq!(report.pct_steps, Some(3)); // spawn, print, join
     /// ```
     pub pct_steps: Option<u64>,
+    /// For [`Strategy::Exhaustive`]: why the exploration ran without
+    /// partial-order reduction (one execution per interleaving instead of
+    /// one per trace), when it did: the first operation outside the reduced
+    /// fragment, or a setting the reduction does not model. `None` when
+    /// reduced, or not exhaustive.
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
+    ///     let s = sim::threading::Semaphore::new(1);
+    ///     let t = sim::thread::spawn(move || s.acquire());
+    ///     t.join().unwrap();
+    /// });
+    /// assert!(report.complete);
+    /// assert!(report.unreduced.unwrap().contains("does not reduce"));
+    /// ```
+    #[serde(default)]
+    pub unreduced: Option<String>,
 }
 
 impl Report {
@@ -94,6 +112,9 @@ impl fmt::Display for Report {
         )?;
         if let Some(reason) = &self.incomplete_reason {
             writeln!(f, "not complete: {reason}")?;
+        }
+        if let Some(why) = &self.unreduced {
+            writeln!(f, "not reduced: {why}")?;
         }
         if let Some(k) = self.pct_steps {
             writeln!(f, "pct: change points drawn over k = {k} estimated steps")?;

@@ -221,6 +221,7 @@ impl<'a> Run<'a> {
             shard: None,
             incomplete_reason: None,
             pct_steps: None,
+            unreduced: None,
         }
     }
 }
@@ -467,6 +468,7 @@ impl Builder {
             shard: None,
             incomplete_reason: None,
             pct_steps: None,
+            unreduced: None,
         })
     }
 

@@ -223,6 +223,8 @@ fn combine(parts: Vec<Report>, strategy: Strategy, seed: u64, renumber_parts: bo
         shard: None,
         incomplete_reason: None,
         pct_steps: None,
+        // Parts of one run: the first part's reason (they share it).
+        unreduced: parts.iter().find_map(|r| r.unreduced.clone()),
     };
     let mut reasons = BTreeSet::new();
     let mut failures = Vec::new();

@@ -127,3 +127,53 @@ fn the_optimal_reduction_holds_under_the_test_entry_points_adversarial_timing() 
     assert!(report.complete && report.failures.is_empty(), "{report}");
     assert_eq!(report.executions, 90, "{report}");
 }
+
+#[test]
+fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
+    let exhaustive = || {
+        Builder::new()
+            .strategy(sim::Strategy::Exhaustive)
+            .executions(u64::MAX)
+    };
+    // In the fragment: reduced, and nothing said.
+    let reduced = exhaustive().explore(mutex_increments::<2, 2>);
+    assert_eq!(reduced.unreduced, None, "{reduced}");
+    assert!(!format!("{reduced}").contains("not reduced"), "{reduced}");
+    // A Condvar, an RwLock, a channel: explored without reduction, said.
+    let condvar = exhaustive().explore(|| {
+        let pair = sim::sync::Arc::new((sim::sync::Mutex::new(false), sim::sync::Condvar::new()));
+        let p2 = pair.clone();
+        let t = sim::thread::spawn(move || {
+            *p2.0.lock().unwrap() = true;
+            p2.1.notify_one();
+        });
+        let mut g = pair.0.lock().unwrap();
+        while !*g {
+            g = pair.1.wait(g).unwrap();
+        }
+        drop(g);
+        t.join().unwrap();
+    });
+    let rwlock = exhaustive().explore(|| {
+        let l = sim::sync::Arc::new(sim::sync::RwLock::new(0));
+        let l2 = l.clone();
+        let t = sim::thread::spawn(move || *l2.write().unwrap() += 1);
+        let _ = *l.read().unwrap();
+        t.join().unwrap();
+    });
+    let channel = exhaustive().explore(|| {
+        let (tx, rx) = sim::sync::mpsc::channel();
+        let t = sim::thread::spawn(move || tx.send(1).unwrap());
+        assert_eq!(rx.recv().unwrap(), 1);
+        t.join().unwrap();
+    });
+    for report in [condvar, rwlock, channel] {
+        assert!(report.complete && report.failures.is_empty(), "{report}");
+        let why = report.unreduced.clone().expect("said");
+        assert!(why.contains("does not reduce"), "{why}");
+        assert!(format!("{report}").contains("not reduced: the program uses `"), "{report}");
+    }
+    // A preemption bound: a plain bounded search, said too.
+    let bounded = exhaustive().preemption_bound(Some(1)).explore(mutex_increments::<2, 2>);
+    assert!(bounded.unreduced.unwrap().contains("preemption bound"));
+}

@@ -121,8 +121,16 @@ impl Builder {
         let not_shard_zero = self.shard.is_some_and(|s| s.index != 0);
         if let Some(k) = self.preemption_bound {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
+            let bounded = || {
+                Some(
+                    "a preemption bound is set: the bounded search is a plain depth-first search"
+                        .to_string(),
+                )
+            };
             if !self.deepening || k == 0 {
-                return self.explore_dfs(main, cfg, Some(k));
+                let mut report = self.explore_dfs(main, cfg, Some(k));
+                report.unreduced = bounded();
+                return report;
             }
             // Iterative deepening: whether round b + 1 runs depends on
             // whether round b was complete, which no shard alone knows.
@@ -153,22 +161,29 @@ impl Builder {
             // The rounds one after the other; complete if the last one is.
             let mut report = concat(rounds, self.strategy, self.seed);
             (report.complete, report.incomplete_reason) = last;
+            report.unreduced = bounded();
             counter.finish(report.executions);
             return report;
         }
         let counter = ProgressCounter::new(self.progress.as_ref(), None);
         let mut run = Run::new(self).with_progress(&counter);
-        if let Some(ended) = Odpor::explore(self, main, cfg, &mut run) {
-            let mut report = run.finish(ended.complete);
-            report.incomplete_reason = ended.reason;
-            if not_shard_zero {
-                report = split::empty_part(self);
+        let why = match Odpor::explore(self, main, cfg, &mut run) {
+            Ok(ended) => {
+                let mut report = run.finish(ended.complete);
+                report.incomplete_reason = ended.reason;
+                if not_shard_zero {
+                    report = split::empty_part(self);
+                }
+                counter.finish(report.executions);
+                return report;
             }
-            counter.finish(report.executions);
-            return report;
-        }
-        // Outside the reduced fragment: start again without reduction.
-        self.explore_dfs(main, cfg, None)
+            Err(why) => why,
+        };
+        // Outside the reduced fragment: start again without reduction, and
+        // say so.
+        let mut report = self.explore_dfs(main, cfg, None);
+        report.unreduced = Some(why);
+        report
     }
 
     /// The depth-first search (up to the preemption `bound`), counting

@@ -202,8 +202,10 @@ struct Node {
 /// What one execution told the explorer.
 #[derive(Default)]
 struct Outcome {
-    /// An operation outside the reduced fragment was seen.
-    unsupported: bool,
+    /// Why the reduction cannot follow this execution (the first reason
+    /// seen): an operation outside the reduced fragment, a thread the
+    /// fairness rule left out, or a prefix the program did not repeat.
+    unsupported: Option<String>,
     /// The choices at points with more than one candidate (the token).
     choices: Vec<u32>,
 }
@@ -221,9 +223,17 @@ impl Scheduler for OdporSched<'_> {
         let d = self.depth;
         self.depth += 1;
         for (i, c) in enabled.iter().enumerate() {
-            if classify(c.tid, c.op, None).is_none() || enabled[..i].iter().any(|o| o.tid == c.tid)
+            if self.out.unsupported.is_none()
+                && (classify(c.tid, c.op, None).is_none()
+                    || enabled[..i].iter().any(|o| o.tid == c.tid))
             {
-                self.out.unsupported = true;
+                self.out.unsupported = Some(format!(
+                    "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
+                     (it reduces blocking Lock/Mutex acquires and releases, Shared, atomics, \
+                     UnsafeCell, spawn, join, print and yield)",
+                    c.op.name(),
+                    if c.timeout { " (its timeout)" } else { "" }
+                ));
             }
         }
         let pick = |tid: Tid| enabled.iter().position(|c| c.tid == tid);
@@ -256,7 +266,9 @@ impl Scheduler for OdporSched<'_> {
             // yield fairness rule, `rt/fast.rs`): the reduction cannot
             // follow it, and the plain search takes over.
             let index = index.unwrap_or_else(|| {
-                self.out.unsupported = true;
+                self.out.unsupported.get_or_insert_with(|| {
+                    "the fairness rule left out a thread the reduction meant to run".to_string()
+                });
                 0
             });
             let c = enabled[index];
@@ -278,7 +290,9 @@ impl Scheduler for OdporSched<'_> {
             // The program did not repeat the prefix: it is not
             // deterministic. Carry on; the explorer's own replay check
             // reports nondeterminism on failures.
-            self.out.unsupported = true;
+            self.out.unsupported.get_or_insert_with(|| {
+                "the program did not repeat a recorded prefix (nondeterminism?)".to_string()
+            });
             0
         });
         if enabled.len() > 1 {
@@ -382,27 +396,30 @@ fn budget_hit(run: &Run, builder: &Builder) -> bool {
 }
 
 impl Odpor {
-    /// Explores with optimal DPOR. Returns `None` when an execution left
+    /// Explores with optimal DPOR. Returns why not when an execution left
     /// the reduced fragment (the caller then starts again from scratch, in
-    /// a fresh run, with the plain DFS of `dfs.rs`).
+    /// a fresh run, with the plain DFS of `dfs.rs`, and says so in the
+    /// report's `unreduced`).
     pub(super) fn explore(
         builder: &Builder,
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
         run: &mut Run,
-    ) -> Option<Ended> {
+    ) -> Result<Ended, String> {
         // Adversarial timing changes only operations with a deadline (and
         // sleeps), none of which is in the reduced fragment: a program in
         // the fragment runs the same under both timings. Spurious wake-ups
         // add candidates the reduction does not model.
         if cfg.spurious_wakeups {
-            return None;
+            return Err(
+                "spurious wake-ups are on, and the reduction does not model them".to_string(),
+            );
         }
         let mut this = Odpor { nodes: Vec::new() };
         let mut step_limited = false;
         loop {
             if budget_hit(run, builder) {
-                return Some(Ended {
+                return Ok(Ended {
                     complete: false,
                     reason: Some(budget_reason(builder)),
                 });
@@ -415,18 +432,22 @@ impl Odpor {
             rt::run_execution(main, cfg, &mut sched);
             let depth = sched.depth;
             let out = std::mem::take(&mut sched.out);
-            if out.unsupported {
-                return None;
+            if let Some(why) = out.unsupported {
+                return Err(why);
             }
             let (log, failure, pending) = read_log();
-            let log = log?;
+            let Some(log) = log else {
+                return Err("an operation outside the reduced fragment was performed".to_string());
+            };
             if log.len() != depth || depth != this.nodes.len() {
-                return None;
+                return Err(
+                    "the execution did not follow its schedule (nondeterminism?)".to_string(),
+                );
             }
             step_limited |= failure == Some(FailureKind::StepLimit);
             let failed = run.record(main, cfg, Token::Schedule(out.choices));
             if failed && builder.stop_on_first_failure {
-                return Some(Ended {
+                return Ok(Ended {
                     complete: false,
                     reason: Some("stopped at the first failure".to_string()),
                 });
@@ -438,7 +459,7 @@ impl Odpor {
             // Backtrack to the deepest point with something left to explore.
             loop {
                 let Some(top) = this.nodes.last_mut() else {
-                    return Some(if step_limited {
+                    return Ok(if step_limited {
                         Ended {
                             complete: false,
                             reason: Some(
