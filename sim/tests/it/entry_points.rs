@@ -171,9 +171,14 @@ fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
         assert!(report.complete && report.failures.is_empty(), "{report}");
         let why = report.unreduced.clone().expect("said");
         assert!(why.contains("does not reduce"), "{why}");
-        assert!(format!("{report}").contains("not reduced: the program uses `"), "{report}");
+        assert!(
+            format!("{report}").contains("not reduced: the program uses `"),
+            "{report}"
+        );
     }
     // A preemption bound: a plain bounded search, said too.
-    let bounded = exhaustive().preemption_bound(Some(1)).explore(mutex_increments::<2, 2>);
+    let bounded = exhaustive()
+        .preemption_bound(Some(1))
+        .explore(mutex_increments::<2, 2>);
     assert!(bounded.unreduced.unwrap().contains("preemption bound"));
 }
