@@ -80,6 +80,7 @@
 //! that split and sharded explorations report what the serial one does.
 
 mod dfs;
+mod events;
 mod odpor;
 mod split;
 

@@ -1,0 +1,140 @@
+//! The events the optimal DPOR (`odpor.rs`) reasons about: what each
+//! operation does for the dependence relation ([`classify`], from its
+//! primitive's footprint), when two events conflict, and wake-up trees.
+
+use crate::rt::dependence::{self, Key};
+use crate::rt::op::{Op, OpResult, Tid};
+
+/// What an event does, for the dependence relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Commutes with everything (`yield_now`).
+    Nothing,
+    /// Reads or writes one object (lock operations are writes of the lock).
+    Obj { key: Key, write: bool },
+    /// Joins thread `target`: ordered after all of its events.
+    Join { target: Tid },
+}
+
+/// One event (performed, or the next one of a thread), as DPOR sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Ev {
+    pub(super) tid: Tid,
+    pub(super) access: Access,
+    /// The thread a `spawn` created (known once it ran).
+    pub(super) spawned: Option<Tid>,
+    /// A blocking lock acquire: it waits for the lock to be free.
+    pub(super) blocking_acquire: bool,
+}
+
+/// The event `op` of thread `tid` is, or `None` when it is outside the
+/// fragment that [`Odpor`] reduces: what its primitive's footprint says
+/// (`rt::dependence`).
+pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev> {
+    let footprint = dependence::footprint(op);
+    if !footprint.reducible {
+        return None;
+    }
+    let access = match (footprint.joins, footprint.touches) {
+        (Some(target), _) => Access::Join { target },
+        (None, [Some(t), None]) => Access::Obj {
+            key: t.key,
+            write: t.write,
+        },
+        (None, [None, None]) => Access::Nothing,
+        _ => unreachable!("a reduced operation touches at most one key: {op:?}"),
+    };
+    let spawned = match (op, result) {
+        (Op::Spawn { .. }, Some(OpResult::Spawned(t))) => Some(t as usize),
+        _ => None,
+    };
+    let blocking_acquire = matches!(
+        op,
+        Op::LockAcquire { deadline: None, .. } | Op::RLockAcquire { deadline: None, .. }
+    );
+    Some(Ev {
+        tid,
+        access,
+        spawned,
+        blocking_acquire,
+    })
+}
+
+/// Whether `a` and `b` do not commute: same thread, a common object that
+/// one of them writes, a join of the other's thread, a spawn of the other's
+/// thread.
+pub(super) fn conflict(a: &Ev, b: &Ev) -> bool {
+    if a.tid == b.tid || obj_conflict(a, b) {
+        return true;
+    }
+    let joins = |x: &Ev, y: &Ev| matches!(x.access, Access::Join { target } if target == y.tid);
+    joins(a, b) || joins(b, a) || a.spawned == Some(b.tid) || b.spawned == Some(a.tid)
+}
+
+/// A conflict on a common object (the only kind that can be a race).
+pub(super) fn obj_conflict(a: &Ev, b: &Ev) -> bool {
+    match (a.access, b.access) {
+        (Access::Obj { key: k1, write: w1 }, Access::Obj { key: k2, write: w2 }) => {
+            k1 == k2 && (w1 || w2)
+        }
+        _ => false,
+    }
+}
+
+/// Whether process `p`, whose next event is `next`, is a weak initial of
+/// `v`: its first event in `v` has no earlier conflicting event in `v`, or
+/// it has no event in `v` and `next` conflicts with none of `v`.
+pub(super) fn weak_initial(v: &[Ev], next: &Ev) -> bool {
+    match v.iter().position(|e| e.tid == next.tid) {
+        Some(k) => v[..k].iter().all(|x| !conflict(x, &v[k])),
+        None => v.iter().all(|x| !conflict(x, next)),
+    }
+}
+
+/// A wake-up tree: ordered children, each an event and its subtree.
+#[derive(Debug, Default, Clone)]
+pub(super) struct WuTree {
+    pub(super) children: Vec<(Ev, WuTree)>,
+}
+
+impl WuTree {
+    pub(super) fn chain(v: &[Ev]) -> WuTree {
+        let mut tree = WuTree::default();
+        for ev in v.iter().rev() {
+            tree = WuTree {
+                children: vec![(*ev, tree)],
+            };
+        }
+        tree
+    }
+
+    /// Inserts `v` unless a branch already covers it (POPL 2014, insert).
+    pub(super) fn insert(&mut self, mut v: Vec<Ev>) {
+        let mut node = self;
+        loop {
+            if v.is_empty() {
+                return;
+            }
+            let found = node
+                .children
+                .iter()
+                .position(|(ev, _)| weak_initial(&v, ev));
+            match found {
+                Some(ci) => {
+                    if node.children[ci].1.children.is_empty() {
+                        return;
+                    }
+                    let tid = node.children[ci].0.tid;
+                    if let Some(k) = v.iter().position(|e| e.tid == tid) {
+                        v.remove(k);
+                    }
+                    node = &mut node.children[ci].1;
+                }
+                None => {
+                    node.children.push((v[0], WuTree::chain(&v[1..])));
+                    return;
+                }
+            }
+        }
+    }
+}
