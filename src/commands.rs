@@ -92,7 +92,7 @@ pub(crate) fn format_time(ns: u64) -> String {
     format!("{:>4}.{:03}s", d.as_secs(), d.subsec_millis())
 }
 
-pub(crate) fn print_output(trace: &Trace) {
+fn print_output(trace: &Trace) {
     for o in &trace.output {
         for line in o.text.lines() {
             println!(
@@ -105,9 +105,20 @@ pub(crate) fn print_output(trace: &Trace) {
     }
 }
 
-pub(crate) fn print_failure_of(trace: &Trace) {
+fn print_failure_of(trace: &Trace) {
     if let Some(f) = &trace.failure {
         println!("\nfailure at step {}: {}\n{}", f.step, f.kind, f.message);
+    }
+}
+
+/// Prints a trace's output and failure; failure if it failed.
+pub(crate) fn print_outcome(trace: &Trace) -> ExitCode {
+    print_output(trace);
+    print_failure_of(trace);
+    if trace.failure.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -122,13 +133,7 @@ pub fn run(name: &str, opts: &RunOpts) -> CmdResult {
         "{}: one execution, token {token}, {} timing",
         s.name, trace.timing
     );
-    print_output(&trace);
-    print_failure_of(&trace);
-    Ok(if trace.failure.is_some() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(print_outcome(&trace))
 }
 
 fn verdict(report: &Report) -> String {

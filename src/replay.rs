@@ -6,9 +6,7 @@ use std::process::ExitCode;
 
 use sim::{Builder, Trace};
 
-use crate::commands::{
-    format_time, kills, print_failure_of, print_output, scenario, timing, CmdResult,
-};
+use crate::commands::{format_time, kills, print_outcome, scenario, timing, CmdResult};
 use crate::options::{TimingArg, TokenArgs};
 
 /// `sim replay`.
@@ -34,13 +32,7 @@ pub fn replay(execution: &TokenArgs) -> CmdResult {
         );
     }
     println!("\noutput:");
-    print_output(&trace);
-    print_failure_of(&trace);
-    Ok(if trace.failure.is_some() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(print_outcome(&trace))
 }
 
 /// The trace the arguments name, and a line saying what it is: the

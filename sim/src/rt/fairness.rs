@@ -85,12 +85,18 @@ impl Fairness {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.below.iter_mut().for_each(|b| *b = 0);
-        self.lowered = 0;
+        self.lift();
         self.just_yielded = None;
         self.woken = 0;
         self.grace_used = 0;
         self.last_sleep.clear();
+    }
+
+    /// Lifts every thread's lowering (the priorities only: the wake-up
+    /// marks and where threads last slept stay).
+    fn lift(&mut self) {
+        self.below.iter_mut().for_each(|b| *b = 0);
+        self.lowered = 0;
     }
 
     fn is_idle(&self) -> bool {
@@ -172,8 +178,8 @@ impl Exec {
         if self.cache.enabled.iter().any(eligible) {
             self.cache.enabled.retain(eligible);
         } else {
-            // Everyone is below someone: lift the rule.
-            self.fair.clear();
+            // Everyone is below someone: lift the priorities.
+            self.fair.lift();
         }
     }
 

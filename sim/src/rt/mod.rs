@@ -14,7 +14,10 @@
 //! - `exec.rs`: the data model, [`Exec`] and its records, in a thread-local;
 //! - `enabled.rs`: the enabled set as specified; `fast.rs`: its fast
 //!   paths, checked against it in debug builds;
+//! - `fairness.rs`: the exhaustive searches' fairness rule, a filter on
+//!   the enabled set;
 //! - `step.rs`: performing one step; `run.rs`: the run loop and teardown;
+//! - `watchdog.rs`: the wall-clock watchdog, which only observes;
 //! - `prims/`: one file a primitive (state, enabledness, effects, edges,
 //!   timeouts, misuse, deadlock text, dependence footprint), and
 //!   `process.rs` for processes; `dependence.rs`: the one dependence
@@ -22,8 +25,8 @@
 //! - `api.rs`: the narrow interface everything outside `rt` uses
 //!   ([`op`] to announce an operation, [`new_object`] to register a
 //!   primitive's state, and named queries);
-//! - `green.rs`: the coroutines, the crate's only `unsafe` (and the
-//!   soundness argument of scoped threads); `locals.rs`: green-thread-local
+//! - `green.rs`: the coroutines and the watchdog's `Heartbeat`, the
+//!   runtime's only `unsafe` (and the soundness argument of scoped threads); `locals.rs`: green-thread-local
 //!   storage; `clock.rs`,
 //!   `race.rs`: vector clocks and access histories; `op.rs`: the
 //!   operations.

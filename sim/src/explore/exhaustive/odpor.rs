@@ -130,7 +130,7 @@ impl Scheduler for OdporSched<'_> {
                 (pick(ev.tid), sub)
             };
             // A wake-up tree's thread left out of the enabled set (by the
-            // yield fairness rule, `rt/fast.rs`): the reduction cannot
+            // fairness rule, `rt/fairness.rs`): the reduction cannot
             // follow it, and the plain search takes over.
             let index = index.unwrap_or_else(|| {
                 self.out.unsupported.get_or_insert_with(|| {
