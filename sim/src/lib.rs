@@ -59,6 +59,8 @@ mod output;
 pub mod queue;
 pub mod rand;
 pub(crate) mod rt;
+mod runner;
+pub mod scheduler;
 mod shared;
 pub mod sync;
 pub mod thread;
@@ -74,6 +76,7 @@ pub use explore::{
 pub use failure::{Failure, FailureKind};
 pub use multiprocessing::Faults;
 pub use rt::green::DEFAULT_STACK_SIZE;
+pub use runner::{Config, FailurePersistence, MaxSteps, PortfolioRunner, Runner};
 pub use shared::Shared;
 pub use trace::{
     EdgeKind, HbGraph, Trace, TraceEdge, TraceError, TraceEvent, TraceFailure, TraceObject,

@@ -58,6 +58,7 @@ pub struct Builder {
     pub(super) deepening: bool,
     pub(super) thread_panics_fail: bool,
     pub(super) watchdog: Option<std::time::Duration>,
+    pub(super) step_limit_fails: bool,
 }
 
 impl Default for Builder {
@@ -93,7 +94,28 @@ impl Builder {
             deepening: false,
             thread_panics_fail: true,
             watchdog: rt::watchdog::env_limit(),
+            step_limit_fails: true,
         }
+    }
+
+    /// Whether an execution that reaches [`Builder::max_steps`] fails
+    /// (default: yes, a `StepLimit` failure). Off, it just ends there and
+    /// counts as a pass (shuttle's `MaxSteps::ContinueAfter`): for programs
+    /// that loop for ever by design, explored up to a depth.
+    ///
+    /// ```
+    /// let report = sim::Builder::new()
+    ///     .max_steps(50)
+    ///     .step_limit_fails(false)
+    ///     .executions(5)
+    ///     .explore(|| loop {
+    ///         sim::thread::yield_now();
+    ///     });
+    /// assert!(report.failures.is_empty());
+    /// ```
+    pub fn step_limit_fails(mut self, on: bool) -> Self {
+        self.step_limit_fails = on;
+        self
     }
 
     /// Whether a panic in a spawned thread fails the execution (default:
@@ -428,6 +450,7 @@ impl Builder {
     pub(crate) fn exec_config(&self) -> ExecConfig {
         ExecConfig {
             max_steps: self.max_steps,
+            step_limit_fails: self.step_limit_fails,
             race_detection: self.race_detection,
             stack_size: self.stack_size,
             record_clocks: false,

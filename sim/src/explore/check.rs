@@ -42,7 +42,7 @@ fn env_timing(builder: Builder) -> Builder {
 }
 
 /// Reads `SIM_SEED`: a decimal or `0x` hexadecimal u64.
-fn env_seed() -> u64 {
+pub(crate) fn env_seed() -> u64 {
     match std::env::var("SIM_SEED") {
         Ok(text) => {
             let t = text.trim();
@@ -179,7 +179,7 @@ where
 /// count) and `SIM_PREEMPTIONS` (a preemption bound, or `none`) to a
 /// test's builder. A bad value is a clear panic.
 #[track_caller]
-fn env_overrides(mut builder: Builder) -> Builder {
+pub(crate) fn env_overrides(mut builder: Builder) -> Builder {
     builder = env_timing(builder);
     if let Ok(text) = std::env::var("SIM_STRATEGY") {
         builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
@@ -256,7 +256,17 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
 /// trace in the corpus unless `SIM_PERSIST=off`; panics with the report on
 /// failure.
 #[track_caller]
-pub(crate) fn check_with_corpus<F>(builder: &Builder, f: F)
+pub(crate) fn check_with_corpus<F>(builder: &Builder, f: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    check_with_corpus_persisting(builder, f, corpus::persist_enabled())
+}
+
+/// [`check_with_corpus`], saving a failing trace only if `persist` (the
+/// corpus is still replayed first).
+#[track_caller]
+pub(crate) fn check_with_corpus_persisting<F>(builder: &Builder, f: F, persist: bool) -> Report
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -332,10 +342,7 @@ where
             builder.explore(scenario())
         }
     };
-    if report.failure().is_some()
-        && corpus::persist_enabled()
-        && std::env::var("SIM_REPLAY").is_err()
-    {
+    if report.failure().is_some() && persist && std::env::var("SIM_REPLAY").is_err() {
         let failure = report.failure().expect("checked");
         notes.push(match (&dir, &key) {
             (Some(dir), Some(key)) => match corpus::save(dir, key, &failure.trace) {
@@ -362,6 +369,7 @@ where
         (!note.is_empty()).then_some(note.as_str()),
         replayed_file.as_deref(),
     );
+    report
 }
 
 /// Re-runs the one execution that `token` (from a failure report) names,

@@ -332,6 +332,7 @@ impl Exec {
             serial: 0,
             cfg: ExecConfig {
                 max_steps: 0,
+                step_limit_fails: true,
                 race_detection: true,
                 stack_size: green::DEFAULT_STACK_SIZE,
                 record_clocks: false,

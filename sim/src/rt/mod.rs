@@ -104,6 +104,9 @@ const LIVE_BITS: usize = 64;
 #[derive(Debug, Clone)]
 pub(crate) struct ExecConfig {
     pub(crate) max_steps: u64,
+    /// Whether reaching `max_steps` is a `StepLimit` failure; else the
+    /// execution just ends there, as a pass (`Builder::step_limit_fails`).
+    pub(crate) step_limit_fails: bool,
     pub(crate) race_detection: bool,
     pub(crate) stack_size: usize,
     /// Record each event's vector clock in `Log::clocks`. Off on the

@@ -16,8 +16,9 @@
 //!
 //! Initialisation is serialised by a lock of the execution: a second thread
 //! that forces the cell while the first one runs its initialiser blocks,
-//! as in std; once initialised, reading the value is not a scheduling
-//! point.
+//! as in std. Whether the cell is set is shared state: a thread's reads
+//! of it are scheduling points (reads of the lock, for the dependence
+//! relation) until it has seen it set; from then on they are free.
 
 use std::cell::Cell;
 use std::fmt;
@@ -33,6 +34,9 @@ struct Slot<V: 'static> {
     lock: ObjId,
     value: Cell<Option<&'static V>>,
     poisoned: Cell<bool>,
+    /// The threads that have seen the value set (by [`Slot::observe`] or
+    /// by setting it): for them, reading it again is no scheduling point.
+    seen: std::cell::RefCell<std::collections::BTreeSet<rt::op::Tid>>,
 }
 
 fn slot<V: 'static>(addr: usize, location: &'static Location<'static>) -> std::rc::Rc<Slot<V>> {
@@ -42,11 +46,33 @@ fn slot<V: 'static>(addr: usize, location: &'static Location<'static>) -> std::r
             lock,
             value: Cell::new(None),
             poisoned: Cell::new(false),
+            seen: Default::default(),
         }
     })
 }
 
 impl<V: 'static> Slot<V> {
+    /// The value, if set. Whether it is set is shared state: until this
+    /// thread has seen it set, reading it is a scheduling point and a read
+    /// of the cell's lock for the dependence relation (so that the
+    /// exhaustive search orders the read against the initialiser's lock
+    /// acquire, and explores both orders). Once seen set, it stays set, and
+    /// later reads of this thread follow in program order: no operation.
+    fn observe(&self, location: &'static Location<'static>) -> Option<&'static V> {
+        let (tid, _) = rt::current_tid_and_serial();
+        if let Some(v) = self.value.get() {
+            if self.seen.borrow().contains(&tid) {
+                return Some(v);
+            }
+        }
+        rt::op(Op::LockLocked { lock: self.lock }, location);
+        let v = self.value.get();
+        if v.is_some() {
+            self.seen.borrow_mut().insert(tid);
+        }
+        v
+    }
+
     /// The value, initialised by `init` if no thread has yet (blocking while
     /// another thread runs its initialiser). `init` gets whether an earlier
     /// initialiser panicked; `None` from it leaves the cell empty.
@@ -55,7 +81,7 @@ impl<V: 'static> Slot<V> {
         init: impl FnOnce(bool) -> Option<V>,
         location: &'static Location<'static>,
     ) -> Option<&'static V> {
-        if let Some(v) = self.value.get() {
+        if let Some(v) = self.observe(location) {
             return Some(v);
         }
         rt::op(
@@ -69,6 +95,7 @@ impl<V: 'static> Slot<V> {
             lock: self.lock,
             location,
         };
+        let mut fresh = None;
         if self.value.get().is_none() {
             let poisoned = self.poisoned.get();
             self.poisoned.set(true);
@@ -77,12 +104,25 @@ impl<V: 'static> Slot<V> {
                 init(poisoned)
             };
             self.poisoned.set(false);
-            if let Some(value) = value {
-                self.value.set(Some(Box::leak(Box::new(value))));
-            }
+            fresh = value.map(|value| &*Box::leak(Box::new(value)));
         }
         drop(release);
-        self.value.get()
+        // Published in the release's step (this thread runs on to its next
+        // operation before any other steps): the value is set exactly when
+        // the lock is free again, so that whether it is set is a function
+        // of the lock's operations, which the dependence relation sees. Set
+        // earlier, a thread reading it between the initialiser's last
+        // operation and the release would see a state that no operation
+        // wrote, and the exhaustive search would miss schedules.
+        if fresh.is_some() {
+            self.value.set(fresh);
+        }
+        let v = self.value.get();
+        if v.is_some() {
+            let (tid, _) = rt::current_tid_and_serial();
+            self.seen.borrow_mut().insert(tid);
+        }
+        v
     }
 }
 
@@ -172,13 +212,13 @@ impl Once {
         );
     }
 
-    /// Whether a call has completed in this execution (not a scheduling
-    /// point).
+    /// Whether a call has completed in this execution (a scheduling point
+    /// until this thread has seen it completed).
     #[track_caller]
     pub fn is_completed(&self) -> bool {
-        slot::<()>(self.addr(), Location::caller())
-            .value
-            .get()
+        let location = Location::caller();
+        slot::<()>(self.addr(), location)
+            .observe(location)
             .is_some()
     }
 }
@@ -233,10 +273,11 @@ impl<T: 'static> OnceLock<T> {
         slot::<T>(self.addr(), Location::caller())
     }
 
-    /// The value, if set in this execution (not a scheduling point).
+    /// The value, if set in this execution (a scheduling point until this
+    /// thread has seen it set).
     #[track_caller]
     pub fn get(&self) -> Option<&T> {
-        self.slot().value.get()
+        self.slot().observe(Location::caller())
     }
 
     /// The value, set by `f` if it is not set yet (blocking while another

@@ -121,3 +121,80 @@ fn a_lazy_static_used_after_main_finished_is_a_failure() {
         f.message
     );
 }
+
+static FIRST: Once = Once::new();
+static SECOND: Once = Once::new();
+
+/// Which thread ran each of two `Once`s: exhaustive exploration must see
+/// all four combinations (main or the child wins each), reduced or not.
+/// Before the fix it saw three: the cell's "set" state changed between two
+/// operations (no operation wrote it), and a thread reading it there was
+/// invisible to the dependence relation.
+fn two_onces_winners(builder: Builder) -> std::collections::BTreeSet<usize> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let out = seen.clone();
+    let report = builder.explore(move || {
+        let counter = Arc::new(sim::sync::atomic::AtomicUsize::new(0));
+        let c = counter.clone();
+        let t = sim::thread::spawn(move || {
+            FIRST.call_once(|| {
+                c.fetch_add(1, SeqCst);
+            });
+            SECOND.call_once(|| {
+                c.fetch_add(4, SeqCst);
+            });
+        });
+        FIRST.call_once(|| {
+            counter.fetch_add(2, SeqCst);
+        });
+        SECOND.call_once(|| {
+            counter.fetch_add(8, SeqCst);
+        });
+        t.join().unwrap();
+        out.lock().unwrap().insert(counter.load(SeqCst));
+    });
+    assert!(report.failures.is_empty() && report.complete, "{report}");
+    let set = seen.lock().unwrap().clone();
+    set
+}
+
+#[test]
+fn exhaustive_search_sees_every_winner_of_two_onces() {
+    let reduced = two_onces_winners(exhaustive());
+    assert_eq!(reduced, [5, 6, 9, 10].into_iter().collect());
+    // The plain depth-first search (a preemption bound above any schedule's
+    // preemptions turns the reduction off) agrees.
+    let plain = two_onces_winners(exhaustive().preemption_bound(Some(100)));
+    assert_eq!(plain, reduced);
+}
+
+#[test]
+fn a_runner_with_continue_after_ends_long_executions_as_passes() {
+    let mut config = sim::Config::new();
+    config.max_steps = sim::MaxSteps::ContinueAfter(40);
+    let runs = sim::Runner::new(sim::scheduler::RandomScheduler::new(7), config).run(|| {
+        let t = sim::thread::spawn(|| loop {
+            sim::thread::yield_now();
+        });
+        drop(t);
+        loop {
+            sim::thread::yield_now();
+        }
+    });
+    assert_eq!(runs, 7);
+    // The same program with FailAfter is a StepLimit failure.
+    let failed = std::panic::catch_unwind(|| {
+        let mut config = sim::Config::new();
+        config.max_steps = sim::MaxSteps::FailAfter(40);
+        config.failure_persistence = sim::FailurePersistence::None;
+        sim::Runner::new(sim::scheduler::PctScheduler::new(2, 3), config).run(|| loop {
+            sim::thread::yield_now();
+        });
+    });
+    let message = failed.expect_err("a StepLimit failure panics");
+    let text = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(text.contains("StepLimit"), "{text}");
+}
