@@ -175,7 +175,7 @@ where
 }
 
 /// Applies `SIM_TIMING`, `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`,
-/// `pos`, `urw`, `surw`, `portfolio`, `exhaustive`), `SIM_EXECUTIONS` (a
+/// `pos`, `urw`, `surw`, `portfolio`, `round-robin`, `exhaustive`), `SIM_EXECUTIONS` (a
 /// count) and `SIM_PREEMPTIONS` (a preemption bound, or `none`) to a
 /// test's builder. A bad value is a clear panic.
 #[track_caller]
@@ -185,7 +185,7 @@ pub(crate) fn env_overrides(mut builder: Builder) -> Builder {
         builder = builder.strategy(parse_strategy(&text).unwrap_or_else(|| {
             panic!(
                 "sim: SIM_STRATEGY={text:?} is not a strategy: expected random, pct, pct:<depth>, \
-                 pos, urw, surw, portfolio or exhaustive"
+                 pos, urw, surw, portfolio, round-robin or exhaustive"
             )
         }));
     }
@@ -240,6 +240,7 @@ fn parse_strategy(text: &str) -> Option<Strategy> {
         "urw" => Some(Strategy::Urw),
         "surw" => Some(Strategy::Surw),
         "portfolio" => Some(Strategy::Portfolio),
+        "round-robin" | "rr" => Some(Strategy::RoundRobin),
         "exhaustive" => Some(Strategy::Exhaustive),
         t => {
             let depth = t.strip_prefix("pct:")?.parse::<u32>().ok()?;
@@ -479,8 +480,9 @@ where
     check_with_corpus(&env_overrides(builder), f);
 }
 
-/// shuttle's `check`: runs `f` once, under one deterministic schedule, and
-/// panics if that execution fails.
+/// shuttle's `check`: runs `f` once, under one deterministic schedule
+/// ([`Strategy::RoundRobin`], as shuttle's), and panics if that execution
+/// fails.
 ///
 /// ```
 /// sim::check(|| assert_eq!(sim::thread::spawn(|| 1).join().unwrap(), 1));
@@ -491,7 +493,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let builder = test_builder()
-        .strategy(Strategy::Random)
+        .strategy(Strategy::RoundRobin)
         .executions(1)
         .seed(env_seed());
     check_with_corpus(&env_overrides(builder), f);

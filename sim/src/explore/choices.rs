@@ -80,6 +80,23 @@ pub enum Strategy {
     /// its seed on the run seed and `k`); the run stops at the first
     /// failure of any, whose token is its member's and replays it alone.
     Portfolio,
+    /// One deterministic schedule, round-robin: at every scheduling point
+    /// the next thread after the one that ran last (shuttle's
+    /// `RoundRobinScheduler`, what [`check`](crate::check) runs). Every
+    /// execution is the same; its token is `rr`.
+    ///
+    /// ```
+    /// use sim::{Builder, FailureKind, Strategy, threading::Lock};
+    /// let report = Builder::new().strategy(Strategy::RoundRobin).executions(1).explore(|| {
+    ///     let (a, b) = (Lock::new(), Lock::new());
+    ///     let t = sim::thread::spawn(move || { let _ga = a.lock(); let _gb = b.lock(); });
+    ///     { let _gb = b.lock(); let _ga = a.lock(); }
+    ///     t.join().unwrap();
+    /// });
+    /// assert_eq!(report.failures[0].kind, FailureKind::Deadlock);
+    /// assert_eq!(report.failures[0].token, "rr");
+    /// ```
+    RoundRobin,
     /// Every execution, depth-first, with optimal dynamic partial-order
     /// reduction: one execution per Mazurkiewicz trace (the design is in the
     /// module docs of `sim/src/explore/exhaustive/`). [`Report::complete`]
@@ -111,6 +128,7 @@ impl fmt::Display for Strategy {
             Strategy::Urw => f.write_str("urw"),
             Strategy::Surw => f.write_str("surw"),
             Strategy::Portfolio => f.write_str("portfolio"),
+            Strategy::RoundRobin => f.write_str("round-robin"),
             Strategy::Exhaustive => f.write_str("exhaustive"),
         }
     }

@@ -37,6 +37,7 @@ mod probe;
 mod progress;
 pub(crate) mod random;
 mod report;
+mod round_robin;
 mod run;
 mod shard;
 mod token;
@@ -115,6 +116,7 @@ impl Builder {
                     seed: seeds.get(index),
                 })
             }
+            Strategy::RoundRobin => Box::new(|_| Token::RoundRobin),
             Strategy::Pos => Box::new(move |index| Token::Pos {
                 seed: seeds.get(index),
             }),

@@ -234,6 +234,7 @@ fn token_strategy(token: &str, strategy: Strategy) -> String {
         Ok(Token::Schedule(_)) => Strategy::Exhaustive.to_string(),
         Ok(Token::Pct { depth, .. }) => Strategy::Pct { depth }.to_string(),
         Ok(Token::Pos { .. }) => Strategy::Pos.to_string(),
+        Ok(Token::RoundRobin) => Strategy::RoundRobin.to_string(),
         Ok(Token::Urw { .. }) => Strategy::Urw.to_string(),
         Ok(Token::Surw { .. }) => Strategy::Surw.to_string(),
         // A portfolio's seed tokens are its Random member's.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::pct::{PctScheduler, MAX_PCT_DEPTH};
 use super::pos::PosScheduler;
 use super::random::RandomScheduler;
+use super::round_robin::RoundRobinScheduler;
 use super::urw::{Estimates, UrwScheduler};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
@@ -36,6 +37,8 @@ pub(crate) enum Token {
     /// `s2:` + base64url of (index, repeats) pairs, run-length encoded, for
     /// long executions. Both parse.
     Schedule(Vec<u32>),
+    /// The one `Strategy::RoundRobin` execution. Printed `rr`.
+    RoundRobin,
 }
 
 thread_local! {
@@ -73,6 +76,7 @@ impl Token {
                 [rt::watchdog::TOKEN_PCT, u64::from(depth), steps, seed]
             }
             Token::Pos { seed } => [rt::watchdog::TOKEN_POS, seed, 0, 0],
+            Token::RoundRobin => [rt::watchdog::TOKEN_RR, 0, 0, 0],
             // Too long for the watchdog's fixed slots.
             Token::Schedule(_) | Token::Urw { .. } | Token::Surw { .. } => [0; 4],
         });
@@ -82,6 +86,7 @@ impl Token {
                 rt::run_execution(main, cfg, &mut PctScheduler::new(*seed, *depth, *steps))
             }
             Token::Pos { seed } => rt::run_execution(main, cfg, &mut PosScheduler::new(*seed)),
+            Token::RoundRobin => rt::run_execution(main, cfg, &mut RoundRobinScheduler::default()),
             Token::Urw { seed, est } | Token::Surw { seed, est } => {
                 rt::run_execution(main, cfg, &mut UrwScheduler::new(*seed, est))
             }
@@ -100,6 +105,9 @@ impl Token {
             reason,
             misfit: false,
         };
+        if t == "rr" {
+            return Ok(Token::RoundRobin);
+        }
         if let Some(body) = t.strip_prefix("s1:") {
             return decode_choices(body).map(Token::Schedule).map_err(err);
         }
@@ -368,6 +376,7 @@ impl fmt::Display for Token {
             Token::Seed(seed) => write!(f, "{seed}"),
             Token::Pct { depth, steps, seed } => write!(f, "pct{depth}:{steps}:{seed}"),
             Token::Pos { seed } => write!(f, "pos:{seed}"),
+            Token::RoundRobin => f.write_str("rr"),
             Token::Urw { seed, est } => write!(f, "urw1:{seed}:{}", est.encode()),
             Token::Surw { seed, est } => write!(f, "surw1:{seed}:{}", est.encode()),
             Token::Schedule(choices) => f.write_str(&encode_choices(choices)),

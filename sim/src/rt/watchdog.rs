@@ -37,6 +37,7 @@ pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(10);
 pub(crate) const TOKEN_SEED: u64 = 1;
 pub(crate) const TOKEN_PCT: u64 = 2;
 pub(crate) const TOKEN_POS: u64 = 3;
+pub(crate) const TOKEN_RR: u64 = 4;
 
 thread_local! {
     /// The token of the next execution on this OS thread, as the explorer
@@ -127,6 +128,7 @@ fn fire(heart: &Heartbeat, limit_ms: u64) -> ! {
         [TOKEN_SEED, seed, _, _] => Some(seed.to_string()),
         [TOKEN_PCT, depth, steps, seed] => Some(format!("pct{depth}:{steps}:{seed}")),
         [TOKEN_POS, seed, _, _] => Some(format!("pos:{seed}")),
+        [TOKEN_RR, _, _, _] => Some("rr".to_string()),
         _ => None,
     };
     let replay = match token {

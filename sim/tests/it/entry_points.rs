@@ -182,3 +182,46 @@ fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
         .explore(mutex_increments::<2, 2>);
     assert!(bounded.unreduced.unwrap().contains("preemption bound"));
 }
+
+/// Two threads take two `RwLock`s in opposite orders; round-robin lets
+/// each take its first lock before either takes its second.
+fn opposite_orders() {
+    let a = sim::sync::Arc::new(sim::sync::RwLock::new(0));
+    let b = sim::sync::Arc::new(sim::sync::RwLock::new(0));
+    let (a2, b2) = (a.clone(), b.clone());
+    sim::thread::spawn(move || {
+        let _a = a2.read().unwrap();
+        let _b = b2.read().unwrap();
+    });
+    let _b = b.write().unwrap();
+    let _a = a.write().unwrap();
+}
+
+#[test]
+fn check_runs_the_round_robin_schedule_as_shuttle_does() {
+    // shuttle's `check` is one round-robin execution: it always finds this
+    // deadlock (one random execution need not).
+    let failed = std::panic::catch_unwind(|| sim::check(opposite_orders));
+    let payload = failed.expect_err("the round-robin schedule deadlocks");
+    let text = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        text.contains("deadlock") && text.contains("SIM_REPLAY=rr"),
+        "{text}"
+    );
+    // The token replays the same execution.
+    let report = Builder::new()
+        .replay(opposite_orders, "rr")
+        .expect("rr parses");
+    assert_eq!(report.failures[0].kind, sim::FailureKind::Deadlock);
+    // And its execution is the same every time: three runs, one distinct
+    // failure.
+    let again = Builder::new()
+        .strategy(sim::Strategy::RoundRobin)
+        .executions(3)
+        .stop_on_first_failure(false)
+        .explore(opposite_orders);
+    assert_eq!((again.executions, again.failures.len()), (3, 1), "{again}");
+}
