@@ -25,6 +25,8 @@ pub(super) struct Ev {
     pub(super) spawned: Option<Tid>,
     /// A blocking lock acquire: it waits for the lock to be free.
     pub(super) blocking_acquire: bool,
+    /// A `RwLock` read acquire: it waits only for a writer to leave.
+    pub(super) shared_acquire: bool,
 }
 
 /// The event `op` of thread `tid` is, or `None` when it is outside the
@@ -50,13 +52,16 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
     };
     let blocking_acquire = matches!(
         op,
-        Op::LockAcquire { deadline: None, .. } | Op::RLockAcquire { deadline: None, .. }
+        Op::LockAcquire { deadline: None, .. }
+            | Op::RLockAcquire { deadline: None, .. }
+            | Op::RwAcquire { deadline: None, .. }
     );
     Some(Ev {
         tid,
         access,
         spawned,
         blocking_acquire,
+        shared_acquire: matches!(op, Op::RwAcquire { write: false, .. }),
     })
 }
 

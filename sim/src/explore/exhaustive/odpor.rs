@@ -96,8 +96,8 @@ impl Scheduler for OdporSched<'_> {
             {
                 self.out.unsupported = Some(format!(
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
-                     (it reduces blocking Lock/Mutex acquires and releases, Shared, atomics, \
-                     UnsafeCell, spawn, join, print and yield)",
+                     (it reduces blocking Lock/Mutex/RwLock acquires and releases, Once, \
+                     Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     if c.timeout { " (its timeout)" } else { "" }
                 ));
@@ -144,6 +144,7 @@ impl Scheduler for OdporSched<'_> {
                 access: Access::Nothing,
                 spawned: None,
                 blocking_acquire: false,
+                shared_acquire: false,
             });
             self.nodes.push(Node {
                 sleep,
@@ -173,13 +174,38 @@ impl Scheduler for OdporSched<'_> {
     }
 }
 
+/// A lock's state just before a logged event on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LockBefore {
+    /// Not a lock event.
+    NotLock,
+    /// A `Lock`/`Mutex`: whether it was held.
+    Lock { held: bool },
+    /// An `RLock`: its owner, if held.
+    RLock { owner: Option<Tid> },
+    /// A `RwLock`: whether a writer held it, how many readers.
+    RwLock { writer: bool, readers: u32 },
+}
+
+impl LockBefore {
+    /// Whether the blocking acquire `ev` could take the lock in this state.
+    fn can_take(self, ev: &Ev) -> bool {
+        match self {
+            LockBefore::NotLock => true,
+            LockBefore::Lock { held } => !held,
+            LockBefore::RLock { owner } => owner.is_none_or(|o| o == ev.tid),
+            LockBefore::RwLock { writer, readers } => {
+                !writer && (ev.shared_acquire || readers == 0)
+            }
+        }
+    }
+}
+
 /// A performed event as read back from the log.
 struct Logged {
     ev: Ev,
-    /// The lock's state just before the event, for lock events: `None`
-    /// for other events, `Some(None)` free, `Some(Some(owner))` held (owner
-    /// `None` for a Lock, which has no owner).
-    lock_before: Option<Option<Option<Tid>>>,
+    /// The lock's state just before the event, for lock events.
+    lock_before: LockBefore,
 }
 
 /// Reads the finished execution's events.
@@ -198,18 +224,19 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
         } else {
             Vec::new()
         };
-        // Lock states: (held, owner, count) per object index.
+        // Lock states: (held, owner, count) per object index (for a
+        // RwLock: held by a writer, -, readers).
         let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects().len()];
         let mut out = Vec::with_capacity(e.events().len());
         for ev in e.events() {
             let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
                 return (None, failure, pending);
             };
-            let mut lock_before = None;
+            let mut lock_before = LockBefore::NotLock;
             match ev.op {
                 Op::LockAcquire { lock, .. } | Op::LockRelease { lock } => {
                     let st = &mut locks[lock.index()];
-                    lock_before = Some(if st.0 { Some(None) } else { None });
+                    lock_before = LockBefore::Lock { held: st.0 };
 
                     match ev.op {
                         Op::LockAcquire { .. } if ev.result.as_bool() => st.0 = true,
@@ -219,7 +246,9 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
                 }
                 Op::RLockAcquire { lock, .. } | Op::RLockRelease { lock } => {
                     let st = &mut locks[lock.index()];
-                    lock_before = Some(if st.0 { Some(st.1) } else { None });
+                    lock_before = LockBefore::RLock {
+                        owner: if st.0 { st.1 } else { None },
+                    };
                     match ev.op {
                         Op::RLockAcquire { .. } if ev.result.as_bool() => {
                             st.0 = true;
@@ -233,6 +262,20 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
                             }
                         }
                         _ => {}
+                    }
+                }
+                Op::RwAcquire { lock, write, .. } | Op::RwRelease { lock, write } => {
+                    let st = &mut locks[lock.index()];
+                    lock_before = LockBefore::RwLock {
+                        writer: st.0,
+                        readers: st.2,
+                    };
+                    match (ev.op, write) {
+                        (Op::RwAcquire { .. }, _) if !ev.result.as_bool() => {}
+                        (Op::RwAcquire { .. }, true) => st.0 = true,
+                        (Op::RwAcquire { .. }, false) => st.2 += 1,
+                        (_, true) => st.0 = false,
+                        (_, false) => st.2 = st.2.saturating_sub(1),
                     }
                 }
                 _ => {}
@@ -450,11 +493,7 @@ impl Odpor {
                     // take the lock: free, or its own.
                     let before = po_before.or(spawn_of[ev.tid]);
                     let ordered = before.is_some_and(|b| hb(j, b, &vc));
-                    let can_take = match log[j].lock_before {
-                        Some(None) | None => true,
-                        Some(Some(None)) => false,
-                        Some(Some(Some(owner))) => owner == ev.tid,
-                    };
+                    let can_take = log[j].lock_before.can_take(&ev);
                     !ordered && can_take
                 } else {
                     !preds[i].iter().any(|&p| p != j && hb(j, p, &vc))
