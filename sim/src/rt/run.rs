@@ -205,7 +205,7 @@ pub(crate) fn install_green_sized(
 ) {
     let default = EXEC.with(|e| e.borrow().cfg.stack_size);
     let size = stack_size.map_or(default, |s| s.max(default));
-    let green = GreenThread::new(size, size == default, move || {
+    let green = GreenThread::new(tid, size, size == default, move || {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
         let outcome = thread_exit(tid, outcome);
         thread_finished(tid, outcome);

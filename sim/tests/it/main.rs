@@ -17,6 +17,8 @@ mod barrier;
 mod cell;
 mod condition;
 mod core;
+#[cfg(unix)]
+mod crash;
 mod dpor_proptest;
 mod edges;
 mod entry_points;
