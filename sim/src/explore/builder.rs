@@ -69,7 +69,7 @@ impl Default for Builder {
 impl Builder {
     /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
     /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
-    /// failure, Exact timing, 256 KiB stacks (`SIM_STACK_SIZE` overrides them), a 10 s watchdog
+    /// failure, Exact timing, 2 MiB stacks (`SIM_STACK_SIZE` raises them), a 10 s watchdog
     /// (`SIM_WATCHDOG_SECS` overrides it: see [`Builder::watchdog`]).
     #[track_caller]
     pub fn new() -> Self {
@@ -158,7 +158,7 @@ impl Builder {
         self
     }
 
-    /// Size in bytes of each green thread's stack (default 256 KiB). Besides
+    /// Size in bytes of each green thread's stack (default 2 MiB, as std's threads). Besides
     /// the scenario's own frames it holds the runtime's step code when a step
     /// runs inline (computing the enabled set, performing the operation,
     /// formatting a failure): a few KiB. `SIM_STACK_SIZE` (bytes, or `256K`,

@@ -33,11 +33,11 @@ fn crash_program(case: &str) {
             sim::thread::yield_now();
             deep(1 << 20);
         }),
-        // 600 KiB of frames: more than the default 256 KiB stack, within
-        // the 1 MiB that SIM_STACK_SIZE gives.
+        // 2,500 KiB of frames: more than the default 2 MiB stack, within
+        // the 4 MiB that SIM_STACK_SIZE gives.
         "fits" => sim::check_random(
             || {
-                let t = sim::thread::spawn(|| deep(600));
+                let t = sim::thread::spawn(|| deep(2500));
                 t.join().unwrap();
             },
             3,
@@ -125,7 +125,7 @@ fn the_main_threads_overflow_under_exhaustive_search_says_the_token_is_not_known
 
 #[test]
 fn sim_stack_size_raises_the_stack() {
-    let (status, err) = run_child("fits", "1M");
+    let (status, err) = run_child("fits", "4M");
     assert!(status.success(), "{status:?}: {err}");
 }
 
