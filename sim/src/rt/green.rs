@@ -119,6 +119,17 @@ pub(crate) fn set_execution(serial: u64, token: [u64; 4]) {
     EXECUTION.with(|e| e.set((serial, token)));
 }
 
+/// The execution running on this OS thread, as [`set_execution`] gave it.
+pub(crate) fn execution() -> (u64, [u64; 4]) {
+    EXECUTION.with(|e| e.get())
+}
+
+/// The id of the green thread running on this OS thread right now.
+pub(crate) fn running_tid() -> Option<usize> {
+    let on = ON_STACK.with(|r| r.get());
+    (on.guard != 0).then_some(on.tid)
+}
+
 struct StackPool {
     size: usize,
     stacks: Vec<DefaultStack>,

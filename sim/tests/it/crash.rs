@@ -1,6 +1,7 @@
 //! Ends that abort the process: a green thread's stack overflow
 //! (`rt/green.rs`) is reported on fd 2 with the thread, the execution's
-//! token and the stack size. Each case runs in a child process (this test
+//! token and the stack size; a panic in a destructor during unwinding
+//! (`rt/panics.rs`) with both panics, the thread and the token. Each case runs in a child process (this test
 //! binary again, running `crash_child`), whose stderr and exit status are
 //! checked.
 
@@ -139,3 +140,78 @@ fn a_std_threads_overflow_still_gets_stds_message() {
 
 /// SIGABRT's number (6 on Linux and macOS).
 const SIGABRT: i32 = 6;
+
+/// Panics in its destructor when dropped during unwinding.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            panic!("the bomb went off in drop");
+        }
+    }
+}
+
+fn drop_program(case: &str) {
+    match case {
+        "drop" => sim::check_random(
+            || {
+                let t = sim::thread::Builder::new()
+                    .name("bomber".into())
+                    .spawn(|| {
+                        let _bomb = Bomb;
+                        panic!("the first panic: boom");
+                    })
+                    .unwrap();
+                let _ = t.join();
+            },
+            5,
+        ),
+        other => panic!("unknown case {other}"),
+    }
+}
+
+#[test]
+fn drop_child() {
+    if let Ok(case) = std::env::var("SIM_DROP_CHILD") {
+        drop_program(&case);
+    }
+}
+
+#[test]
+fn a_panic_in_drop_during_unwinding_prints_both_panics_the_thread_and_the_token() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash::drop_child", "--test-threads", "1"])
+        .env("SIM_DROP_CHILD", "drop")
+        .env("SIM_PERSIST", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(SIGABRT),
+        "{:?}: {err}",
+        out.status
+    );
+    assert!(
+        err.contains("sim: thread 'bomber' (green thread 1) of execution "),
+        "{err}"
+    );
+    assert!(
+        err.contains("  the first panic: the first panic: boom (at "),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "  the panic during unwinding: the bomb went off in drop (at sim/tests/it/crash.rs:"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("sim: replay it with SIM_REPLAY="), "{err}");
+    // Before the abort.
+    let ours = err.find("sim: thread 'bomber'").unwrap();
+    let rusts = err.find("aborting").unwrap();
+    assert!(ours < rusts, "{err}");
+}
