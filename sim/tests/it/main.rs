@@ -28,6 +28,7 @@ mod exhaustive_split;
 mod fairness;
 mod fuzz;
 mod merge;
+mod misuse;
 mod mpsc;
 mod notify;
 mod parallel;
