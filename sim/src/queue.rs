@@ -142,6 +142,7 @@ impl<T> Queue<T> {
         self.inner.id
     }
 
+    #[track_caller]
     fn put_op(
         &self,
         item: T,
@@ -163,6 +164,7 @@ impl<T> Queue<T> {
         }
     }
 
+    #[track_caller]
     fn get_op(
         &self,
         deadline: Option<u64>,
@@ -250,6 +252,7 @@ impl<T> Queue<T> {
         rt::op(op, Location::caller());
     }
 
+    #[track_caller]
     fn size(&self, location: &'static Location<'static>) -> usize {
         rt::check_serial(self.inner.serial, "Queue");
         let op = Op::QueueSize {

@@ -168,7 +168,8 @@ impl<T> Shared<T> {
     }
 
     /// Announces the access; returns the running process's copy.
-    #[inline]
+    #[inline(always)]
+    #[track_caller]
     fn access(&self, write: bool, location: &'static Location<'static>) -> Option<usize> {
         rt::check_serial(self.inner.serial, "Shared");
         let pid = current_process();

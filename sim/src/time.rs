@@ -33,11 +33,13 @@ pub fn sleep(d: Duration) {
 /// ```
 /// sim::check_random(|| assert_eq!(sim::time::now(), std::time::Duration::ZERO), 1);
 /// ```
+#[track_caller]
 pub fn now() -> Duration {
     Duration::from_nanos(rt::now())
 }
 
 /// The deadline `timeout` from now, on the virtual clock.
+#[track_caller]
 pub(crate) fn deadline_after(timeout: Duration) -> Nanos {
     rt::now().saturating_add(to_nanos(timeout))
 }
@@ -60,6 +62,7 @@ pub(crate) fn format_nanos(n: Nanos) -> String {
 ///     assert_eq!(sim::time::ctime(), "Tue Sep  4 16:44:48 2018");
 /// }, 1);
 /// ```
+#[track_caller]
 pub fn set_epoch(unix_secs: u64) {
     rt::set_epoch(unix_secs);
 }
@@ -75,6 +78,7 @@ pub fn set_epoch(unix_secs: u64) {
 ///     assert_eq!(sim::time::ctime(), "Thu Jan  1 00:01:01 1970");
 /// }, 1);
 /// ```
+#[track_caller]
 pub fn ctime() -> String {
     let (epoch, now) = rt::epoch_and_now();
     format_ctime(epoch + now / 1_000_000_000)
@@ -148,11 +152,13 @@ pub struct Instant(Duration);
 
 impl Instant {
     /// The virtual time now.
+    #[track_caller]
     pub fn now() -> Instant {
         Instant(now())
     }
 
     /// Virtual time since `self` (zero if `self` is later).
+    #[track_caller]
     pub fn elapsed(&self) -> Duration {
         Instant::now().saturating_duration_since(*self)
     }
@@ -242,6 +248,7 @@ impl SystemTime {
     pub const UNIX_EPOCH: SystemTime = UNIX_EPOCH;
 
     /// The simulated wall-clock time now.
+    #[track_caller]
     pub fn now() -> SystemTime {
         let (epoch, now) = rt::epoch_and_now();
         SystemTime(Duration::from_secs(epoch) + Duration::from_nanos(now))
@@ -255,6 +262,7 @@ impl SystemTime {
     }
 
     /// Virtual time since `self`.
+    #[track_caller]
     pub fn elapsed(&self) -> Result<Duration, SystemTimeError> {
         SystemTime::now().duration_since(*self)
     }

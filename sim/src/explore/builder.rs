@@ -70,7 +70,7 @@ impl Default for Builder {
 impl Builder {
     /// The defaults: Random, 1,000 executions, seed [`DEFAULT_SEED`],
     /// [`DEFAULT_MAX_STEPS`] steps, race detection on, stop at the first
-    /// failure, Exact timing, 256 KiB stacks, a 10 s watchdog
+    /// failure, Exact timing, 2 MiB stacks (`SIM_STACK_SIZE` raises them), a 10 s watchdog
     /// (`SIM_WATCHDOG_SECS` overrides it: see [`Builder::watchdog`]).
     #[track_caller]
     pub fn new() -> Self {
@@ -81,7 +81,7 @@ impl Builder {
             max_steps: DEFAULT_MAX_STEPS,
             race_detection: true,
             stop_on_first_failure: true,
-            stack_size: rt::green::DEFAULT_STACK_SIZE,
+            stack_size: env_stack_size().unwrap_or(rt::green::DEFAULT_STACK_SIZE),
             timing: Timing::Exact,
             spurious_wakeups: false,
             name: None,
@@ -180,10 +180,14 @@ impl Builder {
         self
     }
 
-    /// Size in bytes of each green thread's stack (default 256 KiB). Besides
+    /// Size in bytes of each green thread's stack (default 2 MiB, as std's threads). Besides
     /// the scenario's own frames it holds the runtime's step code when a step
     /// runs inline (computing the enabled set, performing the operation,
-    /// formatting a failure): a few KiB.
+    /// formatting a failure): a few KiB. `SIM_STACK_SIZE` (bytes, or `256K`,
+    /// `2M`) is a floor: the larger of the two is used, so that a test's
+    /// stack can be raised without editing it. A green thread that
+    /// overflows its stack is reported on stderr (which thread, the
+    /// execution's token, the size) and the process aborts.
     ///
     /// ```
     /// let report = sim::Builder::new().stack_size(64 * 1024).executions(10).explore(|| {
@@ -191,8 +195,9 @@ impl Builder {
     /// });
     /// assert!(report.failures.is_empty());
     /// ```
+    #[track_caller]
     pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = bytes;
+        self.stack_size = bytes.max(env_stack_size().unwrap_or(0));
         self
     }
 
@@ -480,4 +485,32 @@ impl Builder {
             .or_else(|| std::thread::current().name().map(str::to_string))
             .unwrap_or_else(|| "scenario".to_string())
     }
+}
+
+/// The stack size of `SIM_STACK_SIZE` (bytes, or with a `K`/`KiB`/`M`/`MiB`
+/// suffix), if set. A bad value is a clear panic.
+#[track_caller]
+pub(crate) fn env_stack_size() -> Option<usize> {
+    let text = std::env::var("SIM_STACK_SIZE").ok()?;
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t.as_str(), ""),
+    };
+    let unit = match unit.trim() {
+        "" | "b" => Some(1),
+        "k" | "kb" | "kib" => Some(1024),
+        "m" | "mb" | "mib" => Some(1024 * 1024),
+        _ => None,
+    };
+    let bytes = unit
+        .zip(digits.parse::<usize>().ok())
+        .and_then(|(u, n)| n.checked_mul(u))
+        .filter(|&b| (4096..=1 << 40).contains(&b));
+    Some(bytes.unwrap_or_else(|| {
+        panic!(
+            "sim: SIM_STACK_SIZE={text:?} is not a stack size (bytes from 4096, or with a K or M \
+             suffix: 262144, 256K, 2M)"
+        )
+    }))
 }

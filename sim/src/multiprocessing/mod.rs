@@ -187,6 +187,7 @@ pub struct Process {
 }
 
 impl Process {
+    #[track_caller]
     fn check(&self) {
         rt::check_serial(self.serial, "Process");
     }
@@ -295,6 +296,7 @@ impl Process {
         self.signal(SIGKILL, Location::caller());
     }
 
+    #[track_caller]
     fn signal(&self, sig: u8, location: &'static Location<'static>) {
         self.check();
         rt::op(Op::ProcSignal { pid: self.pid, sig }, location);

@@ -119,6 +119,7 @@ impl<T> Connection<T> {
         self.poll_op(Some(deadline_after(timeout)), Location::caller())
     }
 
+    #[track_caller]
     fn poll_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
         let op = Op::QueuePoll {
             queue: self.rx.id(),

@@ -1,9 +1,11 @@
 //! Green threads: stackful coroutines (corosensei) on pooled stacks.
 //!
-//! This is the only module of the crate that uses `unsafe`. It owns three
+//! This is the only module of the crate that uses `unsafe`. It owns four
 //! things: the coroutine type, the per-OS-thread pool of stacks that are
-//! reused across executions, and the pointer to the running coroutine's
-//! yielder that lets code deep inside a green thread suspend it.
+//! reused across executions, the pointer to the running coroutine's
+//! yielder that lets code deep inside a green thread suspend it, and the
+//! signal handler that reports a green thread's stack overflow (module
+//! `overflow`, at the end).
 //!
 //! A green thread is created with [`GreenThread::new`], driven with
 //! [`GreenThread::resume`] by the scheduler (which runs on the OS thread's own
@@ -59,15 +61,18 @@
 
 use std::cell::{Cell, RefCell};
 
-use corosensei::stack::DefaultStack;
+use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 use super::op::OpResult;
 
-/// Default size of one green-thread stack: 256 KiB. Only the pages a thread
-/// touches become resident; the rest is address space. Change it with
-/// [`crate::Builder::stack_size`].
-pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
+/// Default size of one green-thread stack: 2 MiB, as std's threads (and
+/// so `#[test]` bodies) have. The stacks are mapped lazily and pooled: only
+/// the pages a thread touches become resident, the rest is address space,
+/// so the size costs neither memory nor speed (measured against 256 KiB:
+/// the same resident set and executions per second). Change it with
+/// [`crate::Builder::stack_size`] or `SIM_STACK_SIZE`.
+pub const DEFAULT_STACK_SIZE: usize = 2 * 1024 * 1024;
 
 type Co = Coroutine<OpResult, (), (), DefaultStack>;
 type Yield = Yielder<OpResult, ()>;
@@ -80,6 +85,49 @@ thread_local! {
     /// time `suspend` returns into it) and cleared by `resume` when control
     /// comes back: so it is never stale while non-null.
     static RUNNING: Cell<*const Yield> = const { Cell::new(std::ptr::null()) };
+    /// The stack of the green thread running right now (`OnStack::NONE`
+    /// while the scheduler runs), for the stack-overflow handler.
+    static ON_STACK: Cell<OnStack> = const { Cell::new(OnStack::NONE) };
+    /// The execution running on this OS thread: its serial number and its
+    /// token as `rt/watchdog.rs` encodes it (`[kind, numbers...]`, kind 0:
+    /// not known before the execution ends), for the stack-overflow handler.
+    static EXECUTION: Cell<(u64, [u64; 4])> = const { Cell::new((0, [0; 4])) };
+}
+
+/// The running green thread's stack, as the stack-overflow handler needs it.
+#[derive(Debug, Clone, Copy)]
+struct OnStack {
+    /// Lowest address of the stack's guard page (0: no green thread runs).
+    guard: usize,
+    tid: usize,
+    /// The stack's size in bytes.
+    size: usize,
+}
+
+impl OnStack {
+    const NONE: OnStack = OnStack {
+        guard: 0,
+        tid: 0,
+        size: 0,
+    };
+}
+
+/// Tells the stack-overflow handler which execution runs on this OS
+/// thread: its serial number and its token (`[kind, numbers...]` with a
+/// `watchdog::TOKEN_*` kind; 0: not known).
+pub(crate) fn set_execution(serial: u64, token: [u64; 4]) {
+    EXECUTION.with(|e| e.set((serial, token)));
+}
+
+/// The execution running on this OS thread, as [`set_execution`] gave it.
+pub(crate) fn execution() -> (u64, [u64; 4]) {
+    EXECUTION.with(|e| e.get())
+}
+
+/// The id of the green thread running on this OS thread right now.
+pub(crate) fn running_tid() -> Option<usize> {
+    let on = ON_STACK.with(|r| r.get());
+    (on.guard != 0).then_some(on.tid)
 }
 
 struct StackPool {
@@ -109,6 +157,8 @@ impl StackPool {
 }
 
 fn new_stack(size: usize) -> DefaultStack {
+    #[cfg(unix)]
+    overflow::prepare();
     DefaultStack::new(size).unwrap_or_else(|e| {
         panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}")
     })
@@ -143,6 +193,8 @@ pub(crate) struct GreenThread {
     /// `None` only while the box waits in the pool.
     co: Option<Co>,
     stack_size: usize,
+    /// What the stack-overflow handler needs while this thread runs.
+    on_stack: OnStack,
 }
 
 impl GreenThread {
@@ -151,11 +203,22 @@ impl GreenThread {
     /// `pooled`: a thread's own stack size, from `thread::Builder`, gets a
     /// fresh stack, and leaves the pool for the execution's size alone). The body does not
     /// start until the first [`resume`](Self::resume).
-    pub(crate) fn new(stack_size: usize, pooled: bool, body: impl FnOnce() + 'static) -> Box<Self> {
+    pub(crate) fn new(
+        tid: usize,
+        stack_size: usize,
+        pooled: bool,
+        body: impl FnOnce() + 'static,
+    ) -> Box<Self> {
         let (stack, boxed) = POOL.with(|p| {
             let mut p = p.borrow_mut();
             (p.take(stack_size, pooled), p.boxes.pop())
         });
+        // corosensei's stack: a guard page at its lowest address, `limit`.
+        let on_stack = OnStack {
+            guard: stack.limit().get(),
+            tid,
+            size: stack_size,
+        };
         let co = Coroutine::with_stack(stack, move |yielder: &Yield, _first: OpResult| {
             RUNNING.with(|r| r.set(yielder as *const Yield));
             body();
@@ -168,12 +231,14 @@ impl GreenThread {
                 *boxed = GreenThread {
                     co: Some(co),
                     stack_size,
+                    on_stack,
                 };
                 boxed
             }
             None => Box::new(GreenThread {
                 co: Some(co),
                 stack_size,
+                on_stack,
             }),
         }
     }
@@ -185,7 +250,9 @@ impl GreenThread {
             .co
             .as_mut()
             .expect("sim: internal error: a recycled green thread was resumed");
+        ON_STACK.with(|r| r.set(self.on_stack));
         let resumed = co.resume(input);
+        ON_STACK.with(|r| r.set(OnStack::NONE));
         RUNNING.with(|r| r.set(std::ptr::null()));
         match resumed {
             CoroutineResult::Yield(()) => Resumed::Suspended,
@@ -197,7 +264,9 @@ impl GreenThread {
     /// destructors) and returns the stack and the box to the pool.
     pub(crate) fn recycle(mut self: Box<Self>) {
         let Some(mut co) = self.co.take() else { return };
+        ON_STACK.with(|r| r.set(self.on_stack));
         co.force_unwind();
+        ON_STACK.with(|r| r.set(OnStack::NONE));
         RUNNING.with(|r| r.set(std::ptr::null()));
         let stack = co.into_stack();
         POOL.with(|p| {
@@ -295,5 +364,235 @@ impl Heartbeat {
         // and never mutated.
         let location = (!ptr.is_null()).then(|| unsafe { &*ptr });
         (self.tid.load(Relaxed), location)
+    }
+}
+
+/// Stack overflow in a green thread: a fault on its guard page is reported
+/// instead of killing the process with a bare SIGSEGV.
+///
+/// std catches overflows of its own threads' stacks with a SIGSEGV/SIGBUS
+/// handler that runs on an alternate signal stack; a green thread's stack is
+/// not one std knows, so its handler would just re-raise the fault. sim's
+/// handler, installed once per process in front of std's (or whatever was
+/// there), checks whether the faulting address is the guard page of the
+/// green thread running on this OS thread (`ON_STACK`, two stores per
+/// context switch). If so it writes which thread, which execution (its
+/// replay token when it is known) and the stack's size to file descriptor 2,
+/// formatted on the signal stack without allocating, and aborts; otherwise
+/// it hands the fault to the previous handler. Every OS thread that runs
+/// green threads gets an alternate signal stack if it has none (std gives
+/// one to the threads it creates).
+#[cfg(unix)]
+mod overflow {
+    use std::cell::{Cell, RefCell};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::sync::{Once, OnceLock};
+
+    use super::{EXECUTION, ON_STACK};
+
+    /// The handlers that were installed before sim's: SIGSEGV's, SIGBUS's.
+    static PREVIOUS: OnceLock<[libc::sigaction; 2]> = OnceLock::new();
+    static PAGE: AtomicUsize = AtomicUsize::new(0);
+    /// Size of the alternate signal stacks sim allocates.
+    const ALT_STACK: usize = 64 * 1024;
+
+    thread_local! {
+        static PREPARED: Cell<bool> = const { Cell::new(false) };
+        /// The alternate signal stack sim gave this OS thread, if it had none.
+        static ALT: RefCell<Option<AltStack>> = const { RefCell::new(None) };
+    }
+
+    /// An alternate signal stack sim mapped: disabled and unmapped when its
+    /// OS thread ends.
+    struct AltStack {
+        map: *mut libc::c_void,
+        len: usize,
+    }
+
+    impl Drop for AltStack {
+        fn drop(&mut self) {
+            let off = libc::stack_t {
+                ss_sp: std::ptr::null_mut(),
+                ss_flags: libc::SS_DISABLE,
+                ss_size: ALT_STACK,
+            };
+            // SAFETY: disabling this thread's alternate stack, then unmapping
+            // the mapping `prepare` made for it, which nothing else uses.
+            unsafe {
+                libc::sigaltstack(&off, std::ptr::null_mut());
+                libc::munmap(self.map, self.len);
+            }
+        }
+    }
+
+    /// Installs the handler (once per process) and an alternate signal
+    /// stack on this OS thread if it has none (once per thread).
+    pub(super) fn prepare() {
+        if PREPARED.with(|p| p.replace(true)) {
+            return;
+        }
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(install);
+        // SAFETY: `sigaltstack` with a null new stack only reads the current
+        // one into `current`, a valid `stack_t`.
+        let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
+        if unsafe { libc::sigaltstack(std::ptr::null(), &mut current) } != 0
+            || current.ss_flags & libc::SS_DISABLE == 0
+        {
+            return;
+        }
+        let page = PAGE.load(Relaxed);
+        let len = ALT_STACK + page;
+        // SAFETY: a fresh anonymous mapping; its lowest page is left
+        // inaccessible as a guard, the rest becomes this thread's signal
+        // stack, registered until `AltStack::drop` unregisters and unmaps it
+        // at the thread's end.
+        unsafe {
+            let map = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if map == libc::MAP_FAILED {
+                return;
+            }
+            libc::mprotect(map, page, libc::PROT_NONE);
+            let stack = libc::stack_t {
+                ss_sp: map.cast::<u8>().add(page).cast(),
+                ss_flags: 0,
+                ss_size: ALT_STACK,
+            };
+            if libc::sigaltstack(&stack, std::ptr::null_mut()) != 0 {
+                libc::munmap(map, len);
+                return;
+            }
+            ALT.with(|a| *a.borrow_mut() = Some(AltStack { map, len }));
+        }
+    }
+
+    fn install() {
+        // SAFETY: `sysconf` has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        PAGE.store(usize::try_from(page).unwrap_or(4096), Relaxed);
+        // SAFETY: plain `sigaction` calls on valid, zero-initialised
+        // structs (all-zero is a valid `sigaction`). The previous handlers
+        // are stored before sim's is installed, so the handler always finds
+        // them.
+        unsafe {
+            let mut previous: [libc::sigaction; 2] = std::mem::zeroed();
+            for (sig, old) in [libc::SIGSEGV, libc::SIGBUS].into_iter().zip(&mut previous) {
+                libc::sigaction(sig, std::ptr::null(), old);
+            }
+            if PREVIOUS.set(previous).is_err() {
+                return;
+            }
+            let mut action: libc::sigaction = std::mem::zeroed();
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = handler;
+            action.sa_sigaction = f as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            for sig in [libc::SIGSEGV, libc::SIGBUS] {
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// A fixed buffer to format into without allocating.
+    struct Buf {
+        bytes: [u8; 640],
+        len: usize,
+    }
+
+    impl std::fmt::Write for Buf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let room = self.bytes.len() - self.len;
+            let n = s.len().min(room);
+            self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            Ok(())
+        }
+    }
+
+    extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid `siginfo_t` to an SA_SIGINFO
+        // handler; for SIGSEGV and SIGBUS `si_addr` is the faulting address.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        // Const-initialised thread-locals without destructors: reading them
+        // is a plain load, safe in a signal handler.
+        let on = ON_STACK.with(|r| r.get());
+        let page = PAGE.load(Relaxed);
+        if on.guard != 0 && addr >= on.guard && addr < on.guard + page {
+            report(on.tid, on.size);
+            // SAFETY: `abort` is async-signal-safe and never returns.
+            unsafe { libc::abort() }
+        }
+        let Some(previous) = PREVIOUS.get() else {
+            return;
+        };
+        let old = &previous[usize::from(sig != libc::SIGSEGV)];
+        let action = old.sa_sigaction;
+        if action == libc::SIG_DFL || action == libc::SIG_IGN {
+            // SAFETY: restoring the previous disposition; returning re-runs
+            // the faulting instruction, which now faults as it would have
+            // without sim.
+            unsafe { libc::sigaction(sig, old, std::ptr::null_mut()) };
+        } else if old.sa_flags & libc::SA_SIGINFO != 0 {
+            // SAFETY: the previous handler was installed as an SA_SIGINFO
+            // handler with this signature; it gets the arguments the kernel
+            // gave sim's.
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                unsafe { std::mem::transmute(action) };
+            f(sig, info, ctx);
+        } else {
+            // SAFETY: a previous plain handler takes only the signal number.
+            let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(action) };
+            f(sig);
+        }
+    }
+
+    /// Writes the overflow message to fd 2.
+    fn report(tid: usize, size: usize) {
+        use std::fmt::Write;
+        let (serial, token) = EXECUTION.with(|e| e.get());
+        let mut buf = Buf {
+            bytes: [0; 640],
+            len: 0,
+        };
+        let _ = write!(buf, "\nsim: green thread {tid}");
+        if tid == 0 {
+            let _ = write!(buf, " (the main thread)");
+        }
+        let _ = write!(buf, " of execution ");
+        let mut tok = Buf {
+            bytes: [0; 640],
+            len: 0,
+        };
+        let known = super::super::watchdog::write_token(&mut tok, token) == Ok(true);
+        let tok = std::str::from_utf8(&tok.bytes[..tok.len]).unwrap_or("?");
+        if known {
+            let _ = write!(buf, "{tok}");
+        } else {
+            let _ = write!(buf, "number {serial}");
+        }
+        let _ = writeln!(
+            buf,
+            " overflowed its {} KiB stack; raise Builder::stack_size / SIM_STACK_SIZE",
+            size / 1024
+        );
+        if known {
+            let _ = writeln!(buf, "sim: replay it with SIM_REPLAY={tok}");
+        } else {
+            let _ = writeln!(
+                buf,
+                "sim: its token is known only when it ends (an exhaustive search or a URW/SURW \
+                 walk: run the test with SIM_STRATEGY=random to get a seed token)"
+            );
+        }
+        let _ = writeln!(buf, "sim: aborting.");
+        // SAFETY: `write` is async-signal-safe; `buf` holds `len` bytes.
+        unsafe { libc::write(2, buf.bytes.as_ptr().cast(), buf.len) };
     }
 }

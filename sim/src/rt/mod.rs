@@ -18,6 +18,8 @@
 //!   the enabled set;
 //! - `step.rs`: performing one step; `run.rs`: the run loop and teardown;
 //! - `watchdog.rs`: the wall-clock watchdog, which only observes;
+//!   `panics.rs`: the panic hook, and the report of a panic in a
+//!   destructor during unwinding (an abort);
 //! - `prims/`: one file a primitive (state, enabledness, effects, edges,
 //!   timeouts, misuse, deadlock text, dependence footprint), and
 //!   `process.rs` for processes; `dependence.rs`: the one dependence
@@ -25,7 +27,7 @@
 //! - `api.rs`: the narrow interface everything outside `rt` uses
 //!   ([`op`] to announce an operation, [`new_object`] to register a
 //!   primitive's state, and named queries);
-//! - `green.rs`: the coroutines and the watchdog's `Heartbeat`, the
+//! - `green.rs`: the coroutines, the stack-overflow handler and the watchdog's `Heartbeat`, the
 //!   runtime's only `unsafe` (and the soundness argument of scoped threads); `locals.rs`: green-thread-local
 //!   storage; `clock.rs`,
 //!   `race.rs`: vector clocks and access histories; `op.rs`: the
@@ -44,6 +46,7 @@ pub(crate) mod green;
 pub(crate) mod locals;
 pub(crate) mod object;
 pub(crate) mod op;
+mod panics;
 pub(crate) mod prims;
 pub(crate) mod process;
 pub(crate) mod race;

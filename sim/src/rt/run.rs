@@ -4,7 +4,7 @@
 //! every green thread when the execution ends, however it ends.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use super::clock::VectorClock;
 use super::green::{GreenThread, Resumed};
@@ -20,30 +20,6 @@ pub(crate) fn with_exec<R>(f: impl FnOnce(&Exec) -> R) -> R {
     EXEC.with(|e| f(&e.borrow()))
 }
 
-fn install_panic_hook() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if CAPTURE_PANICS.with(|c| c.get()) {
-                let payload = info.payload();
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "Box<dyn Any>".to_string());
-                let text = match info.location() {
-                    Some(l) => format!("{msg} (at {l})"),
-                    None => msg,
-                };
-                LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// Runs one execution of `main` as `MainThread`, asking `sched` at each
 /// scheduling point. The execution's state stays readable through
 /// [`with_exec`] until the next one starts.
@@ -52,7 +28,7 @@ pub(crate) fn run_execution(
     cfg: &ExecConfig,
     sched: &mut dyn Scheduler,
 ) {
-    install_panic_hook();
+    super::panics::install_hook();
     let every_step = sched.observes_every_step();
     let serial = SERIAL.with(|s| {
         s.set(s.get() + 1);
@@ -205,8 +181,9 @@ pub(crate) fn install_green_sized(
 ) {
     let default = EXEC.with(|e| e.borrow().cfg.stack_size);
     let size = stack_size.map_or(default, |s| s.max(default));
-    let green = GreenThread::new(size, size == default, move || {
+    let green = GreenThread::new(tid, size, size == default, move || {
         let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+        super::panics::caught(tid);
         let outcome = thread_exit(tid, outcome);
         thread_finished(tid, outcome);
     });

@@ -55,6 +55,7 @@ pub(crate) fn set_next_token(token: [u64; 4]) {
 /// heartbeat on first use, and sets its limit, serial and token.
 pub(crate) fn start(heart: &mut Option<Arc<Heartbeat>>, limit_ms: u64, serial: u64) {
     let token = NEXT_TOKEN.with(|t| t.replace([0; 4]));
+    super::green::set_execution(serial, token);
     if limit_ms == 0 && heart.is_none() {
         return;
     }
@@ -115,6 +116,23 @@ fn watch() {
     }
 }
 
+/// Writes the replay token that `[kind, numbers...]` (a `TOKEN_*` kind)
+/// stands for; `Ok(false)` when the kind is 0 (not known). It does not
+/// allocate: the stack-overflow handler (`rt/green.rs`) calls it.
+pub(crate) fn write_token(
+    w: &mut impl std::fmt::Write,
+    token: [u64; 4],
+) -> Result<bool, std::fmt::Error> {
+    match token {
+        [TOKEN_SEED, seed, _, _] => write!(w, "{seed}")?,
+        [TOKEN_PCT, depth, steps, seed] => write!(w, "pct{depth}:{steps}:{seed}")?,
+        [TOKEN_POS, seed, _, _] => write!(w, "pos:{seed}")?,
+        [TOKEN_RR, _, _, _] => w.write_str("rr")?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 /// Reports the stuck green thread on fd 2 and ends the process.
 fn fire(heart: &Heartbeat, limit_ms: u64) -> ! {
     let (tid, location) = heart.running();
@@ -124,13 +142,10 @@ fn fire(heart: &Heartbeat, limit_ms: u64) -> ! {
         format!("green thread id {tid}")
     };
     let at = location.map_or("(no sim operation yet)".to_string(), |l| l.to_string());
-    let token = match heart.token.each_ref().map(|t| t.load(Relaxed)) {
-        [TOKEN_SEED, seed, _, _] => Some(seed.to_string()),
-        [TOKEN_PCT, depth, steps, seed] => Some(format!("pct{depth}:{steps}:{seed}")),
-        [TOKEN_POS, seed, _, _] => Some(format!("pos:{seed}")),
-        [TOKEN_RR, _, _, _] => Some("rr".to_string()),
-        _ => None,
-    };
+    let mut text = String::new();
+    let token = (write_token(&mut text, heart.token.each_ref().map(|t| t.load(Relaxed)))
+        == Ok(true))
+    .then_some(text);
     let replay = match token {
         Some(t) => format!("its replay token is {t} (SIM_REPLAY={t} cargo test <name>)"),
         None => "its token is known only when it ends (an exhaustive search or a URW/SURW walk: \

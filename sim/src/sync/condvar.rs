@@ -74,6 +74,7 @@ impl Condvar {
     }
 
     /// The three steps of a wait; whether it was woken (not timed out).
+    #[track_caller]
     fn wait_op<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -175,6 +176,7 @@ impl Condvar {
         self.notify(u32::MAX, Location::caller());
     }
 
+    #[track_caller]
     fn notify(&self, n: u32, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "Condvar");
         rt::op(Op::CondNotify { cond: self.id, n }, location);

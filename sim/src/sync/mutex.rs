@@ -94,6 +94,7 @@ impl<T: ?Sized> Mutex<T> {
         self.id
     }
 
+    #[track_caller]
     fn acquire(&self, deadline: Option<Nanos>, location: &'static Location<'static>) -> bool {
         rt::check_serial(self.serial, "Mutex");
         // A blocking re-acquire could never complete; a `try_` one fails.

@@ -76,6 +76,7 @@ impl<V: 'static> Slot<V> {
     /// The value, initialised by `init` if no thread has yet (blocking while
     /// another thread runs its initialiser). `init` gets whether an earlier
     /// initialiser panicked; `None` from it leaves the cell empty.
+    #[track_caller]
     fn get_or_init(
         &self,
         init: impl FnOnce(bool) -> Option<V>,

@@ -52,6 +52,7 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
+    #[track_caller]
     fn acquire(
         &self,
         write: bool,
@@ -161,6 +162,7 @@ impl<T: ?Sized> RwLock<T> {
         self.data.get_mut()
     }
 
+    #[track_caller]
     fn release(&self, write: bool, location: &'static Location<'static>) {
         rt::op(
             Op::RwRelease {

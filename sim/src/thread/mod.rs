@@ -151,6 +151,7 @@ impl Builder {
     }
 
     /// Announces the spawn and names the new thread; its id.
+    #[track_caller]
     fn create(&self, location: &'static Location<'static>) -> Tid {
         let op = Op::Spawn {
             daemon: self.daemon,
@@ -167,6 +168,7 @@ impl Builder {
     }
 
     /// `spawn`, recorded at `location`.
+    #[track_caller]
     pub(crate) fn spawn_at<F, T>(self, location: &'static Location<'static>, f: F) -> JoinHandle<T>
     where
         F: FnOnce() -> T + 'static,
@@ -268,6 +270,7 @@ impl fmt::Debug for Thread {
 }
 
 impl Thread {
+    #[track_caller]
     fn new(tid: Tid, name: Option<String>) -> Thread {
         let (_, serial) = rt::current_tid_and_serial();
         Thread {
@@ -305,6 +308,7 @@ impl Thread {
 
     /// Whether the thread has not finished yet. Not a scheduling point (a
     /// sim extension, Python's `is_alive`).
+    #[track_caller]
     pub fn is_alive(&self) -> bool {
         rt::check_serial(self.serial, "Thread");
         rt::thread_is_alive(self.tid)
@@ -316,12 +320,14 @@ impl Thread {
     }
 
     /// Waits for the thread to finish (a join that leaves its result).
+    #[track_caller]
     pub(crate) fn join_at(&self, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "Thread");
         rt::op(Op::Join { target: self.tid }, location);
     }
 
     /// Waits at most `timeout` for the thread to finish; whether it has.
+    #[track_caller]
     pub(crate) fn join_timeout_at(
         &self,
         timeout: Duration,
@@ -363,6 +369,7 @@ impl Thread {
 ///     assert_eq!(h.join().unwrap().as_deref(), Some("worker"));
 /// }, 1);
 /// ```
+#[track_caller]
 pub fn current() -> Thread {
     let (tid, serial) = rt::current_tid_and_serial();
     Thread {
@@ -437,6 +444,7 @@ pub fn park_timeout(dur: Duration) {
     park_until(Some(crate::time::deadline_after(dur)), Location::caller());
 }
 
+#[track_caller]
 fn park_until(deadline: Option<rt::op::Nanos>, location: &'static Location<'static>) {
     let (tid, _) = rt::current_tid_and_serial();
     let op = Op::Park {

@@ -142,6 +142,7 @@ impl<'scope> Scope<'scope, '_> {
     }
 
     /// `spawn` with a builder's configuration, recorded at `location`.
+    #[track_caller]
     pub(super) fn spawn_with<F, T>(
         &'scope self,
         builder: Builder,

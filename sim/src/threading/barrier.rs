@@ -126,6 +126,7 @@ impl Barrier {
         self
     }
 
+    #[track_caller]
     fn wait_op(
         &self,
         timeout: Option<Duration>,
@@ -173,6 +174,7 @@ impl Barrier {
         self.wait_op(Some(timeout), Location::caller())
     }
 
+    #[track_caller]
     fn read(&self, location: &'static Location<'static>) -> u64 {
         rt::check_serial(self.serial, "Barrier");
         match rt::op(Op::BarrierRead { barrier: self.id }, location) {

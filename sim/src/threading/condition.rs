@@ -146,6 +146,7 @@ impl Condition {
         }
     }
 
+    #[track_caller]
     fn wait_op(&self, deadline: Option<u64>, location: &'static Location<'static>) -> bool {
         rt::check_serial(self.serial, "Condition");
         let cond = self.id;

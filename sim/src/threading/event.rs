@@ -44,6 +44,7 @@ impl Event {
         Event { id, serial }
     }
 
+    #[track_caller]
     fn simple(&self, op: Op, location: &'static Location<'static>) -> bool {
         rt::check_serial(self.serial, "Event");
         rt::op(op, location).as_bool()

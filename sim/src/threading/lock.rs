@@ -62,6 +62,8 @@ impl Lock {
 
     /// Releases, recording `location` as the call site (guards pass the
     /// line that took them: `#[track_caller]` does not reach `Drop`).
+    #[inline(always)]
+    #[track_caller]
     pub(crate) fn release_at(&self, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "Lock");
         rt::op(Op::LockRelease { lock: self.id }, location);

@@ -36,6 +36,8 @@
 macro_rules! acquire_methods {
     ($kind:literal, $op:ident { $field:ident }, $acquire_doc:literal
      $(, #[$timeout_doc:meta])*) => {
+        #[inline(always)]
+        #[track_caller]
         fn acquire_op(
             &self,
             deadline: Option<u64>,

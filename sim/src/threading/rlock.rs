@@ -55,6 +55,7 @@ impl RLock {
 
     /// Releases, recording `location` as the call site (guards pass the
     /// line that took them: `#[track_caller]` does not reach `Drop`).
+    #[track_caller]
     pub(crate) fn release_at(&self, location: &'static Location<'static>) {
         rt::check_serial(self.serial, "RLock");
         rt::op(Op::RLockRelease { lock: self.id }, location);

@@ -216,6 +216,7 @@ impl Thread {
 ///     assert_eq!(h.join().unwrap(), "Thread-2");
 /// }, 1);
 /// ```
+#[track_caller]
 pub fn current_thread() -> Thread {
     let me = thread::current();
     Thread {

@@ -17,6 +17,8 @@ mod barrier;
 mod cell;
 mod condition;
 mod core;
+#[cfg(unix)]
+mod crash;
 mod dpor_proptest;
 mod edges;
 mod entry_points;
@@ -26,6 +28,7 @@ mod exhaustive_split;
 mod fairness;
 mod fuzz;
 mod merge;
+mod misuse;
 mod mpsc;
 mod notify;
 mod parallel;

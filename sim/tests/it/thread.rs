@@ -152,17 +152,17 @@ fn a_joined_panic_is_its_payload_as_with_std() {
 
 #[test]
 fn builder_stack_size_gives_a_thread_a_bigger_stack() {
-    // 1 MiB on the stack: far more than the default 256 KiB (without
+    // 3 MiB on the stack: more than the default 2 MiB (without
     // `stack_size` the thread overflows its stack and the process dies).
     let report = Builder::new().executions(3).explore(|| {
         let h = sim::thread::Builder::new()
             .stack_size(4 << 20)
             .spawn(|| {
-                let big = std::hint::black_box([7u8; 1 << 20]);
+                let big = std::hint::black_box([7u8; 3 << 20]);
                 big.iter().map(|&b| b as usize).sum::<usize>()
             })
             .unwrap();
-        assert_eq!(h.join().unwrap(), 7 << 20);
+        assert_eq!(h.join().unwrap(), 21 << 20);
         // A smaller request than the default gets the default.
         let small = sim::thread::Builder::new()
             .stack_size(1)

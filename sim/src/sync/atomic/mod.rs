@@ -80,6 +80,7 @@ impl Obj {
     }
 
     /// Announces one operation (the scheduling point).
+    #[track_caller]
     fn op(self, name: &str, kind: AtomicKind, ord: Ordering, location: &'static Location<'static>) {
         rt::check_serial(self.serial, name);
         let op = Op::Atomic {

@@ -90,6 +90,7 @@ impl<T> Chan<T> {
     }
 
     /// A send of `t`: blocking (`deadline: None`) or not (`Some(now)`).
+    #[track_caller]
     fn send(
         &self,
         t: T,
@@ -141,6 +142,7 @@ impl<T> Chan<T> {
     }
 
     /// A receive: blocking, timed or not (`Some(now)`).
+    #[track_caller]
     fn recv(
         &self,
         deadline: Option<u64>,
@@ -186,6 +188,7 @@ impl<T> Chan<T> {
     }
 
     /// The drop of a sender (or, `receiver`, of the receiver).
+    #[track_caller]
     fn drop_side(&self, receiver: bool, location: &'static Location<'static>) {
         if !rt::chan_drop_quietly(self.id, self.serial, receiver) {
             let op = if receiver {
