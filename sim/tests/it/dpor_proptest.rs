@@ -1,8 +1,9 @@
 //! Exhaustive DPOR against brute force.
 //!
 //! proptest generates small programs (2-4 threads, up to 3 Locks, 2
-//! `sync::RwLock`s and 3 Shared variables; reads, writes, blocking lock
-//! blocks, try-lock blocks, and read and write blocks of the RwLocks). An oracle with its own interpreter enumerates every
+//! `sync::RwLock`s, 2 Semaphores (1 and 2 permits) and 3 Shared variables;
+//! reads, writes, blocking lock blocks, try-lock blocks, read and write
+//! blocks of the RwLocks, acquire/release blocks of the Semaphores). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -20,7 +21,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use proptest::prelude::*;
 use sim::sync::{Arc, RwLock};
-use sim::threading::Lock;
+use sim::threading::{Lock, Semaphore};
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
 
 #[derive(Debug, Clone)]
@@ -35,11 +36,15 @@ enum Stmt {
     ReadLocked(usize, Vec<Stmt>),
     /// `let _g = rwlock.write();` body.
     WriteLocked(usize, Vec<Stmt>),
+    /// `with semaphore:` body.
+    SemHeld(usize, Vec<Stmt>),
 }
 
 const VARS: usize = 3;
 const LOCKS: usize = 3;
 const RWLOCKS: usize = 2;
+/// The semaphores' initial counters.
+const SEM_PERMITS: [u32; 2] = [1, 2];
 
 fn stmt() -> impl Strategy<Value = Stmt> {
     let leaf = prop_oneof![
@@ -54,8 +59,10 @@ fn stmt() -> impl Strategy<Value = Stmt> {
                 .prop_map(|(l, b)| Stmt::TryLocked(l, b)),
             1 => (0..RWLOCKS, prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(l, b)| Stmt::ReadLocked(l, b)),
-            1 => (0..RWLOCKS, prop::collection::vec(inner, 0..3))
+            1 => (0..RWLOCKS, prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(l, b)| Stmt::WriteLocked(l, b)),
+            1 => (0..SEM_PERMITS.len(), prop::collection::vec(inner, 0..3))
+                .prop_map(|(l, b)| Stmt::SemHeld(l, b)),
         ]
     })
 }
@@ -83,7 +90,7 @@ fn program() -> impl Strategy<Value = Vec<Vec<Stmt>>> {
 fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
     match s {
         Stmt::Read(_) | Stmt::Write(..) => false,
-        Stmt::Locked(_, body) | Stmt::TryLocked(_, body) => {
+        Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
         Stmt::ReadLocked(l, body) | Stmt::WriteLocked(l, body) => {
@@ -121,6 +128,8 @@ enum Instr {
     Try(usize, usize),
     Release(usize),
     /// RwLock read and write acquires and releases.
+    SemAcquire(usize),
+    SemRelease(usize),
     ReadAcquire(usize),
     ReadRelease(usize),
     WriteAcquire(usize),
@@ -154,6 +163,11 @@ fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
                 out.extend(flatten(body));
                 out.push(Instr::WriteRelease(*l));
             }
+            Stmt::SemHeld(l, body) => {
+                out.push(Instr::SemAcquire(*l));
+                out.extend(flatten(body));
+                out.push(Instr::SemRelease(*l));
+            }
         }
     }
     out
@@ -181,6 +195,7 @@ struct State {
     /// Per RwLock: held by a writer, and how many readers hold it.
     writer: [bool; RWLOCKS],
     readers: [u32; RWLOCKS],
+    permits: [u32; 2],
 }
 
 /// What the oracle found.
@@ -191,7 +206,7 @@ struct Oracle {
 
 /// An executed instruction: thread, its index in the thread's sequence of
 /// executed events, and the object it touches (vars 0.., locks 100..,
-/// RwLocks 200..) and whether it writes (every lock event writes its lock,
+/// RwLocks 200.., Semaphores 300..) and whether it writes (every lock event writes its lock,
 /// a RwLock's read acquires and releases too: sim's dependence relation
 /// for them, see `sim/src/rt/prims/rwlock.rs`).
 #[derive(Clone, Copy)]
@@ -214,6 +229,7 @@ fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         locked: [false; LOCKS],
         writer: [false; RWLOCKS],
         readers: [0; RWLOCKS],
+        permits: SEM_PERMITS,
     };
     let mut trail = Vec::new();
     explore(threads, st, &mut trail, &mut o);
@@ -262,6 +278,19 @@ fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, o: &mut Ora
                 s.locked[l] = false;
                 s.pc[t] += 1;
                 (100 + l, true)
+            }
+            Instr::SemAcquire(l) => {
+                if s.permits[l] == 0 {
+                    continue;
+                }
+                s.permits[l] -= 1;
+                s.pc[t] += 1;
+                (300 + l, true)
+            }
+            Instr::SemRelease(l) => {
+                s.permits[l] += 1;
+                s.pc[t] += 1;
+                (300 + l, true)
             }
             Instr::ReadAcquire(l) => {
                 if s.writer[l] {
@@ -335,11 +364,16 @@ fn normal_form(trail: &[Done]) -> Vec<(usize, usize)> {
 }
 
 /// The program's shared objects.
-type Objects = (Vec<Shared<u64>>, Vec<Lock>, Vec<Arc<RwLock<()>>>);
+type Objects = (
+    Vec<Shared<u64>>,
+    Vec<Lock>,
+    Vec<Arc<RwLock<()>>>,
+    Vec<Semaphore>,
+);
 
 /// Runs one thread's statements on sim's primitives.
 fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
-    let (vars, locks, rwlocks) = objs;
+    let (vars, locks, rwlocks, sems) = objs;
     for s in stmts {
         match s {
             Stmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
@@ -363,6 +397,11 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
                 let _g = rwlocks[*l].write().unwrap();
                 run_stmts(body, objs, acc);
             }
+            Stmt::SemHeld(l, body) => {
+                sems[*l].acquire();
+                run_stmts(body, objs, acc);
+                sems[*l].release();
+            }
         }
     }
 }
@@ -381,7 +420,8 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
             let locks: Vec<Lock> = (0..LOCKS).map(|_| Lock::new()).collect();
             let rwlocks: Vec<Arc<RwLock<()>>> =
                 (0..RWLOCKS).map(|_| Arc::new(RwLock::new(()))).collect();
-            let objs: Objects = (vars.clone(), locks, rwlocks);
+            let sems: Vec<Semaphore> = SEM_PERMITS.iter().map(|&n| Semaphore::new(n)).collect();
+            let objs: Objects = (vars.clone(), locks, rwlocks, sems);
             let handles: Vec<_> = program
                 .iter()
                 .cloned()

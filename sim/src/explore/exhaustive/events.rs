@@ -55,6 +55,7 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
         Op::LockAcquire { deadline: None, .. }
             | Op::RLockAcquire { deadline: None, .. }
             | Op::RwAcquire { deadline: None, .. }
+            | Op::SemAcquire { deadline: None, .. }
     );
     Some(Ev {
         tid,

@@ -21,7 +21,7 @@
 //! `Nondeterminism` failure.
 //!
 //! **The reduced fragment and the fallback.** ODPOR reduces programs made of
-//! `Lock`/`RLock`/`Mutex`/`RwLock` blocking acquires, releases and
+//! `Lock`/`RLock`/`Mutex`/`RwLock`/`Semaphore` blocking acquires, releases and
 //! `locked()` (so `Once`, `OnceLock` and `LazyLock`, built on them), atomics,
 //! `UnsafeCell`, `Shared`, `print`, `yield_now`, non-daemon `spawn` and `join`, under
 //! `Timing::Exact` without spurious wake-ups. Any other operation
@@ -71,8 +71,9 @@
 //! `b` was complete); each of its rounds is split over the jobs.
 //!
 //! **Checked by** `sim/tests/it/dpor_proptest.rs`: proptest programs of 2-4
-//! threads over up to 3 Locks, 2 RwLocks and 3 Shared variables (reads,
-//! writes, blocking lock blocks, try-lock blocks, read and write blocks), an oracle with its own interpreter that
+//! threads over up to 3 Locks, 2 RwLocks, 2 Semaphores and 3 Shared
+//! variables (reads, writes, blocking lock blocks, try-lock blocks, read and
+//! write blocks, semaphore blocks), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a

@@ -52,6 +52,7 @@ use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
 use crate::rt::dependence::Key;
 use crate::rt::op::{Op, Tid};
+use crate::rt::prims::ObjState;
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// One scheduling point of the current execution.
@@ -96,7 +97,7 @@ impl Scheduler for OdporSched<'_> {
             {
                 self.out.unsupported = Some(format!(
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
-                     (it reduces blocking Lock/Mutex/RwLock acquires and releases, Once, \
+                     (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, Once, \
                      Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     if c.timeout { " (its timeout)" } else { "" }
@@ -185,6 +186,8 @@ enum LockBefore {
     RLock { owner: Option<Tid> },
     /// A `RwLock`: whether a writer held it, how many readers.
     RwLock { writer: bool, readers: u32 },
+    /// A `Semaphore`: its counter.
+    Semaphore { value: u32 },
 }
 
 impl LockBefore {
@@ -197,6 +200,7 @@ impl LockBefore {
             LockBefore::RwLock { writer, readers } => {
                 !writer && (ev.shared_acquire || readers == 0)
             }
+            LockBefore::Semaphore { value } => value > 0,
         }
     }
 }
@@ -227,6 +231,13 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
         // Lock states: (held, owner, count) per object index (for a
         // RwLock: held by a writer, -, readers).
         let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects().len()];
+        // Semaphore counters, from their initial values.
+        let mut sems: Vec<i64> = (e.objects().iter())
+            .map(|o| match &o.state {
+                ObjState::Semaphore(s) => i64::from(s.initial()),
+                _ => 0,
+            })
+            .collect();
         let mut out = Vec::with_capacity(e.events().len());
         for ev in e.events() {
             let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
@@ -261,6 +272,17 @@ fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
                                 *st = (false, None, 0);
                             }
                         }
+                        _ => {}
+                    }
+                }
+                Op::SemAcquire { sem, .. } | Op::SemRelease { sem, .. } => {
+                    let v = &mut sems[sem.index()];
+                    lock_before = LockBefore::Semaphore {
+                        value: u32::try_from(*v).unwrap_or(0),
+                    };
+                    match ev.op {
+                        Op::SemAcquire { .. } if ev.result.as_bool() => *v -= 1,
+                        Op::SemRelease { n, .. } => *v += i64::from(n),
                         _ => {}
                     }
                 }

@@ -17,12 +17,20 @@ use crate::failure::FailureKind;
 #[derive(Debug)]
 pub(crate) struct SemState {
     value: u32,
+    /// The counter it was created with (the exhaustive search rebuilds the
+    /// counter along the event log from it).
+    initial: u32,
     bound: Option<u32>,
     /// Joined by every release; joined by every acquire.
     clock: VectorClock,
 }
 
 impl SemState {
+    /// The counter it was created with.
+    pub(crate) fn initial(&self) -> u32 {
+        self.initial
+    }
+
     pub(crate) fn kind(&self) -> &'static str {
         if self.bound.is_none() {
             "Semaphore"
@@ -37,6 +45,7 @@ impl ObjState {
     pub(crate) fn new_semaphore(value: u32, bound: Option<u32>) -> Self {
         ObjState::Semaphore(SemState {
             value,
+            initial: value,
             bound,
             clock: VectorClock::new(),
         })
@@ -113,7 +122,15 @@ impl Exec {
 /// DPOR.
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::SemAcquire { sem, .. } | Op::SemRelease { sem, .. } => Footprint::writes(sem),
+        // A blocking acquire is reduced by the optimal DPOR as a lock's is
+        // (it waits for the counter to be positive: see
+        // `explore/exhaustive/odpor.rs`); a try or timed acquire is not.
+        Op::SemAcquire {
+            sem,
+            deadline: None,
+        } => Footprint::writes(sem).reducible(),
+        Op::SemAcquire { sem, .. } => Footprint::writes(sem),
+        Op::SemRelease { sem, .. } => Footprint::writes(sem).reducible(),
         _ => Footprint::NOTHING,
     }
 }
