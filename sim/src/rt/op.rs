@@ -208,6 +208,14 @@ pub(crate) enum Op {
     Park { me: u32, deadline: Option<Nanos> },
     /// `Thread::unpark`: sets thread `target`'s park token.
     Unpark { target: Tid },
+    /// A `Waker::wake` of an async task: sets its wake-up permit.
+    TaskWake { task: ObjId },
+    /// An async task's poll returned `Pending`: it waits until woken, or
+    /// until `deadline` (its earliest timer).
+    TaskWait {
+        task: ObjId,
+        deadline: Option<Nanos>,
+    },
 }
 
 impl Op {
@@ -270,6 +278,7 @@ impl Op {
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::Atomic { atomic, .. } => Some(atomic),
+            Op::TaskWake { task } | Op::TaskWait { task, .. } => Some(task),
             Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
@@ -305,7 +314,8 @@ impl Op {
             | Op::ProcJoin { deadline, .. }
             | Op::ChanSend { deadline, .. }
             | Op::ChanRecv { deadline, .. }
-            | Op::Park { deadline, .. } => deadline,
+            | Op::Park { deadline, .. }
+            | Op::TaskWait { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -370,6 +380,8 @@ impl Op {
             Op::Fence { .. } => "fence",
             Op::Park { .. } => "park",
             Op::Unpark { .. } => "unpark",
+            Op::TaskWake { .. } => "wake",
+            Op::TaskWait { .. } => "pending",
         }
     }
 }

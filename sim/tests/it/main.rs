@@ -24,6 +24,7 @@ mod event;
 mod exhaustive;
 mod exhaustive_split;
 mod fairness;
+mod future;
 mod fuzz;
 mod merge;
 mod mpsc;
