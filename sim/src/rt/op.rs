@@ -381,7 +381,7 @@ impl Op {
             Op::Park { .. } => "park",
             Op::Unpark { .. } => "unpark",
             Op::TaskWake { .. } => "wake",
-            Op::TaskWait { .. } => "pending",
+            Op::TaskWait { .. } => "await",
         }
     }
 }
