@@ -214,8 +214,16 @@ impl<T> JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        // Detached: the program's end no longer waits for the task.
-        rt::detach_thread(self.state.tid, self.state.task.serial);
+        // Detached: the program's end no longer waits for the task. A
+        // scheduling point while the task runs (the task may go on before
+        // the program ends), none once it has finished.
+        if !self.state.is_finished() && rt::task_can_wake(self.state.task.serial) {
+            let op = Op::TaskDetach {
+                task: self.state.task.id,
+                thread: self.state.tid as u32,
+            };
+            rt::op(op, Location::caller());
+        }
     }
 }
 

@@ -113,8 +113,8 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
 /// Yields to the scheduler once: wakes its own task and returns `Pending`
 /// the first time it is polled (other futures of the task, and other
 /// tasks, may run), `Ready` the next. The exhaustive searches' fairness
-/// rule treats it as a thread's `yield_now`, so a task spinning on it lets
-/// the others make progress.
+/// rule treats a task's second yield in a row (a spin loop) as a thread's
+/// `yield_now`, so a task spinning on it lets the others make progress.
 ///
 /// ```
 /// sim::model(|| {
@@ -139,7 +139,6 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        crate::thread::yield_now();
         cx.waker().wake_by_ref();
         Poll::Pending
     }

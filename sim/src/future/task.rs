@@ -23,6 +23,9 @@ struct TaskWaker {
 
 impl TaskWaker {
     fn wake_task(&self) {
+        if rt::task_self_wake(self.task, self.serial) {
+            return;
+        }
         if rt::task_can_wake(self.serial) {
             rt::op(Op::TaskWake { task: self.task }, Location::caller());
         }

@@ -6,7 +6,7 @@
 use std::panic::Location;
 
 use super::object::ObjState;
-use super::op::{Nanos, ObjId, Tid};
+use super::op::{Nanos, ObjId};
 use super::{with_current, EXEC};
 
 /// Registers a new task object (`origin`: `"spawn"` or `"block_on"`);
@@ -57,6 +57,25 @@ pub(crate) fn task_can_wake(serial: u64) -> bool {
     })
 }
 
+/// A wake of `task` (execution `serial`) by the thread polling it (a
+/// future waking its own task, as `yield_now` does): sets its permit
+/// without a scheduling point, since only this thread consumes it and the
+/// edge would be program order. False when `task` is not the current
+/// thread's task (the wake must be announced).
+pub(crate) fn task_self_wake(task: ObjId, serial: u64) -> bool {
+    EXEC.with(|e| {
+        let Ok(mut e) = e.try_borrow_mut() else {
+            return false;
+        };
+        let tid = e.current;
+        if !e.active || e.serial != serial || e.threads[tid].task != Some(task) {
+            return false;
+        }
+        e.task_set_woken(task);
+        true
+    })
+}
+
 /// The last clone of a handed-out waker of `task` (execution `serial`)
 /// was dropped.
 pub(crate) fn task_waker_dropped(task: ObjId, serial: u64) {
@@ -93,22 +112,6 @@ pub(crate) fn task_awaits(what: &'static str, created: bool, at: &'static Locati
                 if let Some(task) = e.threads[e.current].task {
                     e.task_awaits(task, (what, created, at));
                 }
-            }
-        }
-    });
-}
-
-/// Detaches thread `tid` (made in execution `serial`): it becomes a daemon,
-/// which the program's end does not wait for (a task whose `JoinHandle`
-/// was dropped).
-pub(crate) fn detach_thread(tid: Tid, serial: u64) {
-    EXEC.with(|e| {
-        if let Ok(mut e) = e.try_borrow_mut() {
-            if e.active && e.serial == serial && !e.tearing_down {
-                e.threads[tid].daemon = true;
-                // Whether the program may end changed: the next enabled set
-                // is computed in full.
-                e.cache.local_step = None;
             }
         }
     });

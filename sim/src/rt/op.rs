@@ -216,6 +216,10 @@ pub(crate) enum Op {
         task: ObjId,
         deadline: Option<Nanos>,
     },
+    /// The drop of a task's `JoinHandle` while the task runs: thread
+    /// `thread` (the task's) becomes a daemon, which the program's end does
+    /// not wait for.
+    TaskDetach { task: ObjId, thread: u32 },
 }
 
 impl Op {
@@ -278,7 +282,9 @@ impl Op {
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::Atomic { atomic, .. } => Some(atomic),
-            Op::TaskWake { task } | Op::TaskWait { task, .. } => Some(task),
+            Op::TaskWake { task } | Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => {
+                Some(task)
+            }
             Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
@@ -382,6 +388,7 @@ impl Op {
             Op::Unpark { .. } => "unpark",
             Op::TaskWake { .. } => "wake",
             Op::TaskWait { .. } => "await",
+            Op::TaskDetach { .. } => "detach",
         }
     }
 }

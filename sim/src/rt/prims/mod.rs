@@ -351,7 +351,9 @@ impl Exec {
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
             Op::Park { .. } | Op::Unpark { .. } => self.park_complete(tid, op),
-            Op::TaskWake { .. } | Op::TaskWait { .. } => self.task_complete(tid, op),
+            Op::TaskWake { .. } | Op::TaskWait { .. } | Op::TaskDetach { .. } => {
+                self.task_complete(tid, op)
+            }
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -412,6 +414,6 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueuePoll { .. }
         | Op::FeederWait { .. } => super::process::footprint(op),
         Op::Atomic { .. } | Op::Fence { .. } => atomic::footprint(op),
-        Op::TaskWake { .. } | Op::TaskWait { .. } => task::footprint(op),
+        Op::TaskWake { .. } | Op::TaskWait { .. } | Op::TaskDetach { .. } => task::footprint(op),
     }
 }

@@ -9,6 +9,10 @@
 //! it and joins the object's clock, with a `Wake` edge from the last wake:
 //! a wake happens before the poll it causes. Wakes do not accumulate.
 //!
+//! A wake by the task's own thread (a future that wakes its task while
+//! polled, as `yield_now` does) sets the permit without a scheduling point:
+//! only that thread consumes it, and the edge would be program order.
+//!
 //! A `block_on`'s task may also wake once without a permit (as loom's
 //! `block_on`, whose futures must tolerate a spurious poll): its `Wait` is
 //! enabled before any wake, once.
@@ -61,6 +65,12 @@ pub(crate) struct TaskState {
     pub(crate) timer: Option<u64>,
     /// The thread's last step when the current poll began.
     poll_began: u64,
+    /// Whether the permit was set by the task's own thread only (a
+    /// self-wake, as `yield_now`'s), since the last wait consumed one.
+    by_self: bool,
+    /// Consecutive waits whose permit was a self-wake (for the fairness
+    /// rule: from the second on, such a wait is a yield).
+    self_waits: u32,
     /// Whether its one spurious wake-up is still to come (a `block_on`'s,
     /// as loom's: futures must tolerate being polled without a wake).
     may_spur: bool,
@@ -81,6 +91,8 @@ impl ObjState {
             timer: None,
             poll_began: 0,
             may_spur: origin == "block_on",
+            by_self: false,
+            self_waits: 0,
         }))
     }
 }
@@ -106,9 +118,17 @@ impl Exec {
                 let object = &mut self.objects[task.index()];
                 let t = object.state.task_mut();
                 t.woken = true;
+                t.by_self = false;
                 t.clock.join(&thread.clock);
                 thread.clock.tick(tid);
                 object.released_at = step;
+                OpResult::Unit
+            }
+            Op::TaskDetach {
+                thread: task_thread,
+                ..
+            } => {
+                self.threads[task_thread as usize].daemon = true;
                 OpResult::Unit
             }
             Op::TaskWait { task, .. } => {
@@ -120,6 +140,8 @@ impl Exec {
                     return OpResult::Bool(false);
                 }
                 t.woken = false;
+                t.self_waits = if t.by_self { t.self_waits + 1 } else { 0 };
+                t.by_self = false;
                 thread.clock.join(&t.clock);
                 self.sync_edge(from, EdgeKind::Wake, Some(task));
                 OpResult::Bool(true)
@@ -149,6 +171,21 @@ impl Exec {
             t.held += 1;
         }
         t.timer
+    }
+
+    /// Sets `task`'s permit without an operation (its own thread wakes it).
+    pub(crate) fn task_set_woken(&mut self, task: ObjId) {
+        let t = self.objects[task.index()].state.task_mut();
+        t.by_self = !t.woken || t.by_self;
+        t.woken = true;
+    }
+
+    /// Whether the wait of `task` just performed counts as a yield for the
+    /// fairness rule: the second (or later) wait in a row whose permit was
+    /// the task's own wake (a spin loop over `yield_now`; a one-off yield
+    /// is not lowered, as a one-off sleep is not: `rt/fairness.rs`).
+    pub(in crate::rt) fn task_wait_is_yield(&self, task: ObjId) -> bool {
+        self.objects[task.index()].state.task().self_waits >= 2
     }
 
     /// A handed-out waker of `task` was dropped (its last clone).
@@ -209,7 +246,9 @@ impl Exec {
 /// exploration of async programs falls back to the DFS.
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::TaskWake { task } | Op::TaskWait { task, .. } => Footprint::writes(task),
+        Op::TaskWake { task } | Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => {
+            Footprint::writes(task)
+        }
         _ => Footprint::NOTHING,
     }
 }
