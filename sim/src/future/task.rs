@@ -94,15 +94,9 @@ pub(crate) fn poll_loop<F: Future + ?Sized>(
     };
     let mut arc = new_waker();
     if origin_is_spawn {
-        // A spawned task starts runnable (its permit set): its first poll
-        // is a scheduling point of its own, as every later one.
-        rt::op(
-            Op::TaskWait {
-                task: task.id,
-                deadline: None,
-            },
-            at,
-        );
+        // A spawned task's first poll is a scheduling point of its own, as
+        // every later one.
+        rt::op(Op::TaskStart { task: task.id }, at);
     }
     loop {
         if cancelled.is_some_and(|c| c.load(Ordering::Relaxed)) {

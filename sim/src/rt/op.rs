@@ -216,6 +216,9 @@ pub(crate) enum Op {
         task: ObjId,
         deadline: Option<Nanos>,
     },
+    /// A spawned task's first scheduling point, before its first poll:
+    /// always enabled, does nothing.
+    TaskStart { task: ObjId },
     /// The drop of a task's `JoinHandle` while the task runs: thread
     /// `thread` (the task's) becomes a daemon, which the program's end does
     /// not wait for.
@@ -238,6 +241,7 @@ impl Op {
                 | Op::Print
                 | Op::Atomic { .. }
                 | Op::Fence { .. }
+                | Op::TaskStart { .. }
         )
     }
 
@@ -282,9 +286,10 @@ impl Op {
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::Atomic { atomic, .. } => Some(atomic),
-            Op::TaskWake { task } | Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => {
-                Some(task)
-            }
+            Op::TaskWake { task }
+            | Op::TaskWait { task, .. }
+            | Op::TaskStart { task }
+            | Op::TaskDetach { task, .. } => Some(task),
             Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
@@ -389,6 +394,7 @@ impl Op {
             Op::TaskWake { .. } => "wake",
             Op::TaskWait { .. } => "await",
             Op::TaskDetach { .. } => "detach",
+            Op::TaskStart { .. } => "first poll",
         }
     }
 }

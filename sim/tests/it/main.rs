@@ -25,6 +25,7 @@ mod exhaustive;
 mod exhaustive_split;
 mod fairness;
 mod future;
+mod future_counts;
 mod future_sync;
 mod fuzz;
 mod merge;

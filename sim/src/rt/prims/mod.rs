@@ -351,9 +351,10 @@ impl Exec {
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
             Op::Park { .. } | Op::Unpark { .. } => self.park_complete(tid, op),
-            Op::TaskWake { .. } | Op::TaskWait { .. } | Op::TaskDetach { .. } => {
-                self.task_complete(tid, op)
-            }
+            Op::TaskWake { .. }
+            | Op::TaskWait { .. }
+            | Op::TaskStart { .. }
+            | Op::TaskDetach { .. } => self.task_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -414,6 +415,9 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueuePoll { .. }
         | Op::FeederWait { .. } => super::process::footprint(op),
         Op::Atomic { .. } | Op::Fence { .. } => atomic::footprint(op),
-        Op::TaskWake { .. } | Op::TaskWait { .. } | Op::TaskDetach { .. } => task::footprint(op),
+        Op::TaskWake { .. }
+        | Op::TaskWait { .. }
+        | Op::TaskStart { .. }
+        | Op::TaskDetach { .. } => task::footprint(op),
     }
 }

@@ -80,8 +80,7 @@ impl ObjState {
     /// A fresh task object (`origin`: `"spawn"` or `"block_on"`).
     pub(crate) fn new_task(origin: &'static str) -> Self {
         ObjState::Task(Box::new(TaskState {
-            // A spawned task starts runnable.
-            woken: origin == "spawn",
+            woken: false,
             clock: VectorClock::new(),
             held: 0,
             registered: false,
@@ -124,6 +123,7 @@ impl Exec {
                 object.released_at = step;
                 OpResult::Unit
             }
+            Op::TaskStart { .. } => OpResult::Unit,
             Op::TaskDetach {
                 thread: task_thread,
                 ..
@@ -243,9 +243,12 @@ impl Exec {
 /// Wake and wait write the task's permit. Not reduced by the optimal DPOR
 /// (a wait is a blocking operation that another thread's wake enables,
 /// which its fragment does not handle, and it can time out): exhaustive
-/// exploration of async programs falls back to the DFS.
+/// exploration of a program whose tasks go `Pending` falls back to the
+/// DFS. A task's first poll (`TaskStart`, always enabled) is reduced, so
+/// tasks that never wait are explored one execution per trace.
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
+        Op::TaskStart { task } => Footprint::writes(task).reducible(),
         Op::TaskWake { task } | Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => {
             Footprint::writes(task)
         }
