@@ -51,6 +51,7 @@
 pub mod cell;
 mod explore;
 mod failure;
+pub mod future;
 pub mod hint;
 pub mod lazy_static;
 pub mod model;

@@ -187,6 +187,11 @@ impl Instant {
     pub fn checked_sub(&self, d: Duration) -> Option<Instant> {
         self.0.checked_sub(d).map(Instant)
     }
+
+    /// The instant as virtual nanoseconds since the start.
+    pub(crate) fn nanos(&self) -> Nanos {
+        to_nanos(self.0)
+    }
 }
 
 impl std::ops::Add<Duration> for Instant {

@@ -51,6 +51,10 @@ fn build(exec: &Exec, event_locations: bool) -> String {
     let mut edges: Vec<Option<Tid>> = vec![None; exec.threads.len()];
     for &tid in &blocked {
         let t = &exec.threads[tid];
+        if let Op::TaskWait { task, .. } = t.pending {
+            let _ = writeln!(msg, "  {}", exec.task_deadlock_line(tid, task));
+            continue;
+        }
         let (what, holder) = waits_for(exec, tid);
         edges[tid] = holder;
         let _ = write!(msg, "  {} is blocked in {} at {}", t.name, what, t.location);

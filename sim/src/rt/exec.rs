@@ -92,6 +92,9 @@ pub(crate) struct ThreadState {
     /// The payload of the panic that ended the thread, until a `join`
     /// takes it (dropped at teardown, outside the `EXEC` borrow).
     pub(crate) payload: Option<Box<dyn std::any::Any + Send>>,
+    /// The async task whose future the thread is polling (a spawned task's
+    /// thread, or a thread inside `block_on`): see `prims/task.rs`.
+    pub(crate) task: Option<ObjId>,
 }
 
 /// One performed operation, as recorded in the event log.
@@ -294,6 +297,8 @@ pub(crate) struct Exec {
     pub(super) terminal: bool,
     pub(super) tearing_down: bool,
     pub(super) unnamed_threads: u32,
+    /// Async tasks spawned so far (`task-N` names).
+    pub(super) spawned_tasks: u32,
     /// Processes, by pid (0: the main process). See `rt/process.rs`.
     pub(super) procs: Vec<process::ProcState>,
     /// Kills performed as faults in this execution.
@@ -357,6 +362,7 @@ impl Exec {
             terminal: false,
             tearing_down: false,
             unnamed_threads: 0,
+            spawned_tasks: 0,
             procs: Vec::new(),
             kills: 0,
             greens: Vec::new(),
@@ -384,6 +390,7 @@ impl Exec {
         self.terminal = false;
         self.tearing_down = false;
         self.unnamed_threads = 0;
+        self.spawned_tasks = 0;
         self.procs.clear();
         self.procs.push(process::ProcState::main());
         self.kills = 0;
@@ -448,6 +455,7 @@ impl Exec {
             process: 0,
             fences: None,
             park: None,
+            task: None,
             payload: None,
         });
         self.cache.unstarted.push(tid);

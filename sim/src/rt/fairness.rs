@@ -18,6 +18,12 @@
 //! have moved first: a fair scheduler does not produce them for long, and a
 //! yield itself changes nothing.
 //!
+//! **Async yields.** An async task's wait whose wake-up permit came from
+//! its own thread (`sim::future::yield_now`, a future that wakes itself
+//! and returns `Pending`) is a yield from the second such wait in a row
+//! on: a spin loop over `yield_now().await` is lowered, a one-off yield is
+//! not (as with sleeps, below).
+//!
 //! **Which sleeps are yields.** Under adversarial timing a sleep orders
 //! nothing, so a thread that polls (`while !ready() { sleep(d) }`) is a spin
 //! loop. But a one-off sleep (the notebook's `start(); sleep(2); start()`)
@@ -197,6 +203,7 @@ impl Exec {
         location: &'static Location<'static>,
     ) {
         let me = bit(tid);
+        let task_yield = matches!(op, Op::TaskWait { task, .. } if self.task_wait_is_yield(task));
         let f = &mut self.fair;
         // Another thread moved: the others may wake early and use their
         // sleep's grace again, and no thread is below `tid` any more.
@@ -219,6 +226,7 @@ impl Exec {
         }
         f.just_yielded = match op {
             Op::Yield => Some((tid, false)),
+            Op::TaskWait { .. } if task_yield => Some((tid, false)),
             Op::Sleep { .. } if self.cfg.adversarial => {
                 if f.last_sleep.len() <= tid {
                     f.last_sleep.resize(tid + 1, None);

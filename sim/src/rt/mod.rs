@@ -34,6 +34,7 @@
 //!   operations.
 
 mod api;
+mod api_task;
 pub(crate) mod clock;
 mod deadlock;
 pub(crate) mod dependence;
@@ -60,6 +61,7 @@ use op::{Nanos, Op, Tid};
 
 pub(crate) use crate::trace::EdgeKind;
 pub(crate) use api::*;
+pub(crate) use api_task::*;
 pub(crate) use exec::*;
 pub(crate) use run::{
     install_green, install_green_scoped, install_green_sized, run_execution, with_exec,

@@ -208,6 +208,21 @@ pub(crate) enum Op {
     Park { me: u32, deadline: Option<Nanos> },
     /// `Thread::unpark`: sets thread `target`'s park token.
     Unpark { target: Tid },
+    /// A `Waker::wake` of an async task: sets its wake-up permit.
+    TaskWake { task: ObjId },
+    /// An async task's poll returned `Pending`: it waits until woken, or
+    /// until `deadline` (its earliest timer).
+    TaskWait {
+        task: ObjId,
+        deadline: Option<Nanos>,
+    },
+    /// A spawned task's first scheduling point, before its first poll:
+    /// always enabled, does nothing.
+    TaskStart { task: ObjId },
+    /// The drop of a task's `JoinHandle` while the task runs: thread
+    /// `thread` (the task's) becomes a daemon, which the program's end does
+    /// not wait for.
+    TaskDetach { task: ObjId, thread: u32 },
 }
 
 impl Op {
@@ -226,6 +241,7 @@ impl Op {
                 | Op::Print
                 | Op::Atomic { .. }
                 | Op::Fence { .. }
+                | Op::TaskStart { .. }
         )
     }
 
@@ -270,6 +286,10 @@ impl Op {
             | Op::ChanDropReceiver { chan } => Some(chan),
             Op::NotifyNotify { notify } | Op::NotifyWait { notify } => Some(notify),
             Op::Atomic { atomic, .. } => Some(atomic),
+            Op::TaskWake { task }
+            | Op::TaskWait { task, .. }
+            | Op::TaskStart { task }
+            | Op::TaskDetach { task, .. } => Some(task),
             Op::Fence { .. } => None,
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
@@ -305,7 +325,8 @@ impl Op {
             | Op::ProcJoin { deadline, .. }
             | Op::ChanSend { deadline, .. }
             | Op::ChanRecv { deadline, .. }
-            | Op::Park { deadline, .. } => deadline,
+            | Op::Park { deadline, .. }
+            | Op::TaskWait { deadline, .. } => deadline,
             _ => None,
         }
     }
@@ -370,6 +391,10 @@ impl Op {
             Op::Fence { .. } => "fence",
             Op::Park { .. } => "park",
             Op::Unpark { .. } => "unpark",
+            Op::TaskWake { .. } => "wake",
+            Op::TaskWait { .. } => "await",
+            Op::TaskDetach { .. } => "detach",
+            Op::TaskStart { .. } => "first poll",
         }
     }
 }

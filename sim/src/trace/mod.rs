@@ -170,6 +170,8 @@ pub enum EdgeKind {
     Race,
     /// A `Thread::unpark` to the `park` whose token it set.
     Unpark,
+    /// An async task's `Waker::wake` to the poll it caused (`sim::future`).
+    Wake,
 }
 
 impl EdgeKind {
@@ -193,6 +195,7 @@ impl EdgeKind {
             EdgeKind::Timer => "timer",
             EdgeKind::Atomic => "atomic",
             EdgeKind::Race => "race",
+            EdgeKind::Wake => "wake",
         }
     }
 }

@@ -36,6 +36,7 @@ pub(crate) mod queue;
 pub(crate) mod rwlock;
 pub(crate) mod semaphore;
 pub(crate) mod shared;
+pub(crate) mod task;
 pub(crate) mod thread;
 
 use std::panic::Location;
@@ -56,6 +57,7 @@ pub(crate) use queue::QueueState;
 pub(crate) use rwlock::RwLockState;
 pub(crate) use semaphore::SemState;
 pub(crate) use shared::SharedState;
+pub(crate) use task::TaskState;
 
 /// The state of one object, by primitive.
 #[derive(Debug)]
@@ -85,6 +87,8 @@ pub(crate) enum ObjState {
     Atomic(Box<AtomicState>),
     /// A `sim::cell` cell: its access history.
     Cell(CellState),
+    /// An async task (or a `block_on`): its wake-up permit and wakers.
+    Task(Box<TaskState>),
 }
 
 /// One typed accessor pair per variant: the only place where an object of
@@ -127,6 +131,7 @@ state_accessors! {
     Notify => notify, notify_mut: NotifyState;
     Atomic => atomic, atomic_mut: AtomicState;
     Cell => cell, cell_mut: CellState;
+    Task => task, task_mut: TaskState;
 }
 
 #[cold]
@@ -154,6 +159,7 @@ impl ObjState {
             ObjState::Notify(_) => "Notify",
             ObjState::Atomic(a) => a.kind(),
             ObjState::Cell(c) => c.kind(),
+            ObjState::Task(_) => "Task",
         }
     }
 
@@ -216,6 +222,7 @@ impl Exec {
             }
             Op::NotifyWait { .. } => self.notify_can_complete(op),
             Op::Park { .. } => self.park_can_complete(op),
+            Op::TaskWait { .. } => self.task_can_complete(op),
             _ => true,
         }
     }
@@ -344,6 +351,10 @@ impl Exec {
             Op::NotifyNotify { .. } | Op::NotifyWait { .. } => self.notify_complete(tid, op),
             Op::Atomic { .. } | Op::Fence { .. } => self.atomic_complete(tid, op, location),
             Op::Park { .. } | Op::Unpark { .. } => self.park_complete(tid, op),
+            Op::TaskWake { .. }
+            | Op::TaskWait { .. }
+            | Op::TaskStart { .. }
+            | Op::TaskDetach { .. } => self.task_complete(tid, op),
             _ => unreachable!("not a primitive operation: {op:?}"),
         }
     }
@@ -404,5 +415,9 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::QueuePoll { .. }
         | Op::FeederWait { .. } => super::process::footprint(op),
         Op::Atomic { .. } | Op::Fence { .. } => atomic::footprint(op),
+        Op::TaskWake { .. }
+        | Op::TaskWait { .. }
+        | Op::TaskStart { .. }
+        | Op::TaskDetach { .. } => task::footprint(op),
     }
 }
