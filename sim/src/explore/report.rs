@@ -73,8 +73,8 @@ pub struct Report {
     /// ```
     /// use sim::{Builder, Strategy};
     /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
-    ///     let s = sim::threading::Semaphore::new(1);
-    ///     let t = sim::thread::spawn(move || s.acquire());
+    ///     let e = sim::threading::Event::new();
+    ///     let t = sim::thread::spawn(move || e.set());
     ///     t.join().unwrap();
     /// });
     /// assert!(report.complete);
