@@ -27,6 +27,7 @@ mod exhaustive;
 mod exhaustive_split;
 mod fairness;
 mod fuzz;
+mod interrupt;
 mod merge;
 mod misuse;
 mod mpsc;
