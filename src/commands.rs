@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sim::{Builder, Report, Shard, Strategy, Timing, Trace};
 
 use crate::options::{ExploreOpts, ModelOpts, RunOpts, StrategyArg, TimingArg};
-use crate::progress;
+use crate::{interrupt, progress};
 
 /// What a subcommand returns: its exit code, or an error message.
 pub(crate) type CmdResult = Result<ExitCode, String>;
@@ -221,7 +221,9 @@ fn run_exploration(
     shard: Option<Shard>,
     stop_on_first_failure: bool,
 ) -> Report {
-    let mut b = explorer(s, explore, opts).stop_on_first_failure(stop_on_first_failure);
+    let mut b = explorer(s, explore, opts)
+        .stop_on_first_failure(stop_on_first_failure)
+        .interrupt_on(interrupt::flag());
     if let Some(shard) = shard {
         b = b.shard(shard);
     }
@@ -373,6 +375,15 @@ fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path
             );
         }
     }
+    if interrupt::interrupted() {
+        println!(
+            "\nverdict: interrupted (Ctrl-C) after {} executions: {} so far; not checked against \
+             the expected {want}",
+            report.executions,
+            verdict(report)
+        );
+        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+    }
     let ok = want.matches(report);
     let part = if report.shard.is_some() {
         " (of this shard only)"
@@ -482,6 +493,26 @@ pub fn explore_all(
                 ..opts.clone()
             };
             let report = run_exploration(s, explore, &opts, shard, true);
+            if interrupt::interrupted() {
+                println!(
+                    "{:<22} {:<12} {:<11} {:>10} interrupted (Ctrl-C) {}",
+                    s.name,
+                    timing(t).to_string(),
+                    report.strategy.to_string(),
+                    report.executions,
+                    verdict(&report)
+                );
+                for f in &report.failures {
+                    println!(
+                        "  replay: sim replay {} {}{}",
+                        s.name,
+                        f.token,
+                        timing_flag(t)
+                    );
+                }
+                println!("\ninterrupted: {rows} exploration(s) finished before it, {mismatches} mismatch(es)");
+                return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+            }
             let want = expected(s, t);
             let ok = want.matches(&report);
             mismatches += usize::from(!ok);

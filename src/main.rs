@@ -4,6 +4,7 @@
 //! [`options`].
 
 mod commands;
+mod interrupt;
 mod options;
 mod progress;
 mod replay;

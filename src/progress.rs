@@ -1,7 +1,8 @@
 //! Progress of a long exploration on the terminal: an indicatif bar when
 //! stderr is a terminal, a few plain lines when it is not (CI logs: at each
 //! quarter of a planned run, at 20,000 executions and each doubling of an
-//! exhaustive one), nothing for short runs.
+//! exhaustive one or before a planned run's first quarter), nothing for
+//! short runs.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,11 +61,22 @@ pub fn attach(builder: Builder, label: &str, planned: Option<u64>) -> (Builder, 
     } else if planned.is_some_and(|n| n >= PLAIN_MIN) {
         let label = label.to_string();
         let quarter = Arc::new(AtomicU64::new(0));
+        let next = Arc::new(Mutex::new(PLAIN_MIN));
         let builder = builder.on_progress(move |p: Progress| {
             let Some(total) = p.total.filter(|&t| t > 0) else {
                 return;
             };
-            let q = p.executions * 4 / total;
+            // Before the first quarter (a huge budget may never reach
+            // it): a line at PLAIN_MIN executions and at every doubling.
+            let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+            if !p.done && p.executions >= *next && p.executions < total / 4 {
+                *next = next.saturating_mul(2).max(p.executions);
+                eprintln!(
+                    "sim: {label}: {} executions so far (of {total}), {} failed",
+                    p.executions, p.failed
+                );
+            }
+            let q = (u128::from(p.executions) * 4 / u128::from(total)) as u64;
             if !p.done && q > quarter.fetch_max(q, Ordering::Relaxed) && q < 4 {
                 eprintln!(
                     "sim: {label}: {}% ({}/{total} executions, {} failed)",

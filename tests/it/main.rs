@@ -7,6 +7,7 @@ mod programs;
 mod architecture;
 mod cli;
 mod cli_checks;
+mod cli_interrupt;
 mod cli_strategies;
 mod notebook;
 mod scenarios;

@@ -59,6 +59,7 @@ pub struct Builder {
     pub(super) thread_panics_fail: bool,
     pub(super) watchdog: Option<std::time::Duration>,
     pub(super) step_limit_fails: bool,
+    pub(super) interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for Builder {
@@ -95,6 +96,7 @@ impl Builder {
             thread_panics_fail: true,
             watchdog: rt::watchdog::env_limit(),
             step_limit_fails: true,
+            interrupt: None,
         }
     }
 
@@ -220,6 +222,43 @@ impl Builder {
     pub fn watchdog(mut self, limit: Option<std::time::Duration>) -> Self {
         self.watchdog = limit.filter(|d| !d.is_zero());
         self
+    }
+
+    /// A flag that interrupts the exploration: once it is true, no new
+    /// execution starts, and `explore` returns the report of the executions
+    /// finished so far (their failures and outputs), not `complete`, with
+    /// `incomplete_reason` "interrupted after N executions". The `sim`
+    /// command sets it on Ctrl-C. Each execution checks it once, when it
+    /// ends.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// let stop = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&stop);
+    /// let report = sim::Builder::new()
+    ///     .executions(1_000_000)
+    ///     .interrupt_on(Arc::clone(&stop))
+    ///     .on_progress(move |p: sim::Progress| {
+    ///         if p.executions >= 512 {
+    ///             flag.store(true, Ordering::Relaxed);
+    ///         }
+    ///     })
+    ///     .explore(|| {});
+    /// assert_eq!(report.executions, 512);
+    /// assert!(!report.complete);
+    /// assert_eq!(report.incomplete_reason.as_deref(), Some("interrupted after 512 executions"));
+    /// ```
+    pub fn interrupt_on(mut self, flag: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    /// Whether the flag of [`Builder::interrupt_on`] is set.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// The timing model (default [`Timing::Exact`]).

@@ -88,6 +88,7 @@ impl Builder {
         if self.strategy == Strategy::Exhaustive {
             let mut report = self.explore_exhaustive(&main, &cfg);
             report.shard = self.shard;
+            self.mark_interrupted(&mut report);
             return report;
         }
         // The random strategies keep no event log: a failing execution is
@@ -144,6 +145,18 @@ impl Builder {
         let mut report = parallel::run_indexed(self, &main, &cfg, range, token_of);
         report.shard = self.shard;
         report.pct_steps = pct_steps;
+        self.mark_interrupted(&mut report);
         report
+    }
+
+    /// An interrupted exploration's report says so.
+    fn mark_interrupted(&self, report: &mut Report) {
+        if self.interrupted() {
+            report.complete = false;
+            report.incomplete_reason = Some(format!(
+                "interrupted after {} executions",
+                report.executions
+            ));
+        }
     }
 }

@@ -63,6 +63,9 @@ where
     let main = own_arc(main);
     let mut run = Run::starting_at(builder, range.start);
     for index in range {
+        if builder.interrupted() {
+            break;
+        }
         let failed = run.execute(&main, cfg, token_of(index));
         progress.tick(failed);
         if failed && builder.stop_on_first_failure {

@@ -30,6 +30,7 @@ mod future;
 mod future_counts;
 mod future_sync;
 mod fuzz;
+mod interrupt;
 mod merge;
 mod misuse;
 mod mpsc;

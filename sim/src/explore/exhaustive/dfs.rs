@@ -203,7 +203,7 @@ impl Dfs {
         let mut cut = nodes.iter().any(|n| n.cut);
         let mut step_limited = false;
         loop {
-            if run.executions >= budget {
+            if run.executions >= budget || builder.interrupted() {
                 return dfs_ended(builder, bound, true, false, cut, step_limited);
             }
             let mut sched = DfsSched::new(&mut nodes, bound);

@@ -154,7 +154,8 @@ impl Builder {
                 used += round.executions;
                 let stop = round.complete
                     || !round.failures.is_empty() && self.stop_on_first_failure
-                    || used >= self.executions;
+                    || used >= self.executions
+                    || self.interrupted();
                 last = (round.complete, round.incomplete_reason.clone());
                 rounds.push(round);
                 if stop {

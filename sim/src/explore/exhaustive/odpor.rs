@@ -350,7 +350,7 @@ impl Odpor {
         let mut this = Odpor { nodes: Vec::new() };
         let mut step_limited = false;
         loop {
-            if budget_hit(run, builder) {
+            if budget_hit(run, builder) || builder.interrupted() {
                 return Ok(Ended {
                     complete: false,
                     reason: Some(budget_reason(builder)),

@@ -118,6 +118,9 @@ pub(super) fn explore(
     let mut left = budget;
     let mut budget_ran_out = false;
     for (i, subtree) in subtrees.iter().enumerate() {
+        if builder.interrupted() {
+            break;
+        }
         if left == 0 {
             // Every subtree holds at least one execution.
             budget_ran_out = true;
