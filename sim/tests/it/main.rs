@@ -39,6 +39,7 @@ mod parallel;
 mod park;
 mod process;
 mod process_ipc;
+mod process_kills;
 mod queue;
 mod scope;
 mod semaphore;
