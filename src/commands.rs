@@ -61,8 +61,24 @@ fn builder(s: &Scenario, opts: &RunOpts) -> Builder {
     }
 }
 
-fn expected(s: &Scenario, t: TimingArg) -> Expected {
-    s.expected(timing(t))
+/// The expected verdict of `s` under `t` and the `--kill` in effect
+/// (`flag`, else the scenario's own), or why there is none.
+fn expected(s: &Scenario, t: TimingArg, flag: Option<u32>) -> Result<Expected, String> {
+    let k = kills(s, flag);
+    s.expected_with(timing(t), k)
+        .ok_or_else(|| format!("no verdict is stated for --kill {k}"))
+}
+
+/// How an expected verdict reads after "expected": the verdict, and the
+/// kill count it is stated for when that is not the scenario's own.
+fn expected_text(s: &Scenario, want: &Result<Expected, String>, flag: Option<u32>) -> String {
+    match want {
+        Ok(want) if kills(s, flag) != s.kills => {
+            format!("{want} with --kill {}", kills(s, flag))
+        }
+        Ok(want) => want.to_string(),
+        Err(why) => why.clone(),
+    }
 }
 
 /// `sim list`.
@@ -74,11 +90,17 @@ pub fn list() -> CmdResult {
     for s in scenarios::all() {
         let proved = |t: Timing| format!("{} ({})", s.expected(t), s.strategy(t));
         let (exact, adv) = (proved(Timing::Exact), proved(Timing::Adversarial));
-        let kills = if s.kills > 0 {
+        let mut kills = if s.kills > 0 {
             format!(" (explored with --kill {})", s.kills)
         } else {
             String::new()
         };
+        for v in s.other_kills {
+            kills.push_str(&format!(
+                " (with --kill {}: {}, adversarial {})",
+                v.kills, v.exact, v.adversarial
+            ));
+        }
         println!(
             "{:<22} {:<28} {:<28} {} [{}]{kills}",
             s.name, exact, adv, s.description, s.cell
@@ -317,7 +339,8 @@ fn incomplete_why(report: &Report) -> String {
 /// expected one.
 fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path>) -> CmdResult {
     let (t, kill) = (model.timing(), model.kill);
-    let want = expected(s, t);
+    let want = expected(s, t, kill);
+    let want_text = expected_text(s, &want, kill);
     println!(
         "{}: {} executions ({}{}), {}, {} distinct output(s)",
         s.name,
@@ -378,28 +401,26 @@ fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path
     if interrupt::interrupted() {
         println!(
             "\nverdict: interrupted (Ctrl-C) after {} executions: {} so far; not checked against \
-             the expected {want}",
+             the expected {want_text}",
             report.executions,
             verdict(report)
         );
         return Ok(ExitCode::from(interrupt::EXIT_STATUS));
     }
-    let ok = want.matches(report);
+    let ok = want.as_ref().is_ok_and(|want| want.matches(report));
     let part = if report.shard.is_some() {
         " (of this shard only)"
     } else {
         ""
     };
-    let note = if kills(s, kill) != s.kills {
-        format!(", which is stated for --kill {}", s.kills)
-    } else {
-        String::new()
-    };
     println!(
-        "\nverdict{part}: {} (expected {}{note}): {}",
+        "\nverdict{part}: {} (expected {want_text}): {}",
         verdict(report),
-        want,
-        if ok { "as expected" } else { "UNEXPECTED" }
+        match (&want, ok) {
+            (Err(_), _) => "NOT CHECKED",
+            (Ok(_), true) => "as expected",
+            (Ok(_), false) => "UNEXPECTED",
+        }
     );
     Ok(if ok {
         ExitCode::SUCCESS
@@ -504,17 +525,18 @@ pub fn explore_all(
                 );
                 for f in &report.failures {
                     println!(
-                        "  replay: sim replay {} {}{}",
+                        "  replay: sim replay {} {}{}{}",
                         s.name,
                         f.token,
-                        timing_flag(t)
+                        timing_flag(t),
+                        kill_flag(s, opts.model.kill)
                     );
                 }
                 println!("\ninterrupted: {rows} exploration(s) finished before it, {mismatches} mismatch(es)");
                 return Ok(ExitCode::from(interrupt::EXIT_STATUS));
             }
-            let want = expected(s, t);
-            let ok = want.matches(&report);
+            let want = expected(s, t, opts.model.kill);
+            let ok = want.as_ref().is_ok_and(|want| want.matches(&report));
             mismatches += usize::from(!ok);
             rows += 1;
             // How much of the space the verdict rests on.
@@ -534,7 +556,10 @@ pub fn explore_all(
                 report.strategy.to_string(),
                 report.executions,
                 space,
-                want.to_string(),
+                match &want {
+                    Ok(want) => want.to_string(),
+                    Err(_) => "not stated".to_string(),
+                },
                 verdict(&report),
                 if ok { "ok" } else { "MISMATCH" }
             );

@@ -24,9 +24,11 @@ mod registry;
 mod rlock;
 mod semaphore;
 mod timer;
+mod verdict;
 
 pub use processes::POOL_RANGE;
-pub use registry::{all, faults, find, strip_ctime, Expected, Proof, Scenario, EXHAUSTIVE_BUDGET};
+pub use registry::{all, faults, find, strip_ctime, Proof, Scenario, EXHAUSTIVE_BUDGET};
+pub use verdict::{Expected, KillVerdict};
 
 /// The Unix time (UTC) the notebook's first thread program ran at, used as
 /// the virtual clock's epoch so that ported prints read like the notebook's.

@@ -1,42 +1,9 @@
 //! The registry: every scenario with its description, source cell and
 //! expected verdicts.
 
-use sim::{FailureKind, Report};
+use sim::FailureKind;
 
-/// What exploring a scenario should find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// No execution fails.
-    NoFailure,
-    /// Some execution fails with this kind.
-    Failure(FailureKind),
-}
-
-impl Expected {
-    /// Whether `report` agrees with this verdict.
-    ///
-    /// ```
-    /// use scenarios::Expected;
-    /// let report = sim::Builder::new().executions(3).explore(|| {});
-    /// assert!(Expected::NoFailure.matches(&report));
-    /// assert!(!Expected::Failure(sim::FailureKind::Deadlock).matches(&report));
-    /// ```
-    pub fn matches(&self, report: &Report) -> bool {
-        match self {
-            Expected::NoFailure => report.failures.is_empty(),
-            Expected::Failure(kind) => report.failures.iter().any(|f| f.kind == *kind),
-        }
-    }
-}
-
-impl std::fmt::Display for Expected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Expected::NoFailure => f.write_str("no failure"),
-            Expected::Failure(kind) => write!(f, "{kind}"),
-        }
-    }
-}
+use crate::verdict::{Expected, KillVerdict};
 
 /// One of the notebook's programs.
 ///
@@ -55,10 +22,15 @@ pub struct Scenario {
     pub cell: &'static str,
     /// The program: `MainThread`'s body.
     pub body: fn(),
-    /// Expected verdict under `Timing::Exact`.
+    /// Expected verdict under `Timing::Exact`, with the scenario's own
+    /// [`Scenario::kills`].
     pub exact: Expected,
-    /// Expected verdict under `Timing::Adversarial`, when stated.
+    /// Expected verdict under `Timing::Adversarial` (own kills), when stated.
     pub adversarial: Option<Expected>,
+    /// Expected verdicts under other kill counts (see
+    /// [`Scenario::expected_with`]); empty when kills change nothing (a
+    /// scenario without processes has nothing to kill).
+    pub other_kills: &'static [KillVerdict],
     /// Random executions that establish the verdict where it is not
     /// proved exhaustively (see [`Scenario::proof`]), and the default
     /// count for other strategies.
@@ -115,8 +87,9 @@ impl Scenario {
         }
     }
 
-    /// The expected verdict under `timing` (unstated adversarial verdicts
-    /// are the exact one: a program without sleeps does not depend on time).
+    /// The expected verdict under `timing` with the scenario's own
+    /// [`Scenario::kills`] (unstated adversarial verdicts are the exact
+    /// one: a program without sleeps does not depend on time).
     ///
     /// ```
     /// use sim::{FailureKind, Timing};
@@ -130,6 +103,45 @@ impl Scenario {
             sim::Timing::Adversarial => self.adversarial.unwrap_or(self.exact),
             _ => self.exact,
         }
+    }
+
+    /// The expected verdict under `timing` with `--kill kills`: that of the
+    /// largest stated kill count at most `kills` (the scenario's own
+    /// [`Scenario::kills`] or one of [`Scenario::other_kills`]), `None` if
+    /// none is. A kill count is an upper bound (the explorer may kill up to
+    /// that many processes, at any scheduling point), so a failure found
+    /// with K kills is still found with more; the registry's test checks
+    /// every scenario's verdicts with `--kill` 0, 1 and 2.
+    ///
+    /// ```
+    /// use sim::{FailureKind, Timing};
+    /// use scenarios::Expected;
+    /// let s = scenarios::find("process_pool_sum").unwrap();
+    /// assert_eq!(s.expected_with(Timing::Exact, 0), Some(Expected::NoFailure));
+    /// let dead = Some(Expected::Failure(FailureKind::Deadlock));
+    /// assert_eq!(s.expected_with(Timing::Exact, 1), dead);
+    /// assert_eq!(s.expected_with(Timing::Adversarial, 5), dead);
+    /// // A scenario without processes: kills change nothing.
+    /// let lock = scenarios::find("lock").unwrap();
+    /// assert_eq!(lock.expected_with(Timing::Exact, 3), Some(Expected::NoFailure));
+    /// ```
+    pub fn expected_with(&self, timing: sim::Timing, kills: u32) -> Option<Expected> {
+        let own = (self.kills <= kills).then(|| (self.kills, self.expected(timing)));
+        let other = self
+            .other_kills
+            .iter()
+            .filter(|v| v.kills <= kills)
+            .map(|v| {
+                let want = match timing {
+                    sim::Timing::Adversarial => v.adversarial,
+                    _ => v.exact,
+                };
+                (v.kills, want)
+            });
+        own.into_iter()
+            .chain(other)
+            .max_by_key(|&(k, _)| k)
+            .map(|(_, want)| want)
     }
 
     /// A builder that explores it as its verdict is proved under `timing`:
@@ -253,6 +265,14 @@ use crate::{
     timer,
 };
 
+/// With a kill, a process that sends its result (a sum, a pong) may die
+/// before it does: the parent waits for ever.
+const KILLED_DEADLOCK: KillVerdict = KillVerdict {
+    kills: 1,
+    exact: Expected::Failure(FailureKind::Deadlock),
+    adversarial: Expected::Failure(FailureKind::Deadlock),
+};
+
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "print_time",
@@ -261,6 +281,7 @@ const SCENARIOS: &[Scenario] = &[
         body: print_time::print_time,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_24),
         kills: 0,
@@ -274,6 +295,7 @@ const SCENARIOS: &[Scenario] = &[
         body: print_time::my_thread,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(print_time::NOTEBOOK_16),
         kills: 0,
@@ -286,6 +308,7 @@ const SCENARIOS: &[Scenario] = &[
         body: lock::lock_acquire_release,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_17),
         kills: 0,
@@ -298,6 +321,7 @@ const SCENARIOS: &[Scenario] = &[
         body: lock::lock_with,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(lock::NOTEBOOK_25),
         kills: 0,
@@ -310,6 +334,7 @@ const SCENARIOS: &[Scenario] = &[
         body: rlock::rlock_recursion,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: None,
         kills: 0,
@@ -322,6 +347,7 @@ const SCENARIOS: &[Scenario] = &[
         body: rlock::lock_reentry,
         exact: Expected::Failure(FailureKind::Deadlock),
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        other_kills: &[],
         executions: 100,
         notebook_output: None,
         kills: 0,
@@ -335,6 +361,7 @@ const SCENARIOS: &[Scenario] = &[
         body: condition::condition,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(condition::NOTEBOOK_5),
         kills: 0,
@@ -347,6 +374,7 @@ const SCENARIOS: &[Scenario] = &[
         body: semaphore::semaphore,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(semaphore::NOTEBOOK_6),
         kills: 0,
@@ -359,6 +387,7 @@ const SCENARIOS: &[Scenario] = &[
         body: event::event,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 2000,
         notebook_output: Some(event::NOTEBOOK_7),
         kills: 0,
@@ -371,6 +400,7 @@ const SCENARIOS: &[Scenario] = &[
         body: timer::timer,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 200,
         notebook_output: Some(timer::NOTEBOOK_23),
         kills: 0,
@@ -383,6 +413,7 @@ const SCENARIOS: &[Scenario] = &[
         body: timer::timer_cancel,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 500,
         notebook_output: None,
         kills: 0,
@@ -395,6 +426,7 @@ const SCENARIOS: &[Scenario] = &[
         body: barrier::barrier,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 1000,
         notebook_output: Some(barrier::NOTEBOOK_22),
         kills: 0,
@@ -407,6 +439,7 @@ const SCENARIOS: &[Scenario] = &[
         body: barrier::barrier_short,
         exact: Expected::Failure(FailureKind::Deadlock),
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        other_kills: &[],
         executions: 100,
         notebook_output: None,
         kills: 0,
@@ -419,6 +452,7 @@ const SCENARIOS: &[Scenario] = &[
         body: gil::gil_counter,
         exact: Expected::Failure(FailureKind::DataRace),
         adversarial: Some(Expected::Failure(FailureKind::DataRace)),
+        other_kills: &[],
         executions: 100,
         notebook_output: None,
         kills: 0,
@@ -431,6 +465,7 @@ const SCENARIOS: &[Scenario] = &[
         body: gil::gil_counter_locked,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[],
         executions: 5000,
         notebook_output: None,
         kills: 0,
@@ -443,6 +478,7 @@ const SCENARIOS: &[Scenario] = &[
         body: lock_order::lock_order,
         exact: Expected::Failure(FailureKind::Deadlock),
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        other_kills: &[],
         executions: 5000,
         notebook_output: None,
         kills: 0,
@@ -455,6 +491,7 @@ const SCENARIOS: &[Scenario] = &[
         body: processes::process_pool_sum,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[KILLED_DEADLOCK],
         executions: 1000,
         notebook_output: None,
         kills: 0,
@@ -467,6 +504,12 @@ const SCENARIOS: &[Scenario] = &[
         body: processes::process_global_counter,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[KillVerdict {
+            // A killed child prints less; the parent's 0 stands.
+            kills: 1,
+            exact: Expected::NoFailure,
+            adversarial: Expected::NoFailure,
+        }],
         executions: 1000,
         notebook_output: None,
         kills: 0,
@@ -479,6 +522,12 @@ const SCENARIOS: &[Scenario] = &[
         body: processes::process_kill_lock,
         exact: Expected::Failure(FailureKind::Deadlock),
         adversarial: Some(Expected::Failure(FailureKind::Deadlock)),
+        other_kills: &[KillVerdict {
+            // Not killed, the child releases the lock.
+            kills: 0,
+            exact: Expected::NoFailure,
+            adversarial: Expected::NoFailure,
+        }],
         executions: 1000,
         notebook_output: None,
         kills: 1,
@@ -491,6 +540,7 @@ const SCENARIOS: &[Scenario] = &[
         body: processes::pipe_ping_pong,
         exact: Expected::NoFailure,
         adversarial: Some(Expected::NoFailure),
+        other_kills: &[KILLED_DEADLOCK],
         executions: 500,
         notebook_output: None,
         kills: 0,

@@ -388,37 +388,6 @@ fn long_runs_print_plain_progress_lines_when_not_on_a_terminal() {
 }
 
 #[test]
-fn explore_kill_finds_the_dead_holder_and_its_replay_reproduces_it() {
-    // process_pool_sum is stated without kills: with --kill 1 the parent
-    // waits forever for the sum of a killed worker.
-    let o = sim(&["explore", "process_pool_sum", "--kill", "1"]);
-    let out = stdout(&o);
-    assert!(out.contains("Deadlock in execution"), "{out}");
-    assert!(out.contains("which is stated for --kill 0"), "{out}");
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("replay: sim replay process_pool_sum "))
-        .expect("replay line");
-    assert!(line.ends_with(" --kill 1"), "{line}");
-    let args: Vec<&str> = line.trim_start_matches("replay: sim ").split(' ').collect();
-    let r = sim(&args);
-    let replayed = stdout(&r);
-    assert!(replayed.contains("killed (fault)"), "{replayed}");
-    assert!(replayed.contains("deadlock"), "{replayed}");
-
-    // The kill scenario finds its deadlock with its own --kill 1, and
-    // none with --kill 0.
-    let o = sim(&["explore", "process_kill_lock"]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}");
-    assert!(out.contains("killed (SIGKILL)"), "{out}");
-    assert!(out.contains("as expected"), "{out}");
-    let o = sim(&["explore", "process_kill_lock", "--kill", "0"]);
-    let out = stdout(&o);
-    assert!(out.contains("verdict: no failure"), "{out}");
-}
-
-#[test]
 fn kill_is_rejected_when_not_a_number() {
     let o = sim(&["explore", "process_kill_lock", "--kill", "many"]);
     assert!(!o.status.success());

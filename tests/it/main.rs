@@ -8,6 +8,7 @@ mod architecture;
 mod cli;
 mod cli_checks;
 mod cli_interrupt;
+mod cli_kills;
 mod cli_strategies;
 mod notebook;
 mod scenarios;

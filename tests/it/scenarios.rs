@@ -8,11 +8,21 @@ use sim::{Builder, FailureKind, Report, Strategy, Timing};
 /// and checks the verdict and the proof's strength: an exhaustive clean
 /// verdict covered the whole space; a random one ran all its executions.
 fn check_verdict(s: &Scenario, timing: Timing) -> Report {
-    let want = s.expected(timing);
-    let report = s.builder(timing).explore(s.body);
+    check_verdict_with(s, timing, s.kills)
+}
+
+/// [`check_verdict`] with `kills` kill faults.
+fn check_verdict_with(s: &Scenario, timing: Timing, kills: u32) -> Report {
+    let want = s
+        .expected_with(timing, kills)
+        .unwrap_or_else(|| panic!("{}: no verdict stated for --kill {kills}", s.name));
+    let report = s
+        .builder(timing)
+        .faults(scenarios::faults(kills))
+        .explore(s.body);
     assert!(
         want.matches(&report),
-        "{} under {timing} timing: expected {want}, found {report}",
+        "{} under {timing} timing with {kills} kill(s): expected {want}, found {report}",
         s.name
     );
     if want == Expected::NoFailure {
@@ -46,6 +56,28 @@ fn every_scenario_has_its_expected_verdict_under_adversarial_timing() {
     for s in scenarios::all() {
         check_verdict(s, Timing::Adversarial);
     }
+}
+
+#[test]
+fn every_scenario_has_its_expected_verdicts_with_and_without_kills() {
+    // The verdicts stated per kill count (issue 17 item 5): a process
+    // scenario without kills of its own deadlocks once a worker may be
+    // killed, and the kill scenario is clean without its kill.
+    for s in scenarios::all() {
+        for kills in 0..=2 {
+            for timing in [Timing::Exact, Timing::Adversarial] {
+                check_verdict_with(s, timing, kills);
+            }
+        }
+    }
+    let dead = Some(Expected::Failure(FailureKind::Deadlock));
+    let pool = scenarios::find("process_pool_sum").unwrap();
+    assert_eq!(pool.expected_with(Timing::Exact, 1), dead);
+    let kill_lock = scenarios::find("process_kill_lock").unwrap();
+    assert_eq!(
+        kill_lock.expected_with(Timing::Adversarial, 0),
+        Some(Expected::NoFailure)
+    );
 }
 
 #[test]

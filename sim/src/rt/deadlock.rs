@@ -86,6 +86,10 @@ fn build(exec: &Exec, event_locations: bool) -> String {
             msg.push('\n');
         }
     }
+    for line in exec.kill_notes(event_locations) {
+        msg.push_str(&line);
+        msg.push('\n');
+    }
     exec.barrier_summaries(&blocked, &mut msg);
     exec.chan_summaries(&blocked, &mut msg);
     if let Some(cycle) = find_cycle(&edges, &blocked) {

@@ -151,8 +151,10 @@ pub(crate) struct Log {
     pub(super) edges: Vec<SyncEdge>,
     /// Per event (same index as `events`), the thread's vector clock as the
     /// operation saw it: after its joins, before its own tick. Only filled
-    /// when `cfg.record_clocks`.
+    /// when `cfg.record_clocks`, and empty past `step::CLOCK_BUDGET`.
     pub(super) clocks: Vec<VectorClock>,
+    /// The entries of `clocks` so far.
+    pub(super) clock_entries: usize,
     /// A hash of the sequence of threads that took the steps, kept whether
     /// or not events are recorded: a replay that took another path has
     /// (almost surely) another hash.
@@ -166,6 +168,7 @@ impl Log {
             events: Vec::new(),
             edges: Vec::new(),
             clocks: Vec::new(),
+            clock_entries: 0,
             path_hash: 0,
             output: Vec::new(),
         }
@@ -175,6 +178,7 @@ impl Log {
         self.events.clear();
         self.edges.clear();
         self.clocks.clear();
+        self.clock_entries = 0;
         self.path_hash = 0;
         self.output.clear();
     }

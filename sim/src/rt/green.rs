@@ -141,7 +141,7 @@ struct StackPool {
 }
 
 impl StackPool {
-    fn take(&mut self, size: usize, pooled: bool) -> DefaultStack {
+    fn take(&mut self, size: usize, pooled: bool) -> std::io::Result<DefaultStack> {
         if !pooled {
             return new_stack(size);
         }
@@ -149,19 +149,16 @@ impl StackPool {
             self.stacks.clear();
             self.size = size;
         }
-        match self.stacks.pop() {
-            Some(stack) => stack,
-            None => new_stack(size),
-        }
+        self.stacks.pop().map_or_else(|| new_stack(size), Ok)
     }
 }
 
-fn new_stack(size: usize) -> DefaultStack {
+/// A fresh stack: a mapping and its guard page (`rt/run.rs` explains a
+/// failure to the user: `stack_error`).
+fn new_stack(size: usize) -> std::io::Result<DefaultStack> {
     #[cfg(unix)]
     overflow::prepare();
-    DefaultStack::new(size).unwrap_or_else(|e| {
-        panic!("sim: cannot allocate a green-thread stack of {size} bytes: {e}")
-    })
+    DefaultStack::new(size)
 }
 
 /// The body of a scoped thread, with its `'scope` lifetime erased (see
@@ -202,17 +199,19 @@ impl GreenThread {
     /// bytes, both stack and box taken from the pool (the stack only if
     /// `pooled`: a thread's own stack size, from `thread::Builder`, gets a
     /// fresh stack, and leaves the pool for the execution's size alone). The body does not
-    /// start until the first [`resume`](Self::resume).
+    /// start until the first [`resume`](Self::resume). Fails if no stack
+    /// can be mapped (the OS's limits).
     pub(crate) fn new(
         tid: usize,
         stack_size: usize,
         pooled: bool,
         body: impl FnOnce() + 'static,
-    ) -> Box<Self> {
+    ) -> std::io::Result<Box<Self>> {
         let (stack, boxed) = POOL.with(|p| {
             let mut p = p.borrow_mut();
-            (p.take(stack_size, pooled), p.boxes.pop())
-        });
+            let stack = p.take(stack_size, pooled)?;
+            Ok::<_, std::io::Error>((stack, p.boxes.pop()))
+        })?;
         // corosensei's stack: a guard page at its lowest address, `limit`.
         let on_stack = OnStack {
             guard: stack.limit().get(),
@@ -226,7 +225,7 @@ impl GreenThread {
         });
         // Built in each arm, in place: building it once and moving it into
         // the box costs a copy per spawn (8x1: +0.35% instructions).
-        match boxed {
+        Ok(match boxed {
             Some(mut boxed) => {
                 *boxed = GreenThread {
                     co: Some(co),
@@ -240,7 +239,7 @@ impl GreenThread {
                 stack_size,
                 on_stack,
             }),
-        }
+        })
     }
 
     /// Runs the thread until it suspends or finishes; its pending

@@ -73,8 +73,21 @@ pub(crate) struct ProcState {
     pub(crate) main: Tid,
     /// `None` while the process runs; Python's `exitcode` after.
     pub(crate) exitcode: Option<i32>,
-    /// Step at which it was killed or terminated, with the signal.
-    pub(crate) signalled: Option<(u64, u8)>,
+    /// When and how it was killed or terminated.
+    pub(crate) signalled: Option<Stopped>,
+}
+
+/// How a process was stopped by a signal: for deadlock reports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopped {
+    /// The step of the kill (1-based, as in traces).
+    pub(crate) step: u64,
+    /// The virtual time of the kill.
+    pub(crate) time: super::op::Nanos,
+    /// `SIGKILL` or `SIGTERM`.
+    pub(crate) sig: u8,
+    /// Killed by the explorer (a `Faults::Kill` fault), not by the program.
+    pub(crate) fault: bool,
 }
 
 impl ProcState {
@@ -144,12 +157,12 @@ impl Exec {
                 OpResult::Bool(true)
             }
             Op::ProcSignal { pid, sig } => {
-                self.stop_process(pid, sig);
+                self.stop_process(pid, sig, false);
                 OpResult::Unit
             }
             Op::Kill { pid } => {
                 self.kills += 1;
-                self.stop_process(pid, SIGKILL);
+                self.stop_process(pid, SIGKILL, true);
                 OpResult::Unit
             }
             Op::QueuePoll { .. } => OpResult::Bool(true),
@@ -178,13 +191,19 @@ impl Exec {
 
     /// Stops every thread of process `pid` where it stands (they never run
     /// again); its exit code becomes `-sig`. A no-op once it has exited.
-    fn stop_process(&mut self, pid: u32, sig: u8) {
+    /// `fault`: the explorer's kill, not the program's.
+    fn stop_process(&mut self, pid: u32, sig: u8, fault: bool) {
         let p = &mut self.procs[pid as usize];
         if p.exitcode.is_some() {
             return;
         }
         p.exitcode = Some(-i32::from(sig));
-        p.signalled = Some((self.steps, sig));
+        p.signalled = Some(Stopped {
+            step: self.steps,
+            time: self.now,
+            sig,
+            fault,
+        });
         for t in &mut self.threads {
             if t.process == pid && t.life != Life::Finished {
                 t.life = Life::Finished;
@@ -290,17 +309,51 @@ impl Exec {
     pub(super) fn end_note(&self, tid: Tid) -> String {
         let pid = self.threads[tid].process;
         match self.procs[pid as usize].signalled {
-            Some((step, sig)) => format!(
-                "which is dead: its process {} was {} at step {step}",
+            Some(stop) => format!(
+                "which is dead: its process {} was {} at step {}",
                 self.process_name(pid),
-                if sig == SIGKILL {
-                    "killed (SIGKILL)"
-                } else {
-                    "terminated (SIGTERM)"
-                }
+                match (stop.sig, stop.fault) {
+                    (_, true) => "killed (SIGKILL) by the explorer (a --kill fault)",
+                    (SIGKILL, false) => "killed (SIGKILL)",
+                    _ => "terminated (SIGTERM)",
+                },
+                stop.step
             ),
             None => "which has finished".to_string(),
         }
+    }
+
+    /// For a deadlock report: one line per process the explorer killed
+    /// (`Faults::Kill`), in kill order, with the step and virtual time of
+    /// the kill when `when` (the report; the key leaves them out, so that
+    /// one deadlock reached by kills at different steps is one failure).
+    pub(super) fn kill_notes(&self, when: bool) -> Vec<String> {
+        let mut killed: Vec<(u32, Stopped)> = (0..self.procs.len() as u32)
+            .filter_map(|pid| {
+                let stop = self.procs[pid as usize].signalled?;
+                stop.fault.then_some((pid, stop))
+            })
+            .collect();
+        killed.sort_by_key(|&(pid, stop)| (stop.step, pid));
+        killed
+            .into_iter()
+            .map(|(pid, stop)| {
+                let at = if when {
+                    format!(
+                        " at step {}, virtual time {}",
+                        stop.step,
+                        crate::time::format_nanos(stop.time)
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "  {} was killed by the explorer (a --kill fault, Faults::Kill){at}: its \
+                     threads never ran again, what it held stays held",
+                    self.process_name(pid)
+                )
+            })
+            .collect()
     }
 }
 

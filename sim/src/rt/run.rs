@@ -168,12 +168,14 @@ fn teardown() {
 }
 
 /// Creates the green thread of `tid`, running `body`.
+#[track_caller]
 pub(crate) fn install_green(tid: Tid, body: impl FnOnce() + 'static) {
     install_green_sized(tid, None, body);
 }
 
 /// Creates the green thread of `tid`, running `body` on a stack of at
 /// least `stack_size` bytes (never less than `Builder::stack_size`).
+#[track_caller]
 pub(crate) fn install_green_sized(
     tid: Tid,
     stack_size: Option<usize>,
@@ -187,6 +189,20 @@ pub(crate) fn install_green_sized(
         let outcome = thread_exit(tid, outcome);
         thread_finished(tid, outcome);
     });
+    let green = match green {
+        Ok(green) => green,
+        Err(error) => {
+            // The thread never runs: the spawn panics in the spawner, as
+            // std's `thread::spawn` does when the OS refuses a thread.
+            let msg = EXEC.with(|e| {
+                let mut e = e.borrow_mut();
+                e.cache.unstarted.retain(|&t| t != tid);
+                e.thread_returned(tid);
+                stack_error(&e, tid, size, &error)
+            });
+            panic!("{msg}");
+        }
+    };
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         if e.greens.len() <= tid {
@@ -196,11 +212,44 @@ pub(crate) fn install_green_sized(
     });
 }
 
+/// Why green thread `tid` got no stack, and what to do: its stack is a
+/// mapping plus a guard page, so Linux's `vm.max_map_count` (65,530 by
+/// default) caps the live green threads of a process near half of it;
+/// memory limits (`ulimit -v`, strict overcommit) cap them by size.
+fn stack_error(e: &Exec, tid: Tid, size: usize, error: &std::io::Error) -> String {
+    let live = e
+        .threads
+        .iter()
+        .filter(|t| t.life != Life::Finished)
+        .count();
+    let limit = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(String::new(), |n| {
+            format!(
+                " Linux allows a process vm.max_map_count = {n} memory mappings, each green \
+                 thread's stack takes two (the stack and its guard page): about {} live green \
+                 threads.",
+                n / 2
+            )
+        });
+    format!(
+        "sim: cannot create green thread {} (id {tid}): its {} KiB stack could not be mapped \
+         ({error}); {live} threads are alive in this execution.{limit} Run fewer threads at \
+         once, give them smaller stacks (Builder::stack_size, or SIM_STACK_SIZE=256K: less \
+         memory, the same number of mappings), or raise the limit (sudo sysctl -w \
+         vm.max_map_count=262144).",
+        e.threads[tid].name,
+        size / 1024
+    )
+}
+
 /// Creates the green thread of scoped thread `tid`, whose `body` borrows
 /// from its spawner's stack for `'scope`. Only `thread::Scope::spawn` calls
 /// this: `thread::scope` does not return (nor unwind, except in the
 /// teardown, which drops this thread first) before thread `tid` has
 /// finished; see `rt/green.rs` for the whole argument.
+#[track_caller]
 pub(crate) fn install_green_scoped<'scope>(
     tid: Tid,
     stack_size: Option<usize>,

@@ -13,6 +13,8 @@
 //! panics: it is reported as a `Panic` failure of that thread instead of
 //! unwinding out of `run_execution`.
 
+use super::clock::VectorClock;
+use super::exec::Log;
 use super::green::GreenThread;
 use super::op::{OpResult, Tid};
 use super::{Candidate, EdgeKind, Event, Exec, Life};
@@ -107,7 +109,7 @@ impl Exec {
             // (release, spawn) not, so that an edge e -> f has clock(e) <= clock(f).
             let mut clock = self.threads[tid].clock.clone();
             clock.set(tid, own_before);
-            self.log.clocks.push(clock);
+            self.log.record_clock(&clock);
         }
         // FNV-1a's multiplier: one xor and one multiply per step.
         self.log.path_hash = (self.log.path_hash ^ tid as u64).wrapping_mul(0x100_0000_01b3);
@@ -126,5 +128,31 @@ impl Exec {
             });
         }
         (self.cache.enabled[choice], result)
+    }
+}
+
+/// The clock entries a traced execution records at most: past them its
+/// events get empty clocks. A clock has an entry per thread the thread has
+/// heard of, so the clocks of a program of N threads that all synchronise
+/// grow as N x events; the budget (16 MiB) keeps the trace of a program of
+/// thousands of threads linear in its events.
+pub(crate) const CLOCK_BUDGET: usize = 1 << 22;
+
+impl Log {
+    /// Records `clock` as the next event's (an empty one past the budget).
+    pub(super) fn record_clock(&mut self, clock: &VectorClock) {
+        let entries = clock.entries().len();
+        if self.clock_entries + entries <= CLOCK_BUDGET {
+            self.clock_entries += entries;
+            self.clocks.push(clock.clone());
+        } else {
+            self.clock_entries = CLOCK_BUDGET;
+            self.clocks.push(VectorClock::new());
+        }
+    }
+
+    /// Whether the last event's clock was recorded (within the budget).
+    pub(super) fn clocks_recorded(&self) -> bool {
+        self.clock_entries < CLOCK_BUDGET
     }
 }

@@ -113,6 +113,9 @@ pub struct TraceEvent {
     /// The thread's vector clock as the operation saw it (after the clocks
     /// it joined, before its own increment), indexed by thread id; an edge
     /// `e -> f` of the happens-before graph has `clock(e) <= clock(f)`.
+    /// Empty once the execution's recorded clocks hold 4,194,304 entries
+    /// (a program of thousands of threads), so that a trace stays linear in
+    /// its events.
     pub clock: Vec<u32>,
 }
 

@@ -399,7 +399,7 @@ impl Exec {
         } else {
             self.atomic_read(tid, atomic, failure);
         }
-        if self.cfg.record_clocks {
+        if self.cfg.record_clocks && self.log.clocks_recorded() {
             if let Some(recorded) = self.log.clocks.last_mut() {
                 let own = recorded.get(tid);
                 recorded.copy_from(&self.threads[tid].clock);
