@@ -70,6 +70,7 @@ const WHAT: &str = "a sim::current function was called";
 ///     let h = sim::thread::spawn(sim::current::me);
 ///     assert_eq!(usize::from(h.join().unwrap()), 1);
 ///     assert_eq!(format!("{:?}", sim::current::me()), "TaskId(0)");
+///     assert_eq!(sim::current::me(), sim::current::TaskId::from(0));
 /// }, 1);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +85,14 @@ impl Debug for TaskId {
 impl From<TaskId> for usize {
     fn from(id: TaskId) -> usize {
         id.0
+    }
+}
+
+/// The task with that number (a task of the running execution, or the
+/// functions taking it panic).
+impl From<usize> for TaskId {
+    fn from(id: usize) -> TaskId {
+        TaskId(id)
     }
 }
 

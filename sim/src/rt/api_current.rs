@@ -1,9 +1,9 @@
 //! The runtime's interface for `sim::current` (shuttle's `current`
-//! module): what it reads of the running execution. Nothing here is a
-//! scheduling point.
+//! module): what it reads of the running execution; and the acquire of a
+//! once-cell seen initialised. Nothing here is a scheduling point.
 
-use super::op::Tid;
-use super::{with_current_for, EXEC};
+use super::op::{ObjId, Tid};
+use super::{with_current, with_current_for, EXEC};
 
 /// The running thread, or `None` outside an execution (or during its
 /// teardown).
@@ -58,5 +58,17 @@ pub(crate) fn restart_step_budget(original: &mut Option<u64>, what: &str) {
     with_current_for(what, |e| {
         let budget = *original.get_or_insert(e.cfg.max_steps);
         e.cfg.max_steps = e.steps.saturating_add(budget);
+    })
+}
+
+/// The running thread, right after its `LockLocked` of `lock` (a
+/// once-cell's lock) found it free with the cell set, acquires what the
+/// initialiser released: a completed `Once` happens before every call that
+/// sees it completed, as in std. Part of that event (no step of its own):
+/// for the dependence relation it is the read of the lock it already is.
+pub(crate) fn lock_observed_free(lock: ObjId) {
+    with_current(|e| {
+        let tid = e.current;
+        e.lock_join_released(tid, lock);
     })
 }
