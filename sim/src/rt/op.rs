@@ -245,6 +245,9 @@ impl Op {
                 | Op::Atomic { .. }
                 | Op::Fence { .. }
                 | Op::TaskStart { .. }
+                // Consumes its own task's permit, which only this thread
+                // waits for (its timeout is not local: `Exec::perform`).
+                | Op::TaskWait { .. }
         )
     }
 
