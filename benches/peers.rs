@@ -47,7 +47,7 @@ mod python_api;
 use python_api::{loom_side, ours, shuttle_side};
 
 mod std_api;
-use std_api::{loom_std, shuttle_std, sim_std};
+use std_api::{loom_std, shuttle_async, shuttle_std, sim_async, sim_std};
 
 /// Shuttle's configuration for these runs: failing schedules not printed.
 fn shuttle_config() -> shuttle::Config {
@@ -147,6 +147,12 @@ fn std_random_rows(n: usize) {
         n,
         sim_std::bounded_buffer,
         shuttle_std::bounded_buffer,
+    );
+    random_speed(
+        "async: 2 tasks x 3 `Mutex` increments (`future::spawn`, `yield_now`)",
+        n,
+        || sim_async::mutex_incr(2, 3),
+        || shuttle_async::mutex_incr(2, 3),
     );
 }
 

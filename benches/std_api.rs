@@ -82,6 +82,48 @@ macro_rules! std_programs {
     };
 }
 
+/// The async program: one source against `std::sync` and shuttle's
+/// `future` API (`spawn`, `block_on`, `yield_now`, `JoinHandle` as a
+/// future), expanded for `sim` and `shuttle` (loom has no task spawn).
+macro_rules! async_programs {
+    ($krate:ident) => {
+        use $krate::future;
+        use $krate::sync::{Arc, Mutex};
+
+        /// `tasks` async tasks each do `*counter.lock().unwrap() += 1`
+        /// `times` times, yielding after each; `block_on` awaits them all.
+        pub fn mutex_incr(tasks: usize, times: usize) {
+            crate::count();
+            let counter = Arc::new(Mutex::new(0usize));
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let counter = Arc::clone(&counter);
+                    future::spawn(async move {
+                        for _ in 0..times {
+                            *counter.lock().unwrap() += 1;
+                            future::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            future::block_on(async move {
+                for h in handles {
+                    h.await.unwrap();
+                }
+            });
+            assert_eq!(*counter.lock().unwrap(), tasks * times);
+        }
+    };
+}
+
+pub(crate) mod sim_async {
+    async_programs!(sim);
+}
+
+pub(crate) mod shuttle_async {
+    async_programs!(shuttle);
+}
+
 pub(crate) mod sim_std {
     std_programs!(sim);
 }

@@ -49,6 +49,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod cell;
+pub mod current;
 mod explore;
 mod failure;
 pub mod future;

@@ -333,3 +333,38 @@ fn barrier_has_one_leader() {
         None,
     );
 }
+
+// ---- async (`shuttle::future`) ------------------------------------------
+
+/// shuttle's async pattern: tasks spawned with `shuttle::future::spawn`,
+/// awaited from `block_on`, sharing a `Counter` (compiled against sim's
+/// atomics) and a blocking `Mutex`.
+#[test]
+fn async_tasks_share_a_counter_random() {
+    shuttle::check_random(
+        || {
+            let counter = Arc::new(Counter::new());
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let tasks: Vec<_> = (0..3)
+                .map(|i| {
+                    let (counter, log) = (Arc::clone(&counter), Arc::clone(&log));
+                    shuttle::future::spawn(async move {
+                        counter.incr();
+                        shuttle::future::yield_now().await;
+                        log.lock().unwrap().push(i);
+                    })
+                })
+                .collect();
+            shuttle::future::block_on(async move {
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            });
+            assert_eq!(counter.get(), 3);
+            let mut log = log.lock().unwrap().clone();
+            log.sort();
+            assert_eq!(log, [0, 1, 2]);
+        },
+        200,
+    );
+}

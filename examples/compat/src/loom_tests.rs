@@ -436,3 +436,35 @@ fn statics_are_fresh_in_every_execution() {
     assert_eq!(report.outputs.len(), 2, "{report}");
     assert!(report.executions >= 2);
 }
+
+// ---- async (`loom::future`, with loom's `futures` feature) --------------
+
+/// A future that waits for a flag another thread sets, through loom's
+/// `AtomicWaker`: registered before the flag is checked again, so no wake
+/// is lost, in every interleaving.
+#[test]
+fn atomic_waker_hands_a_flag_to_a_future() {
+    use loom::future::{block_on, AtomicWaker};
+    use std::future::poll_fn;
+    use std::task::Poll;
+
+    loom::model(|| {
+        let flag = Arc::new((AtomicBool::new(false), AtomicWaker::new()));
+        let setter = {
+            let flag = Arc::clone(&flag);
+            thread::spawn(move || {
+                flag.0.store(true, Ordering::Release);
+                flag.1.wake();
+            })
+        };
+        block_on(poll_fn(|cx| {
+            flag.1.register_by_ref(cx.waker());
+            if flag.0.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }));
+        setter.join().unwrap();
+    });
+}

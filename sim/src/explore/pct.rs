@@ -8,11 +8,19 @@
 //! priority `depth - i`, below every initial priority. A bug of depth `d`
 //! is then found by one execution with probability at least
 //! `1 / (n * k^(d-1))` for `n` threads.
+//!
+//! **Yields.** A thread that yields (`thread::yield_now`, `hint::spin_loop`,
+//! an async task's `sim::future::yield_now`) also drops below every
+//! priority given so far, as at a change point (shuttle's PCT does the
+//! same): a spin loop at the highest priority would otherwise starve the
+//! thread it waits for until the step limit. A future that wakes itself
+//! and returns `Pending` without asking to yield is not lowered.
 
 use rand::RngExt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::rt::op::Op;
 use crate::rt::{Candidate, Scheduler};
 
 /// The deepest bug depth a PCT token may name: drawing the change points
@@ -25,12 +33,17 @@ pub(crate) struct PctScheduler {
     rng: ChaCha8Rng,
     /// Priority of each thread seen so far (index = tid).
     priority: Vec<Option<u64>>,
-    /// Steps (1-based) at which a priority change happens, with the new
-    /// (low) priority.
-    change_points: Vec<(u64, u64)>,
-    depth: u64,
+    /// Steps (1-based) at which a priority change happens.
+    change_points: Vec<u64>,
+    /// The next low priority to give (at a change point or a yield):
+    /// below every initial priority and every low one given before.
+    next_low: u64,
     step: u64,
 }
+
+/// Initial priorities are above this; the low ones given at change points
+/// and yields count down from it.
+const LOW_BASE: u64 = 1 << 62;
 
 impl PctScheduler {
     /// A scheduler for bug depth `depth` (at least 1) over `steps`
@@ -39,22 +52,22 @@ impl PctScheduler {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let depth = depth.max(1) as u64;
         let k = steps.max(1);
-        let mut change_points: Vec<(u64, u64)> = Vec::new();
-        for i in 1..depth {
+        let mut change_points: Vec<u64> = Vec::new();
+        for _ in 1..depth {
             // Distinct change points when k allows it.
             let mut at = rng.random_range(1..=k);
             let mut tries = 0;
-            while change_points.iter().any(|&(s, _)| s == at) && tries < 8 {
+            while change_points.contains(&at) && tries < 8 {
                 at = rng.random_range(1..=k);
                 tries += 1;
             }
-            change_points.push((at, depth - i));
+            change_points.push(at);
         }
         PctScheduler {
             rng,
             priority: Vec::new(),
             change_points,
-            depth,
+            next_low: LOW_BASE,
             step: 0,
         }
     }
@@ -66,7 +79,7 @@ impl PctScheduler {
         match self.priority[tid] {
             Some(p) => p,
             None => {
-                let p = self.depth + 1 + self.rng.random_range(0..u32::MAX as u64);
+                let p = LOW_BASE + 1 + self.rng.random_range(0..u32::MAX as u64);
                 self.priority[tid] = Some(p);
                 p
             }
@@ -85,6 +98,13 @@ impl PctScheduler {
         }
         best
     }
+
+    /// Drops `tid` below every priority given so far.
+    fn lower(&mut self, tid: usize) {
+        self.priority_of(tid);
+        self.priority[tid] = Some(self.next_low);
+        self.next_low -= 1;
+    }
 }
 
 impl Scheduler for PctScheduler {
@@ -92,10 +112,8 @@ impl Scheduler for PctScheduler {
         self.step += 1;
         let mut pick = self.best(enabled);
         let step = self.step;
-        if let Some(&(_, low)) = self.change_points.iter().find(|&&(s, _)| s == step) {
-            let tid = enabled[pick].tid;
-            self.priority_of(tid);
-            self.priority[tid] = Some(low);
+        if self.change_points.contains(&step) {
+            self.lower(enabled[pick].tid);
             pick = self.best(enabled);
         }
         // A thread may be a candidate twice (complete or time out): pick
@@ -104,11 +122,18 @@ impl Scheduler for PctScheduler {
         let same: Vec<usize> = (0..enabled.len())
             .filter(|&i| enabled[i].tid == tid)
             .collect();
-        if same.len() > 1 {
+        let pick = if same.len() > 1 {
             same[self.rng.random_range(0..same.len())]
         } else {
             pick
+        };
+        if matches!(
+            enabled[pick].op,
+            Op::Yield | Op::TaskWait { yielding: true, .. }
+        ) {
+            self.lower(tid);
         }
+        pick
     }
 
     fn observes_every_step(&self) -> bool {

@@ -73,8 +73,10 @@ pub struct Report {
     /// ```
     /// use sim::{Builder, Strategy};
     /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
-    ///     let e = sim::threading::Event::new();
-    ///     let t = sim::thread::spawn(move || e.set());
+    ///     let q = sim::queue::Queue::new(1);
+    ///     let p = q.clone();
+    ///     let t = sim::thread::spawn(move || p.put(1));
+    ///     assert_eq!(q.get(), 1);
     ///     t.join().unwrap();
     /// });
     /// assert!(report.complete);

@@ -87,6 +87,8 @@ use std::panic::Location;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 
+use crate::rt;
+
 pub use atomic_waker::AtomicWaker;
 pub use join::{spawn, spawn_local, AbortHandle, JoinError, JoinHandle};
 pub use time::{
@@ -139,6 +141,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
+        rt::task_request_yield();
         cx.waker().wake_by_ref();
         Poll::Pending
     }

@@ -115,7 +115,7 @@ pub(crate) fn poll_loop<F: Future + ?Sized>(
         if registered {
             arc.handed_out.store(true, Ordering::Relaxed);
         }
-        let deadline = rt::task_poll_end(task.id, registered);
+        let (deadline, yielding) = rt::task_poll_end(task.id, registered);
         if registered {
             arc = new_waker();
         }
@@ -123,6 +123,7 @@ pub(crate) fn poll_loop<F: Future + ?Sized>(
             Op::TaskWait {
                 task: task.id,
                 deadline,
+                yielding,
             },
             at,
         );

@@ -40,12 +40,24 @@ pub(crate) fn task_poll_begin(task: ObjId) {
 }
 
 /// A poll of `task` by the current thread returned `Pending`
-/// (`registered`: its waker was kept); gives its earliest timer deadline.
-pub(crate) fn task_poll_end(task: ObjId, registered: bool) -> Option<Nanos> {
+/// (`registered`: its waker was kept); gives its earliest timer deadline
+/// and whether it asked to yield.
+pub(crate) fn task_poll_end(task: ObjId, registered: bool) -> (Option<Nanos>, bool) {
     with_current(|e| {
         let tid = e.current;
         e.task_poll_end(tid, task, registered)
     })
+}
+
+/// The current thread's task, if any, asks to yield in its current poll
+/// (`sim::future::yield_now`; not a scheduling point).
+pub(crate) fn task_request_yield() {
+    with_current(|e| {
+        let tid = e.current;
+        if let Some(task) = e.threads[tid].task {
+            e.task_request_yield(task);
+        }
+    });
 }
 
 /// Whether a waker of execution `serial` may announce its wake: inside

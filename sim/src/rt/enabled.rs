@@ -168,8 +168,9 @@ impl Exec {
 
     pub(super) fn step_limit_message(&self) -> String {
         let mut msg = format!(
-            "step limit: the execution ran {} steps without finishing (possible livelock); \
-             raise it with Builder::max_steps if the program is just long.\n  still running:",
+            "step limit: the execution ran {} steps without finishing: it exceeded max_steps bound \
+             (possible livelock); raise it with Builder::max_steps if the program is just long.\n  \
+             still running:",
             self.steps
         );
         for c in &self.cache.enabled {

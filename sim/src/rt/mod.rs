@@ -26,7 +26,8 @@
 //!   relation, from the footprints; `deadlock.rs`: deadlock reports;
 //! - `api.rs`: the narrow interface everything outside `rt` uses
 //!   ([`op`] to announce an operation, [`new_object`] to register a
-//!   primitive's state, and named queries);
+//!   primitive's state, and named queries; `api_task.rs` for
+//!   `sim::future`, `api_current.rs` for `sim::current`);
 //! - `green.rs`: the coroutines, the stack-overflow handler and the watchdog's `Heartbeat`, the
 //!   runtime's only `unsafe` (and the soundness argument of scoped threads); `locals.rs`: green-thread-local
 //!   storage; `clock.rs`,
@@ -34,6 +35,7 @@
 //!   operations.
 
 mod api;
+mod api_current;
 mod api_task;
 pub(crate) mod clock;
 mod deadlock;
@@ -61,6 +63,7 @@ use op::{Nanos, Op, Tid};
 
 pub(crate) use crate::trace::EdgeKind;
 pub(crate) use api::*;
+pub(crate) use api_current::*;
 pub(crate) use api_task::*;
 pub(crate) use exec::*;
 pub(crate) use run::{

@@ -211,10 +211,13 @@ pub(crate) enum Op {
     /// A `Waker::wake` of an async task: sets its wake-up permit.
     TaskWake { task: ObjId },
     /// An async task's poll returned `Pending`: it waits until woken, or
-    /// until `deadline` (its earliest timer).
+    /// until `deadline` (its earliest timer). `yielding`: the poll asked to
+    /// yield (`sim::future::yield_now`), which PCT treats as a thread's
+    /// `yield_now` (it lowers the task's priority).
     TaskWait {
         task: ObjId,
         deadline: Option<Nanos>,
+        yielding: bool,
     },
     /// A spawned task's first scheduling point, before its first poll:
     /// always enabled, does nothing.
@@ -242,6 +245,9 @@ impl Op {
                 | Op::Atomic { .. }
                 | Op::Fence { .. }
                 | Op::TaskStart { .. }
+                // Consumes its own task's permit, which only this thread
+                // waits for (its timeout is not local: `Exec::perform`).
+                | Op::TaskWait { .. }
         )
     }
 

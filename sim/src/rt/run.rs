@@ -145,6 +145,7 @@ fn teardown() {
         }
     }
     super::locals::clear();
+    crate::current::clear();
     loop {
         let payload = EXEC.with(|e| {
             let mut e = e.borrow_mut();

@@ -68,6 +68,8 @@ impl<V: 'static> Slot<V> {
         rt::op(Op::LockLocked { lock: self.lock }, location);
         let v = self.value.get();
         if v.is_some() {
+            // Seen set: the initialiser's release happens before this.
+            rt::lock_observed_free(self.lock);
             self.seen.borrow_mut().insert(tid);
         }
         v

@@ -3,7 +3,11 @@
 //! proptest generates small programs (2-4 threads, up to 3 Locks, 2
 //! `sync::RwLock`s, 2 Semaphores (1 and 2 permits) and 3 Shared variables;
 //! reads, writes, blocking lock blocks, try-lock blocks, read and write
-//! blocks of the RwLocks, acquire/release blocks of the Semaphores). An oracle with its own interpreter enumerates every
+//! blocks of the RwLocks, acquire/release blocks of the Semaphores, `with
+//! cond:` blocks of 3 conditions (a `Condition` over a Lock, one over an
+//! RLock, a std `Condvar` with its `Mutex`) holding waits (no predicate
+//! loop: a wait nobody notifies deadlocks), notifies and notify-alls, and
+//! sets, clears, waits and `is_set`s of 2 Events). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -17,11 +21,11 @@
 //! longer run is `SIM_PROPTEST_CASES=20000 cargo test --release -p sim
 //! --test it dpor_proptest`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use sim::sync::{Arc, RwLock};
-use sim::threading::{Lock, Semaphore};
+use sim::sync::{Arc, Condvar, Mutex, RwLock};
+use sim::threading::{Condition, Event, Lock, Semaphore};
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
 
 #[derive(Debug, Clone)]
@@ -38,7 +42,33 @@ enum Stmt {
     WriteLocked(usize, Vec<Stmt>),
     /// `with semaphore:` body.
     SemHeld(usize, Vec<Stmt>),
+    /// `with cond:` body (conditions 0 and 1: `threading.Condition` over a
+    /// Lock and over an RLock; 2: a std `Condvar` with its `Mutex`).
+    CondWith(usize, Vec<CondStmt>),
+    /// `event.set()`, `clear()`, `wait()`, and `is_set()` (read into the
+    /// thread's record).
+    EventSet(usize),
+    EventClear(usize),
+    EventWait(usize),
+    EventIsSet(usize),
 }
+
+/// A statement inside a `CondWith` block.
+#[derive(Debug, Clone)]
+enum CondStmt {
+    Read(usize),
+    Write(usize, u8),
+    /// `cond.wait()` (one wait, no predicate loop).
+    Wait,
+    /// `notify()` / `notify_one()`.
+    Notify,
+    NotifyAll,
+}
+
+/// The conditions: 0 over a Lock, 1 over an RLock, 2 a std `Condvar`.
+const CONDS: usize = 3;
+const STD_COND: usize = 2;
+const EVENTS: usize = 2;
 
 const VARS: usize = 3;
 const LOCKS: usize = 3;
@@ -51,8 +81,24 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         (0..VARS).prop_map(Stmt::Read),
         (0..VARS, 0u8..5).prop_map(|(v, c)| Stmt::Write(v, c)),
     ];
-    leaf.prop_recursive(2, 6, 3, |inner| {
+    let cond_stmt = prop_oneof![
+        1 => (0..VARS).prop_map(CondStmt::Read),
+        1 => (0..VARS, 0u8..5).prop_map(|(v, c)| CondStmt::Write(v, c)),
+        3 => Just(CondStmt::Wait),
+        2 => Just(CondStmt::Notify),
+        2 => Just(CondStmt::NotifyAll),
+    ];
+    let leaf = prop_oneof![
+        4 => leaf,
+        1 => (0..EVENTS).prop_map(Stmt::EventSet),
+        1 => (0..EVENTS).prop_map(Stmt::EventClear),
+        1 => (0..EVENTS).prop_map(Stmt::EventWait),
+        1 => (0..EVENTS).prop_map(Stmt::EventIsSet),
+    ];
+    leaf.prop_recursive(2, 6, 3, move |inner| {
         prop_oneof![
+            2 => (0..CONDS, prop::collection::vec(cond_stmt.clone(), 0..3))
+                .prop_map(|(c, b)| Stmt::CondWith(c, b)),
             3 => (0..LOCKS, prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(l, b)| Stmt::Locked(l, b)),
             1 => (0..LOCKS, prop::collection::vec(inner.clone(), 0..2))
@@ -89,7 +135,13 @@ fn program() -> impl Strategy<Value = Vec<Vec<Stmt>>> {
 /// Whether `s` takes a RwLock that an enclosing block (`held`) holds.
 fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
     match s {
-        Stmt::Read(_) | Stmt::Write(..) => false,
+        Stmt::Read(_)
+        | Stmt::Write(..)
+        | Stmt::CondWith(..)
+        | Stmt::EventSet(_)
+        | Stmt::EventClear(_)
+        | Stmt::EventWait(_)
+        | Stmt::EventIsSet(_) => false,
         Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
@@ -118,250 +170,8 @@ fn interleavings_bound(sizes: &[usize]) -> u128 {
     total
 }
 
-/// A thread's instructions, for the oracle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Instr {
-    Read(usize),
-    Write(usize, u8),
-    Acquire(usize),
-    /// Try to take the lock; if it is held, skip the next `skip` instructions.
-    Try(usize, usize),
-    Release(usize),
-    /// RwLock read and write acquires and releases.
-    SemAcquire(usize),
-    SemRelease(usize),
-    ReadAcquire(usize),
-    ReadRelease(usize),
-    WriteAcquire(usize),
-    WriteRelease(usize),
-}
-
-fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
-    let mut out = Vec::new();
-    for s in stmts {
-        match s {
-            Stmt::Read(v) => out.push(Instr::Read(*v)),
-            Stmt::Write(v, c) => out.push(Instr::Write(*v, *c)),
-            Stmt::Locked(l, body) => {
-                out.push(Instr::Acquire(*l));
-                out.extend(flatten(body));
-                out.push(Instr::Release(*l));
-            }
-            Stmt::TryLocked(l, body) => {
-                let inner = flatten(body);
-                out.push(Instr::Try(*l, inner.len() + 1));
-                out.extend(inner);
-                out.push(Instr::Release(*l));
-            }
-            Stmt::ReadLocked(l, body) => {
-                out.push(Instr::ReadAcquire(*l));
-                out.extend(flatten(body));
-                out.push(Instr::ReadRelease(*l));
-            }
-            Stmt::WriteLocked(l, body) => {
-                out.push(Instr::WriteAcquire(*l));
-                out.extend(flatten(body));
-                out.push(Instr::WriteRelease(*l));
-            }
-            Stmt::SemHeld(l, body) => {
-                out.push(Instr::SemAcquire(*l));
-                out.extend(flatten(body));
-                out.push(Instr::SemRelease(*l));
-            }
-        }
-    }
-    out
-}
-
-fn read_into(acc: u64, value: u64) -> u64 {
-    acc.wrapping_mul(31).wrapping_add(value + 1) % 1_000_003
-}
-
-fn write_value(acc: u64, c: u8) -> u64 {
-    (acc + c as u64) % 97
-}
-
-fn outcome_text(vals: &[u64], accs: &[u64]) -> String {
-    format!("vals {vals:?} reads {accs:?}\n")
-}
-
-/// The oracle's state of one program.
-#[derive(Clone)]
-struct State {
-    pc: Vec<usize>,
-    acc: Vec<u64>,
-    vals: [u64; VARS],
-    locked: [bool; LOCKS],
-    /// Per RwLock: held by a writer, and how many readers hold it.
-    writer: [bool; RWLOCKS],
-    readers: [u32; RWLOCKS],
-    permits: [u32; 2],
-}
-
-/// What the oracle found.
-struct Oracle {
-    outcomes: BTreeSet<String>,
-    traces: HashSet<Vec<(usize, usize)>>,
-}
-
-/// An executed instruction: thread, its index in the thread's sequence of
-/// executed events, and the object it touches (vars 0.., locks 100..,
-/// RwLocks 200.., Semaphores 300..) and whether it writes (every lock event writes its lock,
-/// a RwLock's read acquires and releases too: sim's dependence relation
-/// for them, see `sim/src/rt/prims/rwlock.rs`).
-#[derive(Clone, Copy)]
-struct Done {
-    tid: usize,
-    nth: usize,
-    obj: usize,
-    write: bool,
-}
-
-fn oracle(threads: &[Vec<Instr>]) -> Oracle {
-    let mut o = Oracle {
-        outcomes: BTreeSet::new(),
-        traces: HashSet::new(),
-    };
-    let st = State {
-        pc: vec![0; threads.len()],
-        acc: vec![0; threads.len()],
-        vals: [0; VARS],
-        locked: [false; LOCKS],
-        writer: [false; RWLOCKS],
-        readers: [0; RWLOCKS],
-        permits: SEM_PERMITS,
-    };
-    let mut trail = Vec::new();
-    explore(threads, st, &mut trail, &mut o);
-    o
-}
-
-fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, o: &mut Oracle) {
-    let mut any = false;
-    let mut finished = true;
-    for t in 0..threads.len() {
-        let Some(&ins) = threads[t].get(st.pc[t]) else {
-            continue;
-        };
-        finished = false;
-        let mut s = st.clone();
-        let nth = trail.iter().filter(|d| d.tid == t).count();
-        let (obj, write) = match ins {
-            Instr::Read(v) => {
-                s.acc[t] = read_into(s.acc[t], s.vals[v]);
-                s.pc[t] += 1;
-                (v, false)
-            }
-            Instr::Write(v, c) => {
-                s.vals[v] = write_value(s.acc[t], c);
-                s.pc[t] += 1;
-                (v, true)
-            }
-            Instr::Acquire(l) => {
-                if s.locked[l] {
-                    continue;
-                }
-                s.locked[l] = true;
-                s.pc[t] += 1;
-                (100 + l, true)
-            }
-            Instr::Try(l, skip) => {
-                if s.locked[l] {
-                    s.pc[t] += 1 + skip;
-                } else {
-                    s.locked[l] = true;
-                    s.pc[t] += 1;
-                }
-                (100 + l, true)
-            }
-            Instr::Release(l) => {
-                s.locked[l] = false;
-                s.pc[t] += 1;
-                (100 + l, true)
-            }
-            Instr::SemAcquire(l) => {
-                if s.permits[l] == 0 {
-                    continue;
-                }
-                s.permits[l] -= 1;
-                s.pc[t] += 1;
-                (300 + l, true)
-            }
-            Instr::SemRelease(l) => {
-                s.permits[l] += 1;
-                s.pc[t] += 1;
-                (300 + l, true)
-            }
-            Instr::ReadAcquire(l) => {
-                if s.writer[l] {
-                    continue;
-                }
-                s.readers[l] += 1;
-                s.pc[t] += 1;
-                (200 + l, true)
-            }
-            Instr::ReadRelease(l) => {
-                s.readers[l] -= 1;
-                s.pc[t] += 1;
-                (200 + l, true)
-            }
-            Instr::WriteAcquire(l) => {
-                if s.writer[l] || s.readers[l] > 0 {
-                    continue;
-                }
-                s.writer[l] = true;
-                s.pc[t] += 1;
-                (200 + l, true)
-            }
-            Instr::WriteRelease(l) => {
-                s.writer[l] = false;
-                s.pc[t] += 1;
-                (200 + l, true)
-            }
-        };
-        any = true;
-        trail.push(Done {
-            tid: t,
-            nth,
-            obj,
-            write,
-        });
-        explore(threads, s, trail, o);
-        trail.pop();
-    }
-    if any {
-        return;
-    }
-    // A maximal interleaving.
-    if finished {
-        o.outcomes.insert(outcome_text(&st.vals, &st.acc));
-    } else {
-        o.outcomes.insert("DEADLOCK".to_string());
-    }
-    o.traces.insert(normal_form(trail));
-}
-
-/// The lexicographic normal form of an interleaving: repeatedly take the
-/// lowest thread whose next event has all its dependence predecessors
-/// taken. Equal for, and only for, Mazurkiewicz-equivalent interleavings.
-fn normal_form(trail: &[Done]) -> Vec<(usize, usize)> {
-    let n = trail.len();
-    let dep = |a: &Done, b: &Done| a.tid == b.tid || (a.obj == b.obj && (a.write || b.write));
-    let preds: Vec<Vec<usize>> = (0..n)
-        .map(|i| (0..i).filter(|&j| dep(&trail[j], &trail[i])).collect())
-        .collect();
-    let mut taken = vec![false; n];
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let next = (0..n)
-            .filter(|&i| !taken[i] && preds[i].iter().all(|&j| taken[j]))
-            .min_by_key(|&i| (trail[i].tid, trail[i].nth))
-            .expect("a ready event");
-        taken[next] = true;
-        out.push((trail[next].tid, trail[next].nth));
-    }
-    out
-}
+mod oracle;
+use oracle::{flatten, oracle, outcome_text, read_into, write_value, Instr};
 
 /// The program's shared objects.
 type Objects = (
@@ -369,15 +179,24 @@ type Objects = (
     Vec<Lock>,
     Vec<Arc<RwLock<()>>>,
     Vec<Semaphore>,
+    Conds,
+    Vec<Event>,
 );
+
+/// Conditions 0 and 1, and condition 2 (a std `Condvar` with its `Mutex`).
+type Conds = ([Condition; 2], Arc<(Mutex<()>, Condvar)>);
 
 /// Runs one thread's statements on sim's primitives.
 fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
-    let (vars, locks, rwlocks, sems) = objs;
+    let (vars, locks, rwlocks, sems, conds, events) = objs;
     for s in stmts {
         match s {
             Stmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
             Stmt::Write(v, c) => vars[*v].set(write_value(*acc, *c)),
+            Stmt::EventSet(e) => events[*e].set(),
+            Stmt::EventClear(e) => events[*e].clear(),
+            Stmt::EventWait(e) => events[*e].wait(),
+            Stmt::EventIsSet(e) => *acc = read_into(*acc, events[*e].is_set() as u64),
             Stmt::Locked(l, body) => {
                 locks[*l].acquire();
                 run_stmts(body, objs, acc);
@@ -402,6 +221,38 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
                 run_stmts(body, objs, acc);
                 sems[*l].release();
             }
+            Stmt::CondWith(c, body) => {
+                let shared = |s: &CondStmt, acc: &mut u64| match s {
+                    CondStmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
+                    CondStmt::Write(v, k) => vars[*v].set(write_value(*acc, *k)),
+                    _ => {}
+                };
+                if *c == STD_COND {
+                    let (m, cv) = &*conds.1;
+                    let mut g = m.lock().unwrap();
+                    for b in body {
+                        match b {
+                            CondStmt::Wait => g = cv.wait(g).unwrap(),
+                            CondStmt::Notify => cv.notify_one(),
+                            CondStmt::NotifyAll => cv.notify_all(),
+                            other => shared(other, acc),
+                        }
+                    }
+                    drop(g);
+                } else {
+                    let cond = conds.0[*c];
+                    cond.acquire();
+                    for b in body {
+                        match b {
+                            CondStmt::Wait => cond.wait(),
+                            CondStmt::Notify => cond.notify(1),
+                            CondStmt::NotifyAll => cond.notify_all(),
+                            other => shared(other, acc),
+                        }
+                    }
+                    cond.release();
+                }
+            }
         }
     }
 }
@@ -421,7 +272,12 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
             let rwlocks: Vec<Arc<RwLock<()>>> =
                 (0..RWLOCKS).map(|_| Arc::new(RwLock::new(()))).collect();
             let sems: Vec<Semaphore> = SEM_PERMITS.iter().map(|&n| Semaphore::new(n)).collect();
-            let objs: Objects = (vars.clone(), locks, rwlocks, sems);
+            let conds: Conds = (
+                [Condition::with_lock(Lock::new()), Condition::new()],
+                Arc::new((Mutex::new(()), Condvar::new())),
+            );
+            let events: Vec<Event> = (0..EVENTS).map(|_| Event::new()).collect();
+            let objs: Objects = (vars.clone(), locks, rwlocks, sems, conds, events);
             let handles: Vec<_> = program
                 .iter()
                 .cloned()

@@ -139,7 +139,7 @@ fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
     let reduced = exhaustive().explore(mutex_increments::<2, 2>);
     assert_eq!(reduced.unreduced, None, "{reduced}");
     assert!(!format!("{reduced}").contains("not reduced"), "{reduced}");
-    // A Condvar, a channel: explored without reduction, said.
+    // A timed Condvar wait, a channel: explored without reduction, said.
     let condvar = exhaustive().explore(|| {
         let pair = sim::sync::Arc::new((sim::sync::Mutex::new(false), sim::sync::Condvar::new()));
         let p2 = pair.clone();
@@ -149,7 +149,7 @@ fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
         });
         let mut g = pair.0.lock().unwrap();
         while !*g {
-            g = pair.1.wait(g).unwrap();
+            g = pair.1.wait_timeout(g, Duration::from_secs(1)).unwrap().0;
         }
         drop(g);
         t.join().unwrap();

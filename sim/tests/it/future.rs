@@ -275,3 +275,72 @@ fn tasks_run_under_every_strategy_and_timing() {
         }
     }
 }
+
+/// A lost update between two tasks: each loads an atomic, yields, and
+/// stores the value plus one.
+fn racy_tasks() {
+    use sim::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let n = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let n = Arc::clone(&n);
+            spawn(async move {
+                let v = n.load(SeqCst);
+                yield_now().await;
+                n.store(v + 1, SeqCst);
+            })
+        })
+        .collect();
+    block_on(async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(n.load(SeqCst), 2, "lost update");
+}
+
+#[test]
+fn tasks_are_found_replayed_and_drawn_under_jobs_and_shards_like_threads() {
+    // Random, on two jobs; then each of three shards of the exhaustive
+    // search: every run finds the lost update.
+    let random = Builder::new()
+        .seed(5)
+        .executions(500)
+        .jobs(2)
+        .explore(racy_tasks);
+    let mut failures = vec![random.failure().cloned().expect("random finds it")];
+    for index in 0..3 {
+        let part = exhaustive()
+            .stop_on_first_failure(false)
+            .shard(sim::Shard { index, count: 3 })
+            .explore(racy_tasks);
+        failures.extend(part.failures.iter().cloned());
+    }
+    assert!(failures.len() > 1, "the shards found it too");
+    for failure in &failures {
+        assert!(
+            failure.message.contains("lost update"),
+            "{}",
+            failure.message
+        );
+        // The token replays the same execution, trace and all.
+        let replayed = Builder::new().replay(racy_tasks, &failure.token).unwrap();
+        assert_eq!(
+            replayed.failures[0].trace, failure.trace,
+            "{}",
+            failure.token
+        );
+        // The tasks are threads of the trace: named, in the DOT graph and
+        // the timeline, and the trace survives its JSON form.
+        let trace = &failure.trace;
+        assert!(
+            trace.threads.iter().any(|t| t == "task-1"),
+            "{:?}",
+            trace.threads
+        );
+        assert!(trace.events.iter().any(|e| e.thread_name == "task-2"));
+        assert!(trace.to_dot().contains("task-1"));
+        assert!(trace.to_chrome_trace().contains("task-2"));
+        assert_eq!(&sim::Trace::from_json(&trace.to_json()).unwrap(), trace);
+    }
+}

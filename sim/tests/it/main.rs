@@ -19,6 +19,7 @@ mod condition;
 mod core;
 #[cfg(unix)]
 mod crash;
+mod current;
 mod dpor_proptest;
 mod edges;
 mod entry_points;

@@ -44,3 +44,57 @@ fn check_pct_panics_with_a_pct_token() {
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("SIM_REPLAY=pct2:"), "{msg}");
 }
+
+/// A spin loop that waits for 4 other threads or tasks, under PCT with
+/// depth 1 (no change points): when the spinner has the highest priority,
+/// only lowering it at each yield lets the others run before the step
+/// limit.
+fn pct_spin_loop(tasks: bool) -> sim::Report {
+    use sim::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    Builder::new()
+        .strategy(Strategy::Pct { depth: 1 })
+        .seed(3)
+        .executions(100)
+        .max_steps(200)
+        .explore(move || {
+            let count = Arc::new(AtomicUsize::new(0));
+            for _ in 0..4 {
+                let count = Arc::clone(&count);
+                if tasks {
+                    drop(sim::future::spawn(async move {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }));
+                } else {
+                    sim::thread::spawn(move || {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            }
+            if tasks {
+                sim::future::block_on(async {
+                    while count.load(Ordering::SeqCst) < 4 {
+                        sim::future::yield_now().await;
+                    }
+                });
+            } else {
+                while count.load(Ordering::SeqCst) < 4 {
+                    sim::thread::yield_now();
+                }
+            }
+        })
+}
+
+#[test]
+fn pct_lowers_a_thread_that_yields() {
+    let report = pct_spin_loop(false);
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.executions, 100);
+}
+
+#[test]
+fn pct_lowers_a_task_that_yields() {
+    let report = pct_spin_loop(true);
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.executions, 100);
+}

@@ -198,3 +198,31 @@ fn a_runner_with_continue_after_ends_long_executions_as_passes() {
         .unwrap_or_default();
     assert!(text.contains("StepLimit"), "{text}");
 }
+
+/// A thread whose `call_once` (or `OnceLock::get`) finds the cell already
+/// initialised by another thread acquires what the initialiser wrote, as
+/// in std: data written in the initialiser and read after is race-free.
+#[test]
+fn a_once_seen_completed_orders_the_initialisers_writes_before_the_caller() {
+    let report = exhaustive().explore(|| {
+        let once = Arc::new(Once::new());
+        let cell = Arc::new(OnceLock::new());
+        let data = sim::Shared::new(0);
+        let hs: Vec<_> = (1..=2)
+            .map(|i| {
+                let (once, cell, data) = (Arc::clone(&once), Arc::clone(&cell), data.clone());
+                sim::thread::spawn(move || {
+                    once.call_once(|| data.set(i));
+                    assert_ne!(data.get(), 0);
+                    cell.get_or_init(|| i);
+                    while cell.get().is_none() {}
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.executions >= 2, "{report}");
+}

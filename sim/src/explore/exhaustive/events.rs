@@ -2,16 +2,18 @@
 //! operation does for the dependence relation ([`classify`], from its
 //! primitive's footprint), when two events conflict, and wake-up trees.
 
-use crate::rt::dependence::{self, Key};
-use crate::rt::op::{Op, OpResult, Tid};
+use crate::rt::dependence::{self, Touch};
+use crate::rt::op::{ObjId, Op, OpResult, Tid};
 
 /// What an event does, for the dependence relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Access {
     /// Commutes with everything (`yield_now`).
     Nothing,
-    /// Reads or writes one object (lock operations are writes of the lock).
-    Obj { key: Key, write: bool },
+    /// Reads or writes one or two objects (lock operations are writes of
+    /// the lock; a condition wait and its re-acquire write the condition
+    /// and its lock). The first touch is always there.
+    Obj([Option<Touch>; 2]),
     /// Joins thread `target`: ordered after all of its events.
     Join { target: Tid },
 }
@@ -23,10 +25,38 @@ pub(super) struct Ev {
     pub(super) access: Access,
     /// The thread a `spawn` created (known once it ran).
     pub(super) spawned: Option<Tid>,
-    /// A blocking lock acquire: it waits for the lock to be free.
-    pub(super) blocking_acquire: bool,
-    /// A `RwLock` read acquire: it waits only for a writer to leave.
-    pub(super) shared_acquire: bool,
+    /// A blocking event: what it waits for, on which object (its guard:
+    /// it is enabled exactly when that object's state allows it).
+    pub(super) wait: Option<(Wait, ObjId)>,
+}
+
+/// What a blocking event waits for (see `guards.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wait {
+    /// A Lock, RLock or Mutex acquire, or a condition wait's re-acquire:
+    /// the lock free (or, for an RLock, its own).
+    Lock,
+    /// A `RwLock` read acquire: no writer.
+    RwRead,
+    /// A `RwLock` write acquire: no writer and no reader.
+    RwWrite,
+    /// A Semaphore acquire: the counter positive.
+    Sem,
+    /// A condition wait's block: the thread notified.
+    CondWoken,
+    /// An Event wait: the flag set.
+    EventSet,
+}
+
+impl Ev {
+    /// The keys it touches (none for a join or `yield_now`).
+    pub(super) fn touches(&self) -> impl Iterator<Item = Touch> + '_ {
+        let t = match &self.access {
+            Access::Obj(t) => &t[..],
+            _ => &[],
+        };
+        t.iter().flatten().copied()
+    }
 }
 
 /// The event `op` of thread `tid` is, or `None` when it is outside the
@@ -39,30 +69,48 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
     }
     let access = match (footprint.joins, footprint.touches) {
         (Some(target), _) => Access::Join { target },
-        (None, [Some(t), None]) => Access::Obj {
-            key: t.key,
-            write: t.write,
-        },
         (None, [None, None]) => Access::Nothing,
-        _ => unreachable!("a reduced operation touches at most one key: {op:?}"),
+        (None, [Some(a), b]) => Access::Obj([Some(a), b]),
+        (None, [None, Some(b)]) => Access::Obj([Some(b), None]),
     };
     let spawned = match (op, result) {
         (Op::Spawn { .. }, Some(OpResult::Spawned(t))) => Some(t as usize),
         _ => None,
     };
-    let blocking_acquire = matches!(
-        op,
-        Op::LockAcquire { deadline: None, .. }
-            | Op::RLockAcquire { deadline: None, .. }
-            | Op::RwAcquire { deadline: None, .. }
-            | Op::SemAcquire { deadline: None, .. }
-    );
+    let wait = match op {
+        Op::LockAcquire {
+            lock,
+            deadline: None,
+        }
+        | Op::RLockAcquire {
+            lock,
+            deadline: None,
+        }
+        | Op::CondReacquire { lock, .. } => Some((Wait::Lock, lock)),
+        Op::RwAcquire {
+            lock,
+            write,
+            deadline: None,
+        } => Some((if write { Wait::RwWrite } else { Wait::RwRead }, lock)),
+        Op::SemAcquire {
+            sem,
+            deadline: None,
+        } => Some((Wait::Sem, sem)),
+        Op::CondBlock {
+            cond,
+            deadline: None,
+        } => Some((Wait::CondWoken, cond)),
+        Op::EventWait {
+            event,
+            deadline: None,
+        } => Some((Wait::EventSet, event)),
+        _ => None,
+    };
     Some(Ev {
         tid,
         access,
         spawned,
-        blocking_acquire,
-        shared_acquire: matches!(op, Op::RwAcquire { write: false, .. }),
+        wait,
     })
 }
 
@@ -79,12 +127,8 @@ pub(super) fn conflict(a: &Ev, b: &Ev) -> bool {
 
 /// A conflict on a common object (the only kind that can be a race).
 pub(super) fn obj_conflict(a: &Ev, b: &Ev) -> bool {
-    match (a.access, b.access) {
-        (Access::Obj { key: k1, write: w1 }, Access::Obj { key: k2, write: w2 }) => {
-            k1 == k2 && (w1 || w2)
-        }
-        _ => false,
-    }
+    a.touches()
+        .any(|x| b.touches().any(|y| x.key == y.key && (x.write || y.write)))
 }
 
 /// Whether process `p`, whose next event is `next`, is a weak initial of

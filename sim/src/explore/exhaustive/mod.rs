@@ -22,10 +22,12 @@
 //!
 //! **The reduced fragment and the fallback.** ODPOR reduces programs made of
 //! `Lock`/`RLock`/`Mutex`/`RwLock`/`Semaphore` blocking acquires, releases and
-//! `locked()` (so `Once`, `OnceLock` and `LazyLock`, built on them), atomics,
-//! `UnsafeCell`, `Shared`, `print`, `yield_now`, non-daemon `spawn` and `join`, under
-//! `Timing::Exact` without spurious wake-ups. Any other operation
-//! (Condition, Semaphore, Event, Barrier, Queue, sleeps, timed or
+//! `locked()` (so `Once`, `OnceLock` and `LazyLock`, built on them),
+//! `Condition`/`Condvar` waits without a timeout and notifies, `Event` set,
+//! clear, wait and `is_set`, atomics, `UnsafeCell`, `Shared`, `print`,
+//! `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
+//! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
+//! operation (Barrier, Queue, sleeps, timed waits, timed or
 //! non-blocking acquires, `join_timeout`, daemon threads, processes and
 //! their IPC), a kill-fault candidate, a timeout candidate or a thread
 //! offered twice (Adversarial timing, spurious wake-ups) makes it give up,
@@ -71,9 +73,11 @@
 //! `b` was complete); each of its rounds is split over the jobs.
 //!
 //! **Checked by** `sim/tests/it/dpor_proptest.rs`: proptest programs of 2-4
-//! threads over up to 3 Locks, 2 RwLocks, 2 Semaphores and 3 Shared
+//! threads over up to 3 Locks, 2 RwLocks, 2 Semaphores, 3 conditions (over
+//! a Lock, over an RLock, a std `Condvar`), 2 Events and 3 Shared
 //! variables (reads, writes, blocking lock blocks, try-lock blocks, read and
-//! write blocks, semaphore blocks), an oracle with its own interpreter that
+//! write blocks, semaphore blocks, condition blocks with waits and
+//! notifies, event sets, clears, waits and `is_set`s), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a
@@ -83,6 +87,7 @@
 
 mod dfs;
 mod events;
+mod guards;
 mod odpor;
 mod split;
 

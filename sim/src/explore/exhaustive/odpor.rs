@@ -29,30 +29,69 @@
 //! are only between object conflicts ([`obj_conflict`]): spawn and join
 //! order events, they never race.
 //!
-//! **Blocking lock acquires.** A release and the acquire it unblocked are
-//! ordered but are not a reversible race (the acquire could not go first).
-//! For a blocking acquire `e'` the races are the earlier events `e` on the
-//! same lock that `e'` is not ordered after through its own thread (program
-//! order or spawn: the lock chain through the release is ignored) and at
-//! whose point the lock was free (or owned by `e'`'s thread, for an RLock):
-//! so `e'` is reversed against the previous *acquire*, the usual treatment
-//! of mutexes in DPOR. The lock state before each event is rebuilt from the
-//! log ([`read_log`]). At a deadlock, the acquires the threads are blocked
-//! in race too, as events after the last one: without that, a deadlock
-//! reached before the other thread ever acquired would hide the schedules
-//! where it did (found by the proptest).
+//! **Blocking events.** A blocking event waits for the state of one object,
+//! its guard object (`guards.rs`): a lock acquire (and a condition wait's
+//! re-acquire) for the lock to be free, a Semaphore acquire for a positive
+//! counter, a condition wait's block for its thread to be notified, an
+//! Event wait for the flag. Whatever changes a guard object writes it, so
+//! those events are totally ordered by dependence. The event that enabled
+//! `e'` (a release, a notify, a set) and `e'` are ordered but are not a
+//! reversible race: `e'` could not go first. For a blocking `e'` the races
+//! are the earlier events `e` on an object of `e'` that `e'` is not ordered
+//! after through its own thread (program order or spawn: the chain through
+//! the enabling event is ignored) and such that `e'` could be taken right
+//! after `notdep(e)`: the guard object's state there is its state before
+//! the first of its events from `e` on that is `e` or happens after `e`
+//! (those form a suffix of its total order), or before `e'` if there is
+//! none ([`guard_allows`]). So a lock acquire is reversed against the
+//! previous *acquire* (the usual treatment of mutexes in DPOR), a
+//! condition's block against the condition's events after the notify that
+//! woke it, an Event wait against the sets and clears while the flag was
+//! up.
+//!
+//! Why this is enough (the completeness argument of source-set DPOR, with
+//! enabledness): let `w.p` be a schedule of another trace, `w` a prefix of
+//! the explored execution `E`, `p` blocking. The first event `e` of `E`
+//! after `w` that conflicts with `p` touches an object of `p`; no event on
+//! the guard object lies between `w` and `e` unless it is `e` itself, so
+//! the guard holds after `notdep(e)` as it does after `w`, and `p` is not
+//! ordered after `e` through its thread (its thread's earlier events are in
+//! `w`): the pair is one of the races above. Conversely every sequence
+//! `notdep(e).e'` inserted can be followed: the events of `notdep(e)` keep
+//! the order and the guard states they had in `E` (the events on a guard
+//! object that happen before one of them come before it, in both), and the
+//! guard of `e'` is checked. A sequence the scheduler could not follow, or
+//! an execution whose every enabled thread sleeps, would make the
+//! reduction give up (`unsupported`), never miss a trace; the proptest
+//! asserts neither happens and that the count is one per trace.
+//!
+//! At a deadlock, the events the threads are blocked in race too, as
+//! events after the last one: without that, a deadlock reached before the
+//! other thread ever acquired would hide the schedules where it did (found
+//! by the proptest).
+//!
+//! **Conditions.** `wait` is three events (`rt/prims/condition.rs`): the
+//! wait proper (writes the condition and its lock: enqueues, releases the
+//! lock), the block (writes the condition; guarded by the waiter being
+//! notified, or on a std `Condvar` by an outstanding `notify_one` that came
+//! after it began to wait) and the re-acquire (writes both; guarded by the
+//! lock). A notify writes the condition: it enables the waiters it
+//! notifies, and the race between a wait and a notify (the waiter enqueued
+//! before the notify or not) is an ordinary one. **Events**: set and clear
+//! write the event, `is_set` and a wait read it; a set enables every
+//! waiter at once (each wait is guarded by the flag, and reads commute).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::events::{classify, conflict, obj_conflict, weak_initial, Access, Ev, WuTree};
+use super::guards::{read_log, Before, Log, Logged};
 use super::{budget_reason, Ended};
 use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
 use crate::rt::dependence::Key;
-use crate::rt::op::{Op, Tid};
-use crate::rt::prims::ObjState;
+use crate::rt::op::Tid;
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// One scheduling point of the current execution.
@@ -97,8 +136,9 @@ impl Scheduler for OdporSched<'_> {
             {
                 self.out.unsupported = Some(format!(
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
-                     (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, Once, \
-                     Shared, atomics, UnsafeCell, spawn, join, print and yield)",
+                     (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
+                     Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
+                     is_set, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     if c.timeout { " (its timeout)" } else { "" }
                 ));
@@ -144,8 +184,7 @@ impl Scheduler for OdporSched<'_> {
                 tid: c.tid,
                 access: Access::Nothing,
                 spawned: None,
-                blocking_acquire: false,
-                shared_acquire: false,
+                wait: None,
             });
             self.nodes.push(Node {
                 sleep,
@@ -173,139 +212,6 @@ impl Scheduler for OdporSched<'_> {
     fn observes_every_step(&self) -> bool {
         true
     }
-}
-
-/// A lock's state just before a logged event on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LockBefore {
-    /// Not a lock event.
-    NotLock,
-    /// A `Lock`/`Mutex`: whether it was held.
-    Lock { held: bool },
-    /// An `RLock`: its owner, if held.
-    RLock { owner: Option<Tid> },
-    /// A `RwLock`: whether a writer held it, how many readers.
-    RwLock { writer: bool, readers: u32 },
-    /// A `Semaphore`: its counter.
-    Semaphore { value: u32 },
-}
-
-impl LockBefore {
-    /// Whether the blocking acquire `ev` could take the lock in this state.
-    fn can_take(self, ev: &Ev) -> bool {
-        match self {
-            LockBefore::NotLock => true,
-            LockBefore::Lock { held } => !held,
-            LockBefore::RLock { owner } => owner.is_none_or(|o| o == ev.tid),
-            LockBefore::RwLock { writer, readers } => {
-                !writer && (ev.shared_acquire || readers == 0)
-            }
-            LockBefore::Semaphore { value } => value > 0,
-        }
-    }
-}
-
-/// A performed event as read back from the log.
-struct Logged {
-    ev: Ev,
-    /// The lock's state just before the event, for lock events.
-    lock_before: LockBefore,
-}
-
-/// Reads the finished execution's events.
-#[allow(clippy::type_complexity)]
-fn read_log() -> (Option<Vec<Logged>>, Option<FailureKind>, Vec<Ev>) {
-    rt::with_exec(|e| {
-        let failure = e.failure().map(|f| f.kind);
-        let pending: Vec<Ev> = if failure == Some(FailureKind::Deadlock) {
-            e.threads()
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.life == rt::Life::Waiting)
-                .filter_map(|(tid, t)| classify(tid, t.pending, None))
-                .filter(|ev| ev.blocking_acquire)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // Lock states: (held, owner, count) per object index (for a
-        // RwLock: held by a writer, -, readers).
-        let mut locks: Vec<(bool, Option<Tid>, u32)> = vec![(false, None, 0); e.objects().len()];
-        // Semaphore counters, from their initial values.
-        let mut sems: Vec<i64> = (e.objects().iter())
-            .map(|o| match &o.state {
-                ObjState::Semaphore(s) => i64::from(s.initial()),
-                _ => 0,
-            })
-            .collect();
-        let mut out = Vec::with_capacity(e.events().len());
-        for ev in e.events() {
-            let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
-                return (None, failure, pending);
-            };
-            let mut lock_before = LockBefore::NotLock;
-            match ev.op {
-                Op::LockAcquire { lock, .. } | Op::LockRelease { lock } => {
-                    let st = &mut locks[lock.index()];
-                    lock_before = LockBefore::Lock { held: st.0 };
-
-                    match ev.op {
-                        Op::LockAcquire { .. } if ev.result.as_bool() => st.0 = true,
-                        Op::LockRelease { .. } => st.0 = false,
-                        _ => {}
-                    }
-                }
-                Op::RLockAcquire { lock, .. } | Op::RLockRelease { lock } => {
-                    let st = &mut locks[lock.index()];
-                    lock_before = LockBefore::RLock {
-                        owner: if st.0 { st.1 } else { None },
-                    };
-                    match ev.op {
-                        Op::RLockAcquire { .. } if ev.result.as_bool() => {
-                            st.0 = true;
-                            st.1 = Some(ev.tid);
-                            st.2 += 1;
-                        }
-                        Op::RLockRelease { .. } if st.1 == Some(ev.tid) => {
-                            st.2 -= 1;
-                            if st.2 == 0 {
-                                *st = (false, None, 0);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Op::SemAcquire { sem, .. } | Op::SemRelease { sem, .. } => {
-                    let v = &mut sems[sem.index()];
-                    lock_before = LockBefore::Semaphore {
-                        value: u32::try_from(*v).unwrap_or(0),
-                    };
-                    match ev.op {
-                        Op::SemAcquire { .. } if ev.result.as_bool() => *v -= 1,
-                        Op::SemRelease { n, .. } => *v += i64::from(n),
-                        _ => {}
-                    }
-                }
-                Op::RwAcquire { lock, write, .. } | Op::RwRelease { lock, write } => {
-                    let st = &mut locks[lock.index()];
-                    lock_before = LockBefore::RwLock {
-                        writer: st.0,
-                        readers: st.2,
-                    };
-                    match (ev.op, write) {
-                        (Op::RwAcquire { .. }, _) if !ev.result.as_bool() => {}
-                        (Op::RwAcquire { .. }, true) => st.0 = true,
-                        (Op::RwAcquire { .. }, false) => st.2 += 1,
-                        (_, true) => st.0 = false,
-                        (_, false) => st.2 = st.2.saturating_sub(1),
-                    }
-                }
-                _ => {}
-            }
-            out.push(Logged { ev: c, lock_before });
-        }
-        (Some(out), failure, pending)
-    })
 }
 
 /// Per object, while the log is read: its events, its last write and the
@@ -367,7 +273,12 @@ impl Odpor {
             if let Some(why) = out.unsupported {
                 return Err(why);
             }
-            let (log, failure, pending) = read_log();
+            let Log {
+                events: log,
+                failure,
+                pending,
+                last,
+            } = read_log();
             let Some(log) = log else {
                 return Err("an operation outside the reduced fragment was performed".to_string());
             };
@@ -387,7 +298,7 @@ impl Odpor {
             for (i, l) in log.iter().enumerate() {
                 this.nodes[i].cur = l.ev;
             }
-            this.races(&log, &pending);
+            this.races(&log, &pending, &last);
             // Backtrack to the deepest point with something left to explore.
             loop {
                 let Some(top) = this.nodes.last_mut() else {
@@ -423,10 +334,10 @@ impl Odpor {
     /// `e ⋖ e'`, inserts `notdep(e).e'` into the wake-up tree before `e`
     /// unless a sleeping process is a weak initial of it.
     ///
-    /// `pending` are the blocking acquires that threads were blocked in when
+    /// `pending` are the blocking events that threads were blocked in when
     /// the execution ended (a deadlock): they race too, as events after
-    /// the last one.
-    fn races(&mut self, log: &[Logged], pending: &[Ev]) {
+    /// the last one. `last` is every object's state at the end.
+    fn races(&mut self, log: &[Logged], pending: &[Ev], last: &[Before]) {
         let n = log.len();
         let threads = log
             .iter()
@@ -455,27 +366,26 @@ impl Odpor {
             } else if let Some(s) = spawn_of[t] {
                 p.push(s);
             }
-            // The direct predecessors through dependence: on its object,
-            // the last write and (for a write) the reads since; for a
-            // join, the target's last event (earlier conflicting events
-            // are ordered before these).
-            match ev.access {
-                Access::Obj { key, write } => {
-                    let st = per_key.entry(key).or_default();
-                    if let Some(w) = st.last_write {
-                        p.push(w);
-                    }
-                    if write {
-                        p.extend(st.reads_since.iter().copied());
-                        st.last_write = Some(i);
-                        st.reads_since.clear();
-                    } else {
-                        st.reads_since.push(i);
-                    }
-                    st.events.push(i);
+            // The direct predecessors through dependence: on each object
+            // it touches, the last write and (for a write) the reads
+            // since; for a join, the target's last event (earlier
+            // conflicting events are ordered before these).
+            for touch in ev.touches() {
+                let st = per_key.entry(touch.key).or_default();
+                if let Some(w) = st.last_write {
+                    p.push(w);
                 }
-                Access::Join { target } => p.extend(last_of.get(target).copied().flatten()),
-                Access::Nothing => {}
+                if touch.write {
+                    p.extend(st.reads_since.iter().copied());
+                    st.last_write = Some(i);
+                    st.reads_since.clear();
+                } else {
+                    st.reads_since.push(i);
+                }
+                st.events.push(i);
+            }
+            if let Access::Join { target } = ev.access {
+                p.extend(last_of.get(target).copied().flatten());
             }
             p.sort_unstable();
             p.dedup();
@@ -496,27 +406,30 @@ impl Odpor {
             }
         }
         let hb = |j: usize, k: usize, vc: &Vec<Vec<u32>>| vc[k][log[j].ev.tid] > pos[j];
+        let mut cands: Vec<usize> = Vec::new();
         for i in 0..n + pending.len() {
             let ev = if i < n { log[i].ev } else { pending[i - n] };
             let po_before = if i < n { po_prev[i] } else { last_of[ev.tid] };
-            let Access::Obj { key, .. } = ev.access else {
-                continue;
-            };
-            let on_key = per_key.get(&key).map_or(&[][..], |st| &st.events[..]);
-            for &j in on_key.iter().take_while(|&&j| j < i.min(n)) {
+            cands.clear();
+            for touch in ev.touches() {
+                let on_key = per_key.get(&touch.key).map_or(&[][..], |st| &st.events[..]);
+                cands.extend(on_key.iter().take_while(|&&j| j < i.min(n)));
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            for &j in &cands {
                 let e = log[j].ev;
                 if e.tid == ev.tid || !obj_conflict(&e, &ev) {
                     continue;
                 }
-                let race = if ev.blocking_acquire {
+                let race = if let Some((_, guard)) = ev.wait {
                     // Only the program-order (or spawn) path counts: the
-                    // release that freed the lock enabled e', it did not feed
-                    // it data. The race is reversible only where e' could
-                    // take the lock: free, or its own.
+                    // events that enabled e' did not feed it data. The
+                    // race is reversible only where e' could be taken
+                    // after notdep(e): see `guard_allows`.
                     let before = po_before.or(spawn_of[ev.tid]);
                     let ordered = before.is_some_and(|b| hb(j, b, &vc));
-                    let can_take = log[j].lock_before.can_take(&ev);
-                    !ordered && can_take
+                    !ordered && guard_allows(log, &per_key, last, &ev, guard, j, i, &hb, &vc)
                 } else {
                     !preds[i].iter().any(|&p| p != j && hb(j, p, &vc))
                 };
@@ -536,4 +449,43 @@ impl Odpor {
             }
         }
     }
+}
+
+/// Whether the blocking event `ev` (the `i`-th, or pending when `i` is past
+/// the log), whose guard object is `guard`, could be taken right after
+/// `notdep(e_j)` — the events between `j` and `i` that do not happen after
+/// `e_j`. The events that change the guard object are totally ordered by
+/// dependence, and those after `e_j` that happen after it are a suffix of
+/// them; so the guard object's state there is its state before the first
+/// of its events in `[j, i)` that is `e_j` or happens after it, or its
+/// state before `e'` if there is none.
+#[allow(clippy::too_many_arguments)]
+fn guard_allows(
+    log: &[Logged],
+    per_key: &BTreeMap<Key, KeyState>,
+    last: &[Before],
+    ev: &Ev,
+    guard: crate::rt::op::ObjId,
+    j: usize,
+    i: usize,
+    hb: &impl Fn(usize, usize, &Vec<Vec<u32>>) -> bool,
+    vc: &Vec<Vec<u32>>,
+) -> bool {
+    let key = Key::Object(guard);
+    let n = log.len();
+    let on_guard = per_key.get(&key).map_or(&[][..], |st| &st.events[..]);
+    let state = on_guard
+        .iter()
+        .copied()
+        .filter(|&k| k >= j && k < i.min(n))
+        .find(|&k| k == j || hb(j, k, vc))
+        .map(|k| log[k].before_of(key))
+        .unwrap_or_else(|| {
+            if i < n {
+                log[i].before_of(key)
+            } else {
+                last.get(guard.index()).copied().unwrap_or(Before::Other)
+            }
+        });
+    state.allows(ev)
 }

@@ -313,13 +313,20 @@ impl Exec {
 
 /// A wait's first step writes the condition and releases its lock; the
 /// re-acquire writes the lock and leaves the condition's queue; a block and
-/// a notify write the condition. Not reduced by the optimal DPOR.
+/// a notify write the condition. Reduced by the optimal DPOR except a block
+/// with a timeout (the block waits to be notified and the re-acquire for
+/// the lock: see `explore/exhaustive/guards.rs`).
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
         Op::CondWait { cond, lock } | Op::CondReacquire { lock, cond } => {
-            Footprint::writes_both(cond, lock)
+            Footprint::writes_both(cond, lock).reducible()
         }
-        Op::CondBlock { cond, .. } | Op::CondNotify { cond, .. } => Footprint::writes(cond),
+        Op::CondBlock {
+            cond,
+            deadline: None,
+        }
+        | Op::CondNotify { cond, .. } => Footprint::writes(cond).reducible(),
+        Op::CondBlock { cond, .. } => Footprint::writes(cond),
         _ => Footprint::NOTHING,
     }
 }

@@ -104,14 +104,20 @@ impl Exec {
     }
 }
 
-/// `is_set` reads the event; set, clear and wait write it. Not reduced by
-/// the optimal DPOR.
+/// `is_set` and `wait` read the event (they look at the flag and join its
+/// clock, changing nothing); set and clear write it. Reduced by the optimal
+/// DPOR, except a wait with a timeout (a blocking wait waits for the flag:
+/// see `explore/exhaustive/guards.rs`).
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::EventIsSet { event } => Footprint::reads(event),
-        Op::EventSet { event } | Op::EventClear { event } | Op::EventWait { event, .. } => {
-            Footprint::writes(event)
+        Op::EventWait {
+            event,
+            deadline: Some(_),
+        } => Footprint::reads(event),
+        Op::EventIsSet { event } | Op::EventWait { event, .. } => {
+            Footprint::reads(event).reducible()
         }
+        Op::EventSet { event } | Op::EventClear { event } => Footprint::writes(event).reducible(),
         _ => Footprint::NOTHING,
     }
 }

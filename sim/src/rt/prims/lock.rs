@@ -138,6 +138,15 @@ impl Exec {
         OpResult::Bool(true)
     }
 
+    /// Thread `tid` acquires what the last release of `lock` released,
+    /// without taking it (a once-cell seen initialised: `api_current.rs`).
+    pub(in crate::rt) fn lock_join_released(&mut self, tid: Tid, lock: ObjId) {
+        let object = &self.objects[lock.index()];
+        self.threads[tid].clock.join(&object.state.lock().clock);
+        let from = object.released_at;
+        self.sync_edge(from, EdgeKind::Lock, Some(lock));
+    }
+
     /// `release` of a Lock or (`REENTRANT`) an RLock; releasing a Lock
     /// that is not locked, or an RLock `tid` does not own, is Python's
     /// `RuntimeError`.

@@ -71,6 +71,8 @@ pub(crate) struct TaskState {
     /// Consecutive waits whose permit was a self-wake (for the fairness
     /// rule: from the second on, such a wait is a yield).
     self_waits: u32,
+    /// Whether the current poll asked to yield (`sim::future::yield_now`).
+    yield_requested: bool,
     /// Whether its one spurious wake-up is still to come (a `block_on`'s,
     /// as loom's: futures must tolerate being polled without a wake).
     may_spur: bool,
@@ -89,6 +91,7 @@ impl ObjState {
             awaits: None,
             timer: None,
             poll_began: 0,
+            yield_requested: false,
             may_spur: origin == "block_on",
             by_self: false,
             self_waits: 0,
@@ -156,12 +159,24 @@ impl Exec {
         let t = self.objects[task.index()].state.task_mut();
         t.timer = None;
         t.awaits = None;
+        t.yield_requested = false;
         t.poll_began = began;
     }
 
+    /// The current poll of `task` asks to yield.
+    pub(crate) fn task_request_yield(&mut self, task: ObjId) {
+        self.objects[task.index()].state.task_mut().yield_requested = true;
+    }
+
     /// A poll of `task` by thread `tid` returned `Pending`; `registered`:
-    /// it kept its waker. Gives the earliest timer it registered.
-    pub(crate) fn task_poll_end(&mut self, tid: Tid, task: ObjId, registered: bool) -> Option<u64> {
+    /// it kept its waker. Gives the earliest timer it registered and whether
+    /// it asked to yield.
+    pub(crate) fn task_poll_end(
+        &mut self,
+        tid: Tid,
+        task: ObjId,
+        registered: bool,
+    ) -> (Option<u64>, bool) {
         let thread = &self.threads[tid];
         let (last, location) = (thread.last_step, thread.location);
         let t = self.objects[task.index()].state.task_mut();
@@ -170,7 +185,7 @@ impl Exec {
         if registered {
             t.held += 1;
         }
-        t.timer
+        (t.timer, t.yield_requested)
     }
 
     /// Sets `task`'s permit without an operation (its own thread wakes it).

@@ -1,0 +1,357 @@
+//! The guards of blocking events, rebuilt from a finished execution's log.
+//!
+//! A blocking event (`events::Wait`) is enabled exactly when the state of
+//! one object, its *guard object*, allows it: a lock free (or, for an
+//! RLock, its own), a RwLock without a writer (and, to write, without
+//! readers), a Semaphore's counter positive, a condition waiter notified
+//! (or, on a std `Condvar`, a `notify_one` outstanding that came after it
+//! began to wait), an Event's flag up. Every operation that changes such a
+//! state writes the object in its footprint, so the events that change a
+//! guard object are totally ordered by dependence; operations that only
+//! read it (`locked()`, `is_set()`) do not change it.
+//!
+//! [`read_log`] replays the log over a small model of each object's state
+//! (the same rules as the runtime's primitives, in `rt/prims/`) and
+//! records, for every event and every object it touches, the state just
+//! before it ([`Before`]); `odpor.rs` asks [`Before::allows`] whether a
+//! blocking event could have been taken in that state.
+
+use super::events::{classify, Ev, Wait};
+use crate::failure::FailureKind;
+use crate::rt::dependence::Key;
+use crate::rt::op::{Op, Tid};
+use crate::rt::prims::ObjState;
+use crate::rt::{self};
+
+/// An object's guard-relevant state just before an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Before {
+    /// Not an object with blocking operations (or not an object).
+    Other,
+    /// A `Lock`/`Mutex`: whether it was held.
+    Lock { held: bool },
+    /// An `RLock`: its owner, if held.
+    RLock { owner: Option<Tid> },
+    /// A `RwLock`: whether a writer held it, how many readers.
+    RwLock { writer: bool, readers: u32 },
+    /// A `Semaphore`: its counter.
+    Semaphore { value: u32 },
+    /// A `Condition`/`Condvar`: the threads (bit `tid`) whose block would
+    /// complete (notified, or with a `notify_one` grant to take).
+    Cond { ready: u128 },
+    /// An `Event`: its flag.
+    Event { flag: bool },
+}
+
+impl Before {
+    /// Whether the blocking event `ev` could be taken in this state.
+    pub(super) fn allows(self, ev: &Ev) -> bool {
+        let Some((wait, _)) = ev.wait else {
+            return true;
+        };
+        match (wait, self) {
+            (Wait::Lock, Before::Lock { held }) => !held,
+            (Wait::Lock, Before::RLock { owner }) => owner.is_none_or(|o| o == ev.tid),
+            (Wait::RwRead, Before::RwLock { writer, .. }) => !writer,
+            (Wait::RwWrite, Before::RwLock { writer, readers }) => !writer && readers == 0,
+            (Wait::Sem, Before::Semaphore { value }) => value > 0,
+            (Wait::CondWoken, Before::Cond { ready }) => {
+                ev.tid < 128 && ready & (1u128 << ev.tid) != 0
+            }
+            (Wait::EventSet, Before::Event { flag }) => flag,
+            // Cannot happen (the guard object is of the waited-for
+            // kind); assume it could: a sequence it could not follow
+            // makes the reduction give up (`odpor.rs`), never miss.
+            _ => true,
+        }
+    }
+}
+
+/// A performed event as read back from the log.
+pub(super) struct Logged {
+    pub(super) ev: Ev,
+    /// The state of each object it touches (aligned with its touches)
+    /// just before it.
+    pub(super) before: [Before; 2],
+}
+
+impl Logged {
+    /// The state of `key` just before this event (it touches `key`).
+    pub(super) fn before_of(&self, key: Key) -> Before {
+        self.ev
+            .touches()
+            .zip(self.before)
+            .find(|(t, _)| t.key == key)
+            .map_or(Before::Other, |(_, b)| b)
+    }
+}
+
+/// One waiter of a condition, in the model.
+#[derive(Clone, Copy)]
+struct Waiter {
+    tid: Tid,
+    notified: bool,
+    /// The log index of its `CondWait`.
+    since: usize,
+    /// RLock levels released by the wait.
+    levels: u32,
+}
+
+/// The model of one object's state.
+enum Model {
+    Other,
+    Lock {
+        reentrant: bool,
+        owner: Option<Tid>,
+        count: u32,
+    },
+    RwLock {
+        writer: bool,
+        readers: u32,
+    },
+    Semaphore {
+        value: i64,
+    },
+    Cond {
+        std: bool,
+        waiters: Vec<Waiter>,
+        /// Outstanding std `notify_one`s (log indices).
+        grants: Vec<usize>,
+    },
+    Event {
+        flag: bool,
+    },
+}
+
+impl Model {
+    fn before(&self) -> Before {
+        match self {
+            Model::Other => Before::Other,
+            Model::Lock {
+                reentrant: false,
+                count,
+                ..
+            } => Before::Lock { held: *count > 0 },
+            Model::Lock { owner, count, .. } => Before::RLock {
+                owner: if *count > 0 { *owner } else { None },
+            },
+            Model::RwLock { writer, readers } => Before::RwLock {
+                writer: *writer,
+                readers: *readers,
+            },
+            Model::Semaphore { value } => Before::Semaphore {
+                value: u32::try_from(*value).unwrap_or(0),
+            },
+            Model::Cond {
+                waiters, grants, ..
+            } => {
+                let mut ready = 0u128;
+                for w in waiters {
+                    if w.tid < 128 && (w.notified || grants.iter().any(|&g| g > w.since)) {
+                        ready |= 1u128 << w.tid;
+                    }
+                }
+                Before::Cond { ready }
+            }
+            Model::Event { flag } => Before::Event { flag: *flag },
+        }
+    }
+}
+
+/// What [`read_log`] gives back.
+pub(super) struct Log {
+    /// The events, or `None` when one is outside the reduced fragment.
+    pub(super) events: Option<Vec<Logged>>,
+    pub(super) failure: Option<FailureKind>,
+    /// At a deadlock, the blocking events the threads were blocked in.
+    pub(super) pending: Vec<Ev>,
+    /// Every object's state at the end (indexed by object).
+    pub(super) last: Vec<Before>,
+}
+
+/// Reads the finished execution's events, with each touched object's
+/// state before each of them.
+pub(super) fn read_log() -> Log {
+    rt::with_exec(|e| {
+        let failure = e.failure().map(|f| f.kind);
+        let pending: Vec<Ev> = if failure == Some(FailureKind::Deadlock) {
+            e.threads()
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.life == rt::Life::Waiting)
+                .filter_map(|(tid, t)| classify(tid, t.pending, None))
+                .filter(|ev| ev.wait.is_some())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut models: Vec<Model> = (e.objects().iter())
+            .map(|o| match &o.state {
+                ObjState::Lock(l) => Model::Lock {
+                    reentrant: l.kind() == "RLock",
+                    owner: None,
+                    count: 0,
+                },
+                ObjState::RwLock(_) => Model::RwLock {
+                    writer: false,
+                    readers: 0,
+                },
+                ObjState::Semaphore(s) => Model::Semaphore {
+                    value: i64::from(s.initial()),
+                },
+                ObjState::Condition(c) => Model::Cond {
+                    std: c.kind() == "Condvar",
+                    waiters: Vec::new(),
+                    grants: Vec::new(),
+                },
+                ObjState::Event(_) => Model::Event { flag: false },
+                _ => Model::Other,
+            })
+            .collect();
+        let mut out = Vec::with_capacity(e.events().len());
+        for (i, ev) in e.events().iter().enumerate() {
+            let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
+                return Log {
+                    events: None,
+                    failure,
+                    pending,
+                    last: Vec::new(),
+                };
+            };
+            let mut before = [Before::Other; 2];
+            for (b, t) in before.iter_mut().zip(c.touches()) {
+                if let Key::Object(o) = t.key {
+                    *b = models[o.index()].before();
+                }
+            }
+            apply(&mut models, ev.tid, ev.op, ev.result.as_bool(), i);
+            out.push(Logged { ev: c, before });
+        }
+        Log {
+            events: Some(out),
+            failure,
+            pending,
+            last: models.iter().map(Model::before).collect(),
+        }
+    })
+}
+
+/// Applies event `i` (`op` by `tid`, `ok`: its boolean result) to the
+/// models, with the runtime's rules.
+fn apply(models: &mut [Model], tid: Tid, op: Op, ok: bool, i: usize) {
+    match op {
+        Op::LockAcquire { lock, .. } | Op::RLockAcquire { lock, .. } if ok => {
+            if let Model::Lock { owner, count, .. } = &mut models[lock.index()] {
+                *owner = Some(tid);
+                *count += 1;
+            }
+        }
+        Op::LockRelease { lock } | Op::RLockRelease { lock } => {
+            if let Model::Lock {
+                reentrant,
+                owner,
+                count,
+            } = &mut models[lock.index()]
+            {
+                if !*reentrant {
+                    *count = 0;
+                } else if *owner == Some(tid) {
+                    *count = count.saturating_sub(1);
+                }
+                if *count == 0 {
+                    *owner = None;
+                }
+            }
+        }
+        Op::SemAcquire { sem, .. } | Op::SemRelease { sem, .. } => {
+            if let Model::Semaphore { value } = &mut models[sem.index()] {
+                match op {
+                    Op::SemAcquire { .. } if ok => *value -= 1,
+                    Op::SemRelease { n, .. } => *value += i64::from(n),
+                    _ => {}
+                }
+            }
+        }
+        Op::RwAcquire { lock, write, .. } | Op::RwRelease { lock, write } => {
+            if let Model::RwLock { writer, readers } = &mut models[lock.index()] {
+                match (op, write) {
+                    (Op::RwAcquire { .. }, _) if !ok => {}
+                    (Op::RwAcquire { .. }, true) => *writer = true,
+                    (Op::RwAcquire { .. }, false) => *readers += 1,
+                    (_, true) => *writer = false,
+                    (_, false) => *readers = readers.saturating_sub(1),
+                }
+            }
+        }
+        Op::CondWait { cond, lock } => {
+            let levels = match &mut models[lock.index()] {
+                Model::Lock { owner, count, .. } if *owner == Some(tid) && *count > 0 => {
+                    let levels = *count;
+                    *count = 0;
+                    *owner = None;
+                    levels
+                }
+                // A misuse: the execution fails here.
+                _ => return,
+            };
+            if let Model::Cond { waiters, .. } = &mut models[cond.index()] {
+                waiters.push(Waiter {
+                    tid,
+                    notified: false,
+                    since: i,
+                    levels,
+                });
+            }
+        }
+        Op::CondBlock { cond, .. } => {
+            if let Model::Cond {
+                waiters, grants, ..
+            } = &mut models[cond.index()]
+            {
+                if let Some(w) = waiters.iter_mut().find(|w| w.tid == tid && !w.notified) {
+                    if let Some(g) = grants.iter().position(|&g| g > w.since) {
+                        grants.remove(g);
+                        w.notified = true;
+                    }
+                }
+            }
+        }
+        Op::CondReacquire { lock, cond } => {
+            let mut levels = 1;
+            if let Model::Cond { waiters, .. } = &mut models[cond.index()] {
+                if let Some(k) = waiters.iter().position(|w| w.tid == tid) {
+                    levels = waiters.remove(k).levels;
+                }
+            }
+            if let Model::Lock { owner, count, .. } = &mut models[lock.index()] {
+                *owner = Some(tid);
+                *count += levels;
+            }
+        }
+        Op::CondNotify { cond, n } => {
+            if let Model::Cond {
+                std,
+                waiters,
+                grants,
+            } = &mut models[cond.index()]
+            {
+                let waiting = waiters.iter().filter(|w| !w.notified).count();
+                if *std && n == 1 {
+                    if waiting > grants.len() {
+                        grants.push(i);
+                    }
+                } else {
+                    for w in waiters.iter_mut().filter(|w| !w.notified).take(n as usize) {
+                        w.notified = true;
+                    }
+                }
+            }
+        }
+        Op::EventSet { event } | Op::EventClear { event } => {
+            if let Model::Event { flag } = &mut models[event.index()] {
+                *flag = matches!(op, Op::EventSet { .. });
+            }
+        }
+        _ => {}
+    }
+}
