@@ -70,6 +70,12 @@ pub mod threading;
 pub mod time;
 mod trace;
 
+// The README's Rust blocks, as doctests (compiled only by `cargo test
+// --doc`, so the rendered docs do not show them twice).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 pub use explore::{
     check, check_dfs, check_pct, check_random, check_random_with_seed, model, replay, Builder,
     Progress, Report, Shard, ShardError, Strategy, Timing, TokenError, DEFAULT_MAX_STEPS,

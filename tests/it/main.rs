@@ -11,5 +11,6 @@ mod cli_interrupt;
 mod cli_kills;
 mod cli_strategies;
 mod notebook;
+mod readme;
 mod scenarios;
 mod traces;

@@ -40,4 +40,6 @@ pub mod ring;
 pub mod sum;
 
 #[cfg(test)]
+mod loom_readme;
+#[cfg(test)]
 mod loom_tests;

@@ -52,6 +52,10 @@ impl VectorClock {
             unreachable!("spilled above")
         };
         if v.len() < len {
+            // Exactly: a clock grows by a few entries at a time (one per
+            // thread it hears of), and with thousands of threads doubling
+            // would leave up to half of every clock unused.
+            v.reserve_exact(len - v.len());
             v.resize(len, 0);
         }
         v

@@ -43,6 +43,9 @@ mod process;
 mod process_ipc;
 mod process_kills;
 mod queue;
+// Verbatim from the README, formatted as it is there.
+#[rustfmt::skip]
+mod readme;
 mod scope;
 mod semaphore;
 mod stack_limit;
