@@ -7,7 +7,9 @@
 //! cond:` blocks of 3 conditions (a `Condition` over a Lock, one over an
 //! RLock, a std `Condvar` with its `Mutex`) holding waits (no predicate
 //! loop: a wait nobody notifies deadlocks), notifies and notify-alls, and
-//! sets, clears, waits and `is_set`s of 2 Events). An oracle with its own interpreter enumerates every
+//! sets, clears, waits and `is_set`s of 2 Events, waits, `n_waiting`,
+//! aborts and resets of 2 Barriers of 2 and 3 parties, puts, gets and
+//! `qsize`s of a Queue of 1 slot and an unbounded one). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -24,8 +26,9 @@
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
+use sim::queue::Queue;
 use sim::sync::{Arc, Condvar, Mutex, RwLock};
-use sim::threading::{Condition, Event, Lock, Semaphore};
+use sim::threading::{Barrier, Condition, Event, Lock, Semaphore};
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
 
 #[derive(Debug, Clone)]
@@ -51,6 +54,21 @@ enum Stmt {
     EventClear(usize),
     EventWait(usize),
     EventIsSet(usize),
+    /// `barrier.wait()` (its result into the thread's record),
+    /// `n_waiting()` (into the record), `abort()`, `reset()`.
+    BarrierWait(usize),
+    BarrierRead(usize),
+    BarrierAbort(usize),
+    BarrierReset(usize),
+    /// `queue.put(value)` (from the thread's record), `get()` and
+    /// `qsize()` (into the record).
+    Put(usize, u8),
+    Get(usize),
+    QSize(usize),
+    /// `get()` then `task_done()`; `join()` (waits until every item put
+    /// is done).
+    GetDone(usize),
+    QJoin(usize),
 }
 
 /// A statement inside a `CondWith` block.
@@ -69,6 +87,10 @@ enum CondStmt {
 const CONDS: usize = 3;
 const STD_COND: usize = 2;
 const EVENTS: usize = 2;
+/// The barriers' parties.
+const BARRIER_PARTIES: [u32; 2] = [2, 3];
+/// The queues' bounds (0: unbounded).
+const QUEUE_SIZES: [usize; 2] = [1, 0];
 
 const VARS: usize = 3;
 const LOCKS: usize = 3;
@@ -94,6 +116,18 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..EVENTS).prop_map(Stmt::EventClear),
         1 => (0..EVENTS).prop_map(Stmt::EventWait),
         1 => (0..EVENTS).prop_map(Stmt::EventIsSet),
+        2 => (0..BARRIER_PARTIES.len()).prop_map(Stmt::BarrierWait),
+        1 => (0..BARRIER_PARTIES.len()).prop_map(Stmt::BarrierRead),
+        2 => (0..QUEUE_SIZES.len(), 0u8..5).prop_map(|(q, c)| Stmt::Put(q, c)),
+        2 => (0..QUEUE_SIZES.len()).prop_map(Stmt::Get),
+        1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::QSize),
+        1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::GetDone),
+        1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::QJoin),
+    ];
+    let leaf = prop_oneof![
+        12 => leaf,
+        1 => (0..BARRIER_PARTIES.len()).prop_map(Stmt::BarrierAbort),
+        1 => (0..BARRIER_PARTIES.len()).prop_map(Stmt::BarrierReset),
     ];
     leaf.prop_recursive(2, 6, 3, move |inner| {
         prop_oneof![
@@ -141,7 +175,16 @@ fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
         | Stmt::EventSet(_)
         | Stmt::EventClear(_)
         | Stmt::EventWait(_)
-        | Stmt::EventIsSet(_) => false,
+        | Stmt::EventIsSet(_)
+        | Stmt::BarrierWait(_)
+        | Stmt::BarrierRead(_)
+        | Stmt::BarrierAbort(_)
+        | Stmt::BarrierReset(_)
+        | Stmt::Put(..)
+        | Stmt::Get(_)
+        | Stmt::QSize(_)
+        | Stmt::GetDone(_)
+        | Stmt::QJoin(_) => false,
         Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
@@ -171,7 +214,7 @@ fn interleavings_bound(sizes: &[usize]) -> u128 {
 }
 
 mod oracle;
-use oracle::{flatten, oracle, outcome_text, read_into, write_value, Instr};
+use oracle::{flatten, oracle, outcome_text, read_into, write_value, Instr, BROKEN};
 
 /// The program's shared objects.
 type Objects = (
@@ -181,6 +224,8 @@ type Objects = (
     Vec<Semaphore>,
     Conds,
     Vec<Event>,
+    Vec<Barrier>,
+    Vec<Queue<u64>>,
 );
 
 /// Conditions 0 and 1, and condition 2 (a std `Condvar` with its `Mutex`).
@@ -188,7 +233,7 @@ type Conds = ([Condition; 2], Arc<(Mutex<()>, Condvar)>);
 
 /// Runs one thread's statements on sim's primitives.
 fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
-    let (vars, locks, rwlocks, sems, conds, events) = objs;
+    let (vars, locks, rwlocks, sems, conds, events, barriers, queues) = objs;
     for s in stmts {
         match s {
             Stmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
@@ -197,6 +242,21 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
             Stmt::EventClear(e) => events[*e].clear(),
             Stmt::EventWait(e) => events[*e].wait(),
             Stmt::EventIsSet(e) => *acc = read_into(*acc, events[*e].is_set() as u64),
+            Stmt::BarrierWait(b) => {
+                let r = barriers[*b].wait().map_or(BROKEN, |i| i as u64);
+                *acc = read_into(*acc, r);
+            }
+            Stmt::BarrierRead(b) => *acc = read_into(*acc, barriers[*b].n_waiting() as u64),
+            Stmt::BarrierAbort(b) => barriers[*b].abort(),
+            Stmt::BarrierReset(b) => barriers[*b].reset(),
+            Stmt::Put(q, c) => queues[*q].put(write_value(*acc, *c)),
+            Stmt::Get(q) => *acc = read_into(*acc, queues[*q].get()),
+            Stmt::QSize(q) => *acc = read_into(*acc, queues[*q].qsize() as u64),
+            Stmt::GetDone(q) => {
+                *acc = read_into(*acc, queues[*q].get());
+                queues[*q].task_done();
+            }
+            Stmt::QJoin(q) => queues[*q].join(),
             Stmt::Locked(l, body) => {
                 locks[*l].acquire();
                 run_stmts(body, objs, acc);
@@ -277,7 +337,18 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
                 Arc::new((Mutex::new(()), Condvar::new())),
             );
             let events: Vec<Event> = (0..EVENTS).map(|_| Event::new()).collect();
-            let objs: Objects = (vars.clone(), locks, rwlocks, sems, conds, events);
+            let barriers: Vec<Barrier> = BARRIER_PARTIES.iter().map(|&n| Barrier::new(n)).collect();
+            let queues: Vec<Queue<u64>> = QUEUE_SIZES.iter().map(|&n| Queue::new(n)).collect();
+            let objs: Objects = (
+                vars.clone(),
+                locks,
+                rwlocks,
+                sems,
+                conds,
+                events,
+                barriers,
+                queues,
+            );
             let handles: Vec<_> = program
                 .iter()
                 .cloned()

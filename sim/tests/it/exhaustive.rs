@@ -389,3 +389,68 @@ fn an_event_set_enables_every_waiter() {
     assert_eq!(report.outputs.len(), 2, "{report}");
     assert_eq!(report.executions, 2, "{report}");
 }
+
+#[test]
+fn a_barrier_s_last_arrival_enables_every_waiter() {
+    // Two threads print, meet at a barrier of 2, print again: the order of
+    // the first prints (2) x the order of the arrivals, which picks the
+    // leader (2) x the order of the second prints (2) = 8 traces, 4
+    // outputs; every second print after both first ones.
+    let program = |std: bool| {
+        move || {
+            let py = sim::threading::Barrier::new(2);
+            let sb = sim::sync::Arc::new(sim::sync::Barrier::new(2));
+            let hs: Vec<_> = (0..2)
+                .map(|i| {
+                    let (py, sb) = (py.clone(), sb.clone());
+                    sim::thread::spawn(move || {
+                        sim::println!("a{i}");
+                        if std {
+                            sb.wait();
+                        } else {
+                            py.wait().unwrap();
+                        }
+                        sim::println!("b{i}");
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+        }
+    };
+    for std in [false, true] {
+        let report = exhaustive().explore(program(std));
+        assert!(report.complete && report.failures.is_empty(), "{report}");
+        assert_eq!(report.unreduced, None, "{report}");
+        assert_eq!(report.outputs.len(), 4, "{report}");
+        assert!(report.outputs.keys().all(|o| o.find('b') > o.rfind('a')));
+        assert_eq!(report.executions, 8, "{report}");
+    }
+}
+
+#[test]
+fn a_bounded_queue_s_put_enables_a_get_and_a_get_a_put() {
+    // Two producers put one item each into a queue of one slot; main gets
+    // both. The queue's events are all writes: which producer goes first
+    // is the only choice (the second put waits for main's first get): 2
+    // traces, 2 outputs.
+    let report = exhaustive().explore(|| {
+        let q = sim::queue::Queue::new(1);
+        let hs: Vec<_> = (0..2)
+            .map(|i| {
+                let q = q.clone();
+                sim::thread::spawn(move || q.put(i))
+            })
+            .collect();
+        let (a, b) = (q.get(), q.get());
+        sim::println!("{a} {b}");
+        for h in hs {
+            h.join().unwrap();
+        }
+    });
+    assert!(report.complete && report.failures.is_empty(), "{report}");
+    assert_eq!(report.unreduced, None, "{report}");
+    assert_eq!(report.outputs.len(), 2, "{report}");
+    assert_eq!(report.executions, 2, "{report}");
+}

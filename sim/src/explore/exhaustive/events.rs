@@ -46,6 +46,17 @@ pub(super) enum Wait {
     CondWoken,
     /// An Event wait: the flag set.
     EventSet,
+    /// A Barrier arrival: the barrier neither running its action, nor
+    /// draining, nor resetting.
+    BarrierArrive,
+    /// A Barrier waiter's block: the barrier released, broken or reset.
+    BarrierBlock,
+    /// A Barrier abort or reset: the action not running.
+    BarrierIdle,
+    /// A Queue put: room. A get: an item. A `join`: every item done.
+    QueuePut,
+    QueueGet,
+    QueueJoin,
 }
 
 impl Ev {
@@ -104,6 +115,23 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
             event,
             deadline: None,
         } => Some((Wait::EventSet, event)),
+        Op::BarrierArrive { barrier } => Some((Wait::BarrierArrive, barrier)),
+        Op::BarrierBlock {
+            barrier,
+            deadline: None,
+        } => Some((Wait::BarrierBlock, barrier)),
+        Op::BarrierAbort { barrier } | Op::BarrierReset { barrier } => {
+            Some((Wait::BarrierIdle, barrier))
+        }
+        Op::QueuePut {
+            queue,
+            deadline: None,
+        } => Some((Wait::QueuePut, queue)),
+        Op::QueueGet {
+            queue,
+            deadline: None,
+        } => Some((Wait::QueueGet, queue)),
+        Op::QueueJoin { queue } => Some((Wait::QueueJoin, queue)),
         _ => None,
     };
     Some(Ev {

@@ -20,7 +20,7 @@ use super::events::{classify, Ev, Wait};
 use crate::failure::FailureKind;
 use crate::rt::dependence::Key;
 use crate::rt::op::{Op, Tid};
-use crate::rt::prims::ObjState;
+use crate::rt::prims::{BarrierPhase, ObjState};
 use crate::rt::{self};
 
 /// An object's guard-relevant state just before an event.
@@ -41,11 +41,20 @@ pub(super) enum Before {
     Cond { ready: u128 },
     /// An `Event`: its flag.
     Event { flag: bool },
+    /// A `Barrier`: its phase.
+    Barrier { phase: BarrierPhase },
+    /// A `Queue`: whether it has room, an item, undone items.
+    Queue {
+        room: bool,
+        item: bool,
+        undone: bool,
+    },
 }
 
 impl Before {
     /// Whether the blocking event `ev` could be taken in this state.
     pub(super) fn allows(self, ev: &Ev) -> bool {
+        use BarrierPhase::*;
         let Some((wait, _)) = ev.wait else {
             return true;
         };
@@ -59,6 +68,14 @@ impl Before {
                 ev.tid < 128 && ready & (1u128 << ev.tid) != 0
             }
             (Wait::EventSet, Before::Event { flag }) => flag,
+            (Wait::BarrierArrive, Before::Barrier { phase }) => {
+                !matches!(phase, Action | Draining | Resetting)
+            }
+            (Wait::BarrierBlock, Before::Barrier { phase }) => !matches!(phase, Filling | Action),
+            (Wait::BarrierIdle, Before::Barrier { phase }) => phase != Action,
+            (Wait::QueuePut, Before::Queue { room, .. }) => room,
+            (Wait::QueueGet, Before::Queue { item, .. }) => item,
+            (Wait::QueueJoin, Before::Queue { undone, .. }) => !undone,
             // Cannot happen (the guard object is of the waited-for
             // kind); assume it could: a sequence it could not follow
             // makes the reduction give up (`odpor.rs`), never miss.
@@ -121,6 +138,16 @@ enum Model {
     Event {
         flag: bool,
     },
+    Barrier {
+        parties: u32,
+        count: u32,
+        phase: BarrierPhase,
+    },
+    Queue {
+        maxsize: u32,
+        len: u32,
+        unfinished: u32,
+    },
 }
 
 impl Model {
@@ -154,6 +181,16 @@ impl Model {
                 Before::Cond { ready }
             }
             Model::Event { flag } => Before::Event { flag: *flag },
+            Model::Barrier { phase, .. } => Before::Barrier { phase: *phase },
+            Model::Queue {
+                maxsize,
+                len,
+                unfinished,
+            } => Before::Queue {
+                room: *maxsize == 0 || len < maxsize,
+                item: *len > 0,
+                undone: *unfinished > 0,
+            },
         }
     }
 }
@@ -205,6 +242,16 @@ pub(super) fn read_log() -> Log {
                     grants: Vec::new(),
                 },
                 ObjState::Event(_) => Model::Event { flag: false },
+                ObjState::Queue(q) => Model::Queue {
+                    maxsize: q.maxsize(),
+                    len: 0,
+                    unfinished: 0,
+                },
+                ObjState::Barrier(b) => Model::Barrier {
+                    parties: b.parties(),
+                    count: 0,
+                    phase: BarrierPhase::Filling,
+                },
                 _ => Model::Other,
             })
             .collect();
@@ -347,11 +394,67 @@ fn apply(models: &mut [Model], tid: Tid, op: Op, ok: bool, i: usize) {
                 }
             }
         }
+        Op::BarrierArrive { barrier }
+        | Op::BarrierBlock { barrier, .. }
+        | Op::BarrierRelease { barrier, .. }
+        | Op::BarrierAbort { barrier }
+        | Op::BarrierReset { barrier } => {
+            if let Model::Barrier {
+                parties,
+                count,
+                phase,
+            } = &mut models[barrier.index()]
+            {
+                barrier_apply(op, *parties, count, phase);
+            }
+        }
+        Op::QueuePut { queue, .. } | Op::QueueGet { queue, .. } | Op::QueueTaskDone { queue } => {
+            if let Model::Queue {
+                len, unfinished, ..
+            } = &mut models[queue.index()]
+            {
+                match op {
+                    Op::QueuePut { .. } if ok => {
+                        *len += 1;
+                        *unfinished += 1;
+                    }
+                    Op::QueueGet { .. } if ok => *len = len.saturating_sub(1),
+                    Op::QueueTaskDone { .. } => *unfinished = unfinished.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
         Op::EventSet { event } | Op::EventClear { event } => {
             if let Model::Event { flag } = &mut models[event.index()] {
                 *flag = matches!(op, Op::EventSet { .. });
             }
         }
+        _ => {}
+    }
+}
+
+/// A barrier operation, with Python's rules (`rt/prims/barrier.rs`).
+fn barrier_apply(op: Op, parties: u32, count: &mut u32, phase: &mut BarrierPhase) {
+    use BarrierPhase::*;
+    match op {
+        Op::BarrierArrive { .. } if *phase != Broken => {
+            *count += 1;
+            if *count == parties {
+                *phase = Action;
+            }
+        }
+        Op::BarrierBlock { .. } | Op::BarrierRelease { .. } => {
+            if let Op::BarrierRelease { ok, .. } = op {
+                *phase = if ok { Draining } else { Broken };
+            }
+            *count = count.saturating_sub(1);
+            if *count == 0 && matches!(*phase, Draining | Resetting) {
+                *phase = Filling;
+            }
+        }
+        Op::BarrierAbort { .. } => *phase = Broken,
+        Op::BarrierReset { .. } if *count == 0 => *phase = Filling,
+        Op::BarrierReset { .. } if matches!(*phase, Filling | Broken) => *phase = Resetting,
         _ => {}
     }
 }

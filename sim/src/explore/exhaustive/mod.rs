@@ -24,10 +24,12 @@
 //! `Lock`/`RLock`/`Mutex`/`RwLock`/`Semaphore` blocking acquires, releases and
 //! `locked()` (so `Once`, `OnceLock` and `LazyLock`, built on them),
 //! `Condition`/`Condvar` waits without a timeout and notifies, `Event` set,
-//! clear, wait and `is_set`, atomics, `UnsafeCell`, `Shared`, `print`,
+//! clear, wait and `is_set`, `Barrier` (Python's and std's) waits without a
+//! timeout, `n_waiting`, `broken`, `abort` and `reset`, `Queue` blocking
+//! puts and gets, `task_done`, `join` and sizes, atomics, `UnsafeCell`, `Shared`, `print`,
 //! `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
 //! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
-//! operation (Barrier, Queue, sleeps, timed waits, timed or
+//! operation (sleeps, timed waits, timed or
 //! non-blocking acquires, `join_timeout`, daemon threads, processes and
 //! their IPC), a kill-fault candidate, a timeout candidate or a thread
 //! offered twice (Adversarial timing, spurious wake-ups) makes it give up,
@@ -40,9 +42,9 @@
 //! (the proptest found a missed trace: a try-lock's outcome changes what its
 //! thread does next while the covering check treats it as the same event);
 //! rather than ship an unsound reduction, they go to the DFS. Extending the
-//! fragment (semaphores as counters, events as flags, the clock as an object
-//! written by a jump) is future work, each step checked by the proptest
-//! oracle.
+//! fragment further (the clock as an object written by a jump, timeouts as
+//! choices competing with the events they wait for, park/unpark, channels,
+//! processes) is future work, each step checked by the proptest oracle.
 //!
 //! **Preemption bounding** (`Builder::preemption_bound`) uses the DFS, never
 //! ODPOR: the two do not combine soundly (a reduced tree may only reach a
@@ -77,7 +79,9 @@
 //! a Lock, over an RLock, a std `Condvar`), 2 Events and 3 Shared
 //! variables (reads, writes, blocking lock blocks, try-lock blocks, read and
 //! write blocks, semaphore blocks, condition blocks with waits and
-//! notifies, event sets, clears, waits and `is_set`s), an oracle with its own interpreter that
+//! notifies, event sets, clears, waits and `is_set`s, waits at 2 barriers
+//! of 2 and 3 parties, `n_waiting`, aborts and resets, puts, gets and
+//! sizes of a bounded (1) and an unbounded queue), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a

@@ -80,6 +80,15 @@
 //! before the notify or not) is an ordinary one. **Events**: set and clear
 //! write the event, `is_set` and a wait read it; a set enables every
 //! waiter at once (each wait is guarded by the flag, and reads commute).
+//! **Barriers**: every operation but `n_waiting`/`broken` writes the
+//! barrier; an arrival is guarded by the phase (not while the action runs,
+//! the barrier drains or resets), a waiter's block by the barrier having
+//! released (or broken, or reset): the last arrival's release enables every
+//! waiter, and their blocks race with one another only as writes of the
+//! barrier (each leaves it: its count goes down). **Queues**: every
+//! operation but `qsize`/`empty`/`full` writes the queue; a blocking put is
+//! guarded by room, a get by an item, `join` by every item done: a put
+//! enables a get and a get a bounded put.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -138,7 +147,7 @@ impl Scheduler for OdporSched<'_> {
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
                      (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
                      Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
-                     is_set, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
+                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     if c.timeout { " (its timeout)" } else { "" }
                 ));

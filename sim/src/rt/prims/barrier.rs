@@ -63,6 +63,13 @@ impl ObjState {
     }
 }
 
+impl BarrierState {
+    /// How many threads it waits for.
+    pub(crate) fn parties(&self) -> u32 {
+        self.parties
+    }
+}
+
 impl Exec {
     fn barrier_phase(&self, barrier: ObjId) -> BarrierPhase {
         self.objects[barrier.index()].state.barrier().phase
@@ -229,15 +236,20 @@ impl Exec {
 }
 
 /// `n_waiting`/`broken` read the barrier; every other operation writes it.
-/// Not reduced by the optimal DPOR.
+/// Reduced by the optimal DPOR except a block with a timeout (each blocking
+/// step waits for the barrier's phase: see `explore/exhaustive/guards.rs`).
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::BarrierRead { barrier } => Footprint::reads(barrier),
+        Op::BarrierRead { barrier } => Footprint::reads(barrier).reducible(),
+        Op::BarrierBlock {
+            barrier,
+            deadline: Some(_),
+        } => Footprint::writes(barrier),
         Op::BarrierArrive { barrier }
         | Op::BarrierBlock { barrier, .. }
         | Op::BarrierRelease { barrier, .. }
         | Op::BarrierAbort { barrier }
-        | Op::BarrierReset { barrier } => Footprint::writes(barrier),
+        | Op::BarrierReset { barrier } => Footprint::writes(barrier).reducible(),
         _ => Footprint::NOTHING,
     }
 }

@@ -46,7 +46,7 @@ use super::op::{Op, OpResult, Tid};
 use super::Exec;
 
 pub(crate) use atomic::AtomicState;
-pub(crate) use barrier::BarrierState;
+pub(crate) use barrier::{BarrierPhase, BarrierState};
 pub(crate) use cell::CellState;
 pub(crate) use channel::ChanState;
 pub(crate) use condition::CondState;

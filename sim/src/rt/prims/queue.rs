@@ -31,6 +31,11 @@ impl QueueState {
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// Its bound (0: unbounded).
+    pub(crate) fn maxsize(&self) -> u32 {
+        self.maxsize
+    }
 }
 
 impl ObjState {
@@ -123,14 +128,24 @@ impl Exec {
 }
 
 /// `qsize`/`empty`/`full` read the queue; every other operation writes it.
-/// Not reduced by the optimal DPOR.
+/// Reduced by the optimal DPOR except a put or get with a timeout (a
+/// blocking put waits for room, a get for an item, a `join` for every item
+/// done: see `explore/exhaustive/guards.rs`).
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::QueueSize { queue } => Footprint::reads(queue),
+        Op::QueueSize { queue } => Footprint::reads(queue).reducible(),
+        Op::QueuePut {
+            queue,
+            deadline: Some(_),
+        }
+        | Op::QueueGet {
+            queue,
+            deadline: Some(_),
+        } => Footprint::writes(queue),
         Op::QueuePut { queue, .. }
         | Op::QueueGet { queue, .. }
         | Op::QueueTaskDone { queue }
-        | Op::QueueJoin { queue } => Footprint::writes(queue),
+        | Op::QueueJoin { queue } => Footprint::writes(queue).reducible(),
         _ => Footprint::NOTHING,
     }
 }

@@ -4,7 +4,24 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::{CondStmt, Stmt, CONDS, EVENTS, LOCKS, RWLOCKS, SEM_PERMITS, STD_COND, VARS};
+use super::{
+    CondStmt, Stmt, BARRIER_PARTIES, CONDS, EVENTS, LOCKS, QUEUE_SIZES, RWLOCKS, SEM_PERMITS,
+    STD_COND, VARS,
+};
+
+/// What a broken barrier's wait records.
+pub(super) const BROKEN: u64 = 9;
+const BARRIERS: usize = BARRIER_PARTIES.len();
+
+/// Python's `Barrier._state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Filling,
+    Action,
+    Draining,
+    Resetting,
+    Broken,
+}
 
 /// A thread's instructions, for the oracle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +54,20 @@ pub(super) enum Instr {
     EventClear(usize),
     EventWait(usize),
     EventIsSet(usize),
+    /// A barrier wait's arrival; then, unless broken, its second step: the
+    /// last arrival's release, or the others' block until released.
+    BarrierArrive(usize),
+    BarrierLeave(usize),
+    BarrierRead(usize),
+    BarrierAbort(usize),
+    BarrierReset(usize),
+    /// Queue put (blocks while full), get (blocks while empty), qsize.
+    Put(usize, u8),
+    Get(usize),
+    QSize(usize),
+    /// `task_done` and `join` (blocks while an item put is not done).
+    TaskDone(usize),
+    QJoin(usize),
 }
 
 pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
@@ -49,6 +80,15 @@ pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
             Stmt::EventClear(e) => out.push(Instr::EventClear(*e)),
             Stmt::EventWait(e) => out.push(Instr::EventWait(*e)),
             Stmt::EventIsSet(e) => out.push(Instr::EventIsSet(*e)),
+            Stmt::BarrierWait(b) => out.extend([Instr::BarrierArrive(*b), Instr::BarrierLeave(*b)]),
+            Stmt::BarrierRead(b) => out.push(Instr::BarrierRead(*b)),
+            Stmt::BarrierAbort(b) => out.push(Instr::BarrierAbort(*b)),
+            Stmt::BarrierReset(b) => out.push(Instr::BarrierReset(*b)),
+            Stmt::Put(q, c) => out.push(Instr::Put(*q, *c)),
+            Stmt::Get(q) => out.push(Instr::Get(*q)),
+            Stmt::QSize(q) => out.push(Instr::QSize(*q)),
+            Stmt::GetDone(q) => out.extend([Instr::Get(*q), Instr::TaskDone(*q)]),
+            Stmt::QJoin(q) => out.push(Instr::QJoin(*q)),
             Stmt::Locked(l, body) => {
                 out.push(Instr::Acquire(*l));
                 out.extend(flatten(body));
@@ -123,6 +163,15 @@ pub(super) struct State {
     grants: [Vec<usize>; CONDS],
     /// The Events' flags.
     flags: [bool; EVENTS],
+    /// Per barrier: threads inside `wait`, phase.
+    count: [u32; BARRIERS],
+    phase: [Phase; BARRIERS],
+    /// Per thread: its arrival index at the barrier it is waiting at.
+    arrival: Vec<u32>,
+    /// The queues' items.
+    queues: [std::collections::VecDeque<u64>; QUEUE_SIZES.len()],
+    /// The queues' items put and not yet marked done.
+    unfinished: [u32; QUEUE_SIZES.len()],
     /// Per RwLock: held by a writer, and how many readers hold it.
     writer: [bool; RWLOCKS],
     readers: [u32; RWLOCKS],
@@ -164,6 +213,11 @@ pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         waiters: Default::default(),
         grants: Default::default(),
         flags: [false; EVENTS],
+        count: [0; BARRIERS],
+        phase: [Phase::Filling; BARRIERS],
+        arrival: vec![0; threads.len()],
+        queues: Default::default(),
+        unfinished: Default::default(),
         writer: [false; RWLOCKS],
         readers: [0; RWLOCKS],
         permits: SEM_PERMITS,
@@ -304,6 +358,104 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
                 s.flags[e] = matches!(ins, Instr::EventSet(_));
                 s.pc[t] += 1;
                 (500 + e, true)
+            }
+            Instr::BarrierArrive(b) => {
+                if matches!(
+                    s.phase[b],
+                    Phase::Action | Phase::Draining | Phase::Resetting
+                ) {
+                    continue;
+                }
+                if s.phase[b] == Phase::Broken {
+                    s.acc[t] = read_into(s.acc[t], BROKEN);
+                    s.pc[t] += 2;
+                } else {
+                    s.arrival[t] = s.count[b];
+                    s.count[b] += 1;
+                    if s.count[b] == BARRIER_PARTIES[b] {
+                        s.phase[b] = Phase::Action;
+                    }
+                    s.pc[t] += 1;
+                }
+                (600 + b, true)
+            }
+            Instr::BarrierLeave(b) => {
+                if s.arrival[t] + 1 == BARRIER_PARTIES[b] {
+                    s.phase[b] = Phase::Draining;
+                } else if matches!(s.phase[b], Phase::Filling | Phase::Action) {
+                    continue;
+                }
+                let passed = s.phase[b] == Phase::Draining;
+                s.count[b] -= 1;
+                if s.count[b] == 0 && matches!(s.phase[b], Phase::Draining | Phase::Resetting) {
+                    s.phase[b] = Phase::Filling;
+                }
+                let r = if passed {
+                    u64::from(s.arrival[t])
+                } else {
+                    BROKEN
+                };
+                s.acc[t] = read_into(s.acc[t], r);
+                s.pc[t] += 1;
+                (600 + b, true)
+            }
+            Instr::Put(q, c) => {
+                if QUEUE_SIZES[q] != 0 && s.queues[q].len() >= QUEUE_SIZES[q] {
+                    continue;
+                }
+                s.queues[q].push_back(write_value(s.acc[t], c));
+                s.unfinished[q] += 1;
+                s.pc[t] += 1;
+                (700 + q, true)
+            }
+            Instr::Get(q) => {
+                let Some(v) = s.queues[q].pop_front() else {
+                    continue;
+                };
+                s.acc[t] = read_into(s.acc[t], v);
+                s.pc[t] += 1;
+                (700 + q, true)
+            }
+            Instr::TaskDone(q) => {
+                s.unfinished[q] -= 1;
+                s.pc[t] += 1;
+                (700 + q, true)
+            }
+            Instr::QJoin(q) => {
+                if s.unfinished[q] > 0 {
+                    continue;
+                }
+                s.pc[t] += 1;
+                (700 + q, true)
+            }
+            Instr::QSize(q) => {
+                s.acc[t] = read_into(s.acc[t], s.queues[q].len() as u64);
+                s.pc[t] += 1;
+                (700 + q, false)
+            }
+            Instr::BarrierRead(b) => {
+                let waiting = match s.phase[b] {
+                    Phase::Filling | Phase::Action => s.count[b],
+                    _ => 0,
+                };
+                s.acc[t] = read_into(s.acc[t], u64::from(waiting));
+                s.pc[t] += 1;
+                (600 + b, false)
+            }
+            Instr::BarrierAbort(b) | Instr::BarrierReset(b) => {
+                if s.phase[b] == Phase::Action {
+                    continue;
+                }
+                s.phase[b] = match ins {
+                    Instr::BarrierAbort(_) => Phase::Broken,
+                    _ if s.count[b] == 0 => Phase::Filling,
+                    _ => match s.phase[b] {
+                        Phase::Filling | Phase::Broken => Phase::Resetting,
+                        other => other,
+                    },
+                };
+                s.pc[t] += 1;
+                (600 + b, true)
             }
             Instr::EventWait(e) => {
                 if !s.flags[e] {
