@@ -101,13 +101,13 @@ pub(crate) fn env_seed() -> u64 {
 /// }, 100);
 /// ```
 #[track_caller]
-pub fn check_random<F>(f: F, executions: u64)
+pub fn check_random<F>(f: F, executions: usize)
 where
     F: Fn() + Send + Sync + 'static,
 {
     let builder = test_builder()
         .strategy(Strategy::Random)
-        .executions(executions)
+        .executions(executions as u64)
         .seed(env_seed());
     check_with_corpus(&env_overrides(builder), f);
 }
@@ -163,13 +163,14 @@ where
 /// sim::check_pct(|| { sim::thread::spawn(|| {}).join().unwrap(); }, 50, 2);
 /// ```
 #[track_caller]
-pub fn check_pct<F>(f: F, executions: u64, depth: u32)
+pub fn check_pct<F>(f: F, executions: usize, depth: usize)
 where
     F: Fn() + Send + Sync + 'static,
 {
+    let depth = u32::try_from(depth).unwrap_or(u32::MAX);
     let builder = test_builder()
         .strategy(Strategy::Pct { depth })
-        .executions(executions)
+        .executions(executions as u64)
         .seed(env_seed());
     check_with_corpus(&env_overrides(builder), f);
 }
@@ -506,13 +507,13 @@ where
 /// sim::check_random_with_seed(|| {}, 7, 10);
 /// ```
 #[track_caller]
-pub fn check_random_with_seed<F>(f: F, seed: u64, executions: u64)
+pub fn check_random_with_seed<F>(f: F, seed: u64, executions: usize)
 where
     F: Fn() + Send + Sync + 'static,
 {
     let builder = test_builder()
         .strategy(Strategy::Random)
-        .executions(executions)
+        .executions(executions as u64)
         .seed(seed);
     check_with_corpus(&env_overrides(builder), f);
 }

@@ -31,6 +31,16 @@ fn shuttle_entry_points_run() {
     sim::check_random_with_seed(mutex_increments::<2, 2>, 9, 10);
 }
 
+/// shuttle's signatures: iteration counts and PCT's depth are `usize`, so
+/// a shuttle test passing a `usize` variable compiles unchanged.
+#[test]
+fn shuttle_entry_points_take_usize_counts() {
+    let (runs, depth): (usize, usize) = (5, 2);
+    sim::check_random(|| {}, runs);
+    sim::check_pct(|| {}, runs, depth);
+    sim::check_random_with_seed(|| {}, 7, runs);
+}
+
 #[test]
 fn sim_rand_values_depend_on_the_schedule_and_replay_with_its_token() {
     use sim::rand::{thread_rng, Rng};
