@@ -10,7 +10,7 @@
 //! teardown drops what is left ([`clear`]).
 
 use std::any::{Any, TypeId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -332,6 +332,16 @@ thread_local! {
     static STORE: RefCell<Store> = const {
         RefCell::new(Store { serial: 0, tasks: Vec::new(), step_budget: None })
     };
+    /// Whether the store may hold labels (set by [`put`], reset by
+    /// [`clear`]): while it is false a spawn and the teardown skip the
+    /// store (a `Cell` without destructor: the cheapest thread-local), so
+    /// programs that use no labels pay nothing for them.
+    static IN_USE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether no labels were stored since the last [`clear`].
+pub(super) fn unused() -> bool {
+    !IN_USE.with(Cell::get)
 }
 
 /// Runs `f` on the store of execution `serial` (emptied first if it holds
@@ -360,6 +370,7 @@ pub(super) fn put(serial: u64, tid: Tid, labels: Labels) {
     if labels.is_empty() && with_store(serial, |s| s.tasks.len() <= tid) {
         return;
     }
+    IN_USE.with(|u| u.set(true));
     let old = with_store(serial, |s| {
         if s.tasks.len() <= tid {
             s.tasks.resize_with(tid + 1, || None);
@@ -385,6 +396,9 @@ pub(super) fn with_step_budget<R>(serial: u64, f: impl FnOnce(&mut Option<u64>) 
 
 /// Drops every label left (the teardown calls this, outside any borrow).
 pub(crate) fn clear() {
+    if !IN_USE.with(|u| u.replace(false)) {
+        return;
+    }
     let tasks = STORE.with(|s| std::mem::take(&mut s.borrow_mut().tasks));
     drop(tasks);
 }

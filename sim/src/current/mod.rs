@@ -385,10 +385,14 @@ pub fn set_name_for_task(task: TaskId, name: impl Into<TaskName>) -> Option<Task
 /// Called by a spawn in the parent, once the child `child` exists and
 /// before it runs: the child's labels are a copy of the parent's, edited by
 /// the parent's [`ChildLabelFn`], if any.
-pub(crate) fn inherit(parent: Tid, child: Tid) {
+pub(crate) fn inherit(child: Tid) {
+    if labels::unused() {
+        return;
+    }
     let Some(serial) = rt::current_serial() else {
         return;
     };
+    let parent = rt::current_tid_and_serial().0;
     if labels::none(serial) {
         return;
     }

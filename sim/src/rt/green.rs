@@ -244,6 +244,9 @@ impl GreenThread {
 
     /// Runs the thread until it suspends or finishes; its pending
     /// [`suspend`] returns `input`.
+    // Inlined into the run loop (its one caller on the hot path): out of
+    // line it cost 1.7% of `profile_2x3`.
+    #[inline(always)]
     pub(crate) fn resume(&mut self, input: OpResult) -> Resumed {
         let co = self
             .co

@@ -161,7 +161,7 @@ impl Builder {
             panic!("sim: a thread cannot be spawned during teardown or while panicking")
         };
         let tid = tid as usize;
-        crate::current::inherit(rt::current_tid_and_serial().0, tid);
+        crate::current::inherit(tid);
         if let Some(name) = &self.name {
             rt::set_thread_name(tid, name.clone());
         }
