@@ -385,8 +385,8 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
                 queues,
             );
             let mut handles: Vec<sim::thread::JoinHandle<u64>> = Vec::new();
-            for stmts in program.iter().cloned() {
-                let objs = objs.clone();
+            for stmts in &program {
+                let (stmts, objs) = (stmts.clone(), objs.clone());
                 // The threads spawned before this one, for its unparks.
                 let peers: Vec<Thread> = handles.iter().map(|h| h.thread().clone()).collect();
                 handles.push(sim::thread::spawn(move || {
