@@ -9,7 +9,8 @@
 //! loop: a wait nobody notifies deadlocks), notifies and notify-alls, and
 //! sets, clears, waits and `is_set`s of 2 Events, waits, `n_waiting`,
 //! aborts and resets of 2 Barriers of 2 and 3 parties, puts, gets and
-//! `qsize`s of a Queue of 1 slot and an unbounded one). An oracle with its own interpreter enumerates every
+//! `qsize`s of a Queue of 1 slot and an unbounded one, `park`s and
+//! `unpark`s of earlier threads). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -28,6 +29,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use sim::queue::Queue;
 use sim::sync::{Arc, Condvar, Mutex, RwLock};
+use sim::thread::Thread;
 use sim::threading::{Barrier, Condition, Event, Lock, Semaphore};
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
 
@@ -69,6 +71,10 @@ enum Stmt {
     /// is done).
     GetDone(usize),
     QJoin(usize),
+    /// `thread::park()`; `unpark()` of thread `k` (an earlier one: see
+    /// [`earlier_unparks`]).
+    Park,
+    Unpark(usize),
 }
 
 /// A statement inside a `CondWith` block.
@@ -123,6 +129,8 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::QSize),
         1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::GetDone),
         1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::QJoin),
+        1 => Just(Stmt::Park),
+        1 => (0..4usize).prop_map(Stmt::Unpark),
     ];
     let leaf = prop_oneof![
         12 => leaf,
@@ -184,7 +192,9 @@ fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
         | Stmt::Get(_)
         | Stmt::QSize(_)
         | Stmt::GetDone(_)
-        | Stmt::QJoin(_) => false,
+        | Stmt::QJoin(_)
+        | Stmt::Park
+        | Stmt::Unpark(_) => false,
         Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
@@ -232,7 +242,7 @@ type Objects = (
 type Conds = ([Condition; 2], Arc<(Mutex<()>, Condvar)>);
 
 /// Runs one thread's statements on sim's primitives.
-fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
+fn run_stmts(stmts: &[Stmt], objs: &Objects, peers: &[Thread], acc: &mut u64) {
     let (vars, locks, rwlocks, sems, conds, events, barriers, queues) = objs;
     for s in stmts {
         match s {
@@ -257,28 +267,30 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
                 queues[*q].task_done();
             }
             Stmt::QJoin(q) => queues[*q].join(),
+            Stmt::Park => sim::thread::park(),
+            Stmt::Unpark(k) => peers[*k].unpark(),
             Stmt::Locked(l, body) => {
                 locks[*l].acquire();
-                run_stmts(body, objs, acc);
+                run_stmts(body, objs, peers, acc);
                 locks[*l].release();
             }
             Stmt::TryLocked(l, body) => {
                 if locks[*l].try_acquire() {
-                    run_stmts(body, objs, acc);
+                    run_stmts(body, objs, peers, acc);
                     locks[*l].release();
                 }
             }
             Stmt::ReadLocked(l, body) => {
                 let _g = rwlocks[*l].read().unwrap();
-                run_stmts(body, objs, acc);
+                run_stmts(body, objs, peers, acc);
             }
             Stmt::WriteLocked(l, body) => {
                 let _g = rwlocks[*l].write().unwrap();
-                run_stmts(body, objs, acc);
+                run_stmts(body, objs, peers, acc);
             }
             Stmt::SemHeld(l, body) => {
                 sems[*l].acquire();
-                run_stmts(body, objs, acc);
+                run_stmts(body, objs, peers, acc);
                 sems[*l].release();
             }
             Stmt::CondWith(c, body) => {
@@ -317,7 +329,30 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, acc: &mut u64) {
     }
 }
 
+/// Makes every `Unpark(k)` of thread `i` unpark an earlier thread, `k %
+/// i` (a thread knows the handles of the threads spawned before it);
+/// thread 0's become reads.
+fn earlier_unparks(program: Vec<Vec<Stmt>>) -> Vec<Vec<Stmt>> {
+    fn fix(s: Stmt, i: usize) -> Stmt {
+        let body = |b: Vec<Stmt>| b.into_iter().map(|s| fix(s, i)).collect();
+        match s {
+            Stmt::Unpark(_) if i == 0 => Stmt::Read(0),
+            Stmt::Unpark(k) => Stmt::Unpark(k % i),
+            Stmt::Locked(l, b) => Stmt::Locked(l, body(b)),
+            Stmt::TryLocked(l, b) => Stmt::TryLocked(l, body(b)),
+            Stmt::ReadLocked(l, b) => Stmt::ReadLocked(l, body(b)),
+            Stmt::WriteLocked(l, b) => Stmt::WriteLocked(l, body(b)),
+            Stmt::SemHeld(l, b) => Stmt::SemHeld(l, body(b)),
+            other => other,
+        }
+    }
+    (program.into_iter().enumerate())
+        .map(|(i, t)| t.into_iter().map(|s| fix(s, i)).collect())
+        .collect()
+}
+
 fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
+    let program = earlier_unparks(program);
     let flat: Vec<Vec<Instr>> = program.iter().map(|t| flatten(t)).collect();
     let has_try = flat.iter().flatten().any(|i| matches!(i, Instr::Try(..)));
     let expected = oracle(&flat);
@@ -349,18 +384,17 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
                 barriers,
                 queues,
             );
-            let handles: Vec<_> = program
-                .iter()
-                .cloned()
-                .map(|stmts| {
-                    let objs = objs.clone();
-                    sim::thread::spawn(move || {
-                        let mut acc = 0;
-                        run_stmts(&stmts, &objs, &mut acc);
-                        acc
-                    })
-                })
-                .collect();
+            let mut handles: Vec<sim::thread::JoinHandle<u64>> = Vec::new();
+            for stmts in &program {
+                let (stmts, objs) = (stmts.clone(), objs.clone());
+                // The threads spawned before this one, for its unparks.
+                let peers: Vec<Thread> = handles.iter().map(|h| h.thread().clone()).collect();
+                handles.push(sim::thread::spawn(move || {
+                    let mut acc = 0;
+                    run_stmts(&stmts, &objs, &peers, &mut acc);
+                    acc
+                }));
+            }
             let accs: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
             let vals: Vec<u64> = vars.iter().map(|v| v.get()).collect();
             sim::print!("{}", outcome_text(&vals, &accs));

@@ -454,3 +454,25 @@ fn a_bounded_queue_s_put_enables_a_get_and_a_get_a_put() {
     assert_eq!(report.outputs.len(), 2, "{report}");
     assert_eq!(report.executions, 2, "{report}");
 }
+
+#[test]
+fn a_park_and_two_unparks_is_4_traces() {
+    // A thread parks once, two others unpark it: the park comes after one
+    // unpark or after both, and the unparks in either order: 4 traces.
+    let report = exhaustive().explore(|| {
+        let parker = sim::thread::spawn(sim::thread::park);
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let p = parker.thread().clone();
+                sim::thread::spawn(move || p.unpark())
+            })
+            .collect();
+        parker.join().unwrap();
+        for h in hs {
+            h.join().unwrap();
+        }
+    });
+    assert!(report.complete && report.failures.is_empty(), "{report}");
+    assert_eq!(report.unreduced, None, "{report}");
+    assert_eq!(report.executions, 4, "{report}");
+}

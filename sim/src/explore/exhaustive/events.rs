@@ -2,7 +2,7 @@
 //! operation does for the dependence relation ([`classify`], from its
 //! primitive's footprint), when two events conflict, and wake-up trees.
 
-use crate::rt::dependence::{self, Touch};
+use crate::rt::dependence::{self, Key, Touch};
 use crate::rt::op::{ObjId, Op, OpResult, Tid};
 
 /// What an event does, for the dependence relation.
@@ -25,9 +25,9 @@ pub(super) struct Ev {
     pub(super) access: Access,
     /// The thread a `spawn` created (known once it ran).
     pub(super) spawned: Option<Tid>,
-    /// A blocking event: what it waits for, on which object (its guard:
-    /// it is enabled exactly when that object's state allows it).
-    pub(super) wait: Option<(Wait, ObjId)>,
+    /// A blocking event: what it waits for, on which key (its guard: it
+    /// is enabled exactly when that object's state allows it).
+    pub(super) wait: Option<(Wait, Key)>,
 }
 
 /// What a blocking event waits for (see `guards.rs`).
@@ -57,6 +57,8 @@ pub(super) enum Wait {
     QueuePut,
     QueueGet,
     QueueJoin,
+    /// A `park`: its thread's token set.
+    Park,
 }
 
 impl Ev {
@@ -88,7 +90,7 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
         (Op::Spawn { .. }, Some(OpResult::Spawned(t))) => Some(t as usize),
         _ => None,
     };
-    let wait = match op {
+    let on_object = match op {
         Op::LockAcquire {
             lock,
             deadline: None,
@@ -133,6 +135,10 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
         } => Some((Wait::QueueGet, queue)),
         Op::QueueJoin { queue } => Some((Wait::QueueJoin, queue)),
         _ => None,
+    };
+    let wait = match op {
+        Op::Park { me, deadline: None } => Some((Wait::Park, Key::Parker(me as Tid))),
+        _ => on_object.map(|(w, o): (Wait, ObjId)| (w, Key::Object(o))),
     };
     Some(Ev {
         tid,

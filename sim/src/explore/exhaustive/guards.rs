@@ -43,6 +43,8 @@ pub(super) enum Before {
     Event { flag: bool },
     /// A `Barrier`: its phase.
     Barrier { phase: BarrierPhase },
+    /// A thread's park token: whether it is set.
+    Park { set: bool },
     /// A `Queue`: whether it has room, an item, undone items.
     Queue {
         room: bool,
@@ -76,6 +78,7 @@ impl Before {
             (Wait::QueuePut, Before::Queue { room, .. }) => room,
             (Wait::QueueGet, Before::Queue { item, .. }) => item,
             (Wait::QueueJoin, Before::Queue { undone, .. }) => !undone,
+            (Wait::Park, Before::Park { set }) => set,
             // Cannot happen (the guard object is of the waited-for
             // kind); assume it could: a sequence it could not follow
             // makes the reduction give up (`odpor.rs`), never miss.
@@ -204,6 +207,22 @@ pub(super) struct Log {
     pub(super) pending: Vec<Ev>,
     /// Every object's state at the end (indexed by object).
     pub(super) last: Vec<Before>,
+    /// Every thread's park token at the end.
+    pub(super) last_tokens: Vec<bool>,
+}
+
+impl Log {
+    /// The state of `key` at the end of the execution.
+    pub(super) fn last_of(&self, key: Key) -> Before {
+        match key {
+            Key::Object(o) => self.last.get(o.index()).copied(),
+            Key::Parker(t) => Some(Before::Park {
+                set: self.last_tokens.get(t).copied().unwrap_or(false),
+            }),
+            _ => None,
+        }
+        .unwrap_or(Before::Other)
+    }
 }
 
 /// Reads the finished execution's events, with each touched object's
@@ -255,6 +274,8 @@ pub(super) fn read_log() -> Log {
                 _ => Model::Other,
             })
             .collect();
+        // Park tokens, per thread.
+        let mut tokens = vec![false; e.threads().len()];
         let mut out = Vec::with_capacity(e.events().len());
         for (i, ev) in e.events().iter().enumerate() {
             let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
@@ -263,13 +284,33 @@ pub(super) fn read_log() -> Log {
                     failure,
                     pending,
                     last: Vec::new(),
+                    last_tokens: Vec::new(),
                 };
             };
             let mut before = [Before::Other; 2];
             for (b, t) in before.iter_mut().zip(c.touches()) {
-                if let Key::Object(o) = t.key {
-                    *b = models[o.index()].before();
+                match t.key {
+                    Key::Object(o) => *b = models[o.index()].before(),
+                    Key::Parker(p) => {
+                        *b = Before::Park {
+                            set: tokens.get(p).copied().unwrap_or(false),
+                        }
+                    }
+                    _ => {}
                 }
+            }
+            match ev.op {
+                Op::Park { me, .. } => {
+                    if let Some(t) = tokens.get_mut(me as usize) {
+                        *t = false;
+                    }
+                }
+                Op::Unpark { target } => {
+                    if let Some(t) = tokens.get_mut(target) {
+                        *t = true;
+                    }
+                }
+                _ => {}
             }
             apply(&mut models, ev.tid, ev.op, ev.result.as_bool(), i);
             out.push(Logged { ev: c, before });
@@ -279,6 +320,7 @@ pub(super) fn read_log() -> Log {
             failure,
             pending,
             last: models.iter().map(Model::before).collect(),
+            last_tokens: tokens,
         }
     })
 }

@@ -26,7 +26,8 @@
 //! `Condition`/`Condvar` waits without a timeout and notifies, `Event` set,
 //! clear, wait and `is_set`, `Barrier` (Python's and std's) waits without a
 //! timeout, `n_waiting`, `broken`, `abort` and `reset`, `Queue` blocking
-//! puts and gets, `task_done`, `join` and sizes, atomics, `UnsafeCell`, `Shared`, `print`,
+//! puts and gets, `task_done`, `join` and sizes, `park` without a timeout
+//! and `unpark`, atomics, `UnsafeCell`, `Shared`, `print`,
 //! `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
 //! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
 //! operation (sleeps, timed waits, timed or
@@ -43,8 +44,7 @@
 //! thread does next while the covering check treats it as the same event);
 //! rather than ship an unsound reduction, they go to the DFS. Extending the
 //! fragment further (the clock as an object written by a jump, timeouts as
-//! choices competing with the events they wait for, park/unpark, channels,
-//! processes) is future work, each step checked by the proptest oracle.
+//! choices competing with the events they wait for, channels, processes) is future work, each step checked by the proptest oracle.
 //!
 //! **Preemption bounding** (`Builder::preemption_bound`) uses the DFS, never
 //! ODPOR: the two do not combine soundly (a reduced tree may only reach a
@@ -81,7 +81,8 @@
 //! write blocks, semaphore blocks, condition blocks with waits and
 //! notifies, event sets, clears, waits and `is_set`s, waits at 2 barriers
 //! of 2 and 3 parties, `n_waiting`, aborts and resets, puts, gets and
-//! sizes of a bounded (1) and an unbounded queue), an oracle with its own interpreter that
+//! sizes of a bounded (1) and an unbounded queue, parks and unparks of
+//! earlier threads), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a

@@ -88,13 +88,15 @@
 //! barrier (each leaves it: its count goes down). **Queues**: every
 //! operation but `qsize`/`empty`/`full` writes the queue; a blocking put is
 //! guarded by room, a get by an item, `join` by every item done: a put
-//! enables a get and a get a bounded put.
+//! enables a get and a get a bounded put. **Park**: a park and an unpark
+//! of its thread write the thread's token (`Key::Parker`); a park without
+//! a timeout is guarded by the token being set.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::events::{classify, conflict, obj_conflict, weak_initial, Access, Ev, WuTree};
-use super::guards::{read_log, Before, Log, Logged};
+use super::guards::{read_log, Log, Logged};
 use super::{budget_reason, Ended};
 use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
@@ -147,7 +149,7 @@ impl Scheduler for OdporSched<'_> {
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
                      (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
                      Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
-                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
+                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     if c.timeout { " (its timeout)" } else { "" }
                 ));
@@ -282,12 +284,9 @@ impl Odpor {
             if let Some(why) = out.unsupported {
                 return Err(why);
             }
-            let Log {
-                events: log,
-                failure,
-                pending,
-                last,
-            } = read_log();
+            let read = read_log();
+            let (failure, pending) = (read.failure, &read.pending);
+            let log = read.events.as_deref();
             let Some(log) = log else {
                 return Err("an operation outside the reduced fragment was performed".to_string());
             };
@@ -307,7 +306,7 @@ impl Odpor {
             for (i, l) in log.iter().enumerate() {
                 this.nodes[i].cur = l.ev;
             }
-            this.races(&log, &pending, &last);
+            this.races(log, pending, &read);
             // Backtrack to the deepest point with something left to explore.
             loop {
                 let Some(top) = this.nodes.last_mut() else {
@@ -346,7 +345,7 @@ impl Odpor {
     /// `pending` are the blocking events that threads were blocked in when
     /// the execution ended (a deadlock): they race too, as events after
     /// the last one. `last` is every object's state at the end.
-    fn races(&mut self, log: &[Logged], pending: &[Ev], last: &[Before]) {
+    fn races(&mut self, log: &[Logged], pending: &[Ev], last: &Log) {
         let n = log.len();
         let threads = log
             .iter()
@@ -472,15 +471,14 @@ impl Odpor {
 fn guard_allows(
     log: &[Logged],
     per_key: &BTreeMap<Key, KeyState>,
-    last: &[Before],
+    last: &Log,
     ev: &Ev,
-    guard: crate::rt::op::ObjId,
+    key: Key,
     j: usize,
     i: usize,
     hb: &impl Fn(usize, usize, &Vec<Vec<u32>>) -> bool,
     vc: &Vec<Vec<u32>>,
 ) -> bool {
-    let key = Key::Object(guard);
     let n = log.len();
     let on_guard = per_key.get(&key).map_or(&[][..], |st| &st.events[..]);
     let state = on_guard
@@ -493,7 +491,7 @@ fn guard_allows(
             if i < n {
                 log[i].before_of(key)
             } else {
-                last.get(guard.index()).copied().unwrap_or(Before::Other)
+                last.last_of(key)
             }
         });
     state.allows(ev)

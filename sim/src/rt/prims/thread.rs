@@ -175,12 +175,13 @@ pub(crate) fn footprint(op: Op) -> Footprint {
             ..Footprint::NOTHING
         },
         // A park consumes its thread's token and an unpark sets it: both
-        // write it. Not reduced: a park is a blocking operation that
-        // another thread's unpark enables, which the optimal DPOR handles
-        // only for lock acquires (and a park can also time out or wake
-        // spuriously); exhaustive exploration falls back to the DFS.
+        // write it. A park without a timeout is reduced by the optimal
+        // DPOR (it waits for the token: `explore/exhaustive/guards.rs`);
+        // a timed one is not (nor spurious wake-ups, which make the
+        // reduction give up).
+        Op::Park { me, deadline: None } => Footprint::one(Key::Parker(me as Tid), true).reducible(),
         Op::Park { me, .. } => Footprint::one(Key::Parker(me as Tid), true),
-        Op::Unpark { target } => Footprint::one(Key::Parker(target), true),
+        Op::Unpark { target } => Footprint::one(Key::Parker(target), true).reducible(),
         _ => Footprint::NOTHING,
     }
 }

@@ -68,6 +68,10 @@ pub(super) enum Instr {
     /// `task_done` and `join` (blocks while an item put is not done).
     TaskDone(usize),
     QJoin(usize),
+    /// Park (blocks until the thread's token is set, consumes it); unpark
+    /// thread `k` (sets its token).
+    Park,
+    Unpark(usize),
 }
 
 pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
@@ -89,6 +93,8 @@ pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
             Stmt::QSize(q) => out.push(Instr::QSize(*q)),
             Stmt::GetDone(q) => out.extend([Instr::Get(*q), Instr::TaskDone(*q)]),
             Stmt::QJoin(q) => out.push(Instr::QJoin(*q)),
+            Stmt::Park => out.push(Instr::Park),
+            Stmt::Unpark(k) => out.push(Instr::Unpark(*k)),
             Stmt::Locked(l, body) => {
                 out.push(Instr::Acquire(*l));
                 out.extend(flatten(body));
@@ -172,6 +178,8 @@ pub(super) struct State {
     queues: [std::collections::VecDeque<u64>; QUEUE_SIZES.len()],
     /// The queues' items put and not yet marked done.
     unfinished: [u32; QUEUE_SIZES.len()],
+    /// The threads' park tokens.
+    tokens: Vec<bool>,
     /// Per RwLock: held by a writer, and how many readers hold it.
     writer: [bool; RWLOCKS],
     readers: [u32; RWLOCKS],
@@ -218,6 +226,7 @@ pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         arrival: vec![0; threads.len()],
         queues: Default::default(),
         unfinished: Default::default(),
+        tokens: vec![false; threads.len()],
         writer: [false; RWLOCKS],
         readers: [0; RWLOCKS],
         permits: SEM_PERMITS,
@@ -415,6 +424,19 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
                 s.acc[t] = read_into(s.acc[t], v);
                 s.pc[t] += 1;
                 (700 + q, true)
+            }
+            Instr::Park => {
+                if !s.tokens[t] {
+                    continue;
+                }
+                s.tokens[t] = false;
+                s.pc[t] += 1;
+                (800 + t, true)
+            }
+            Instr::Unpark(k) => {
+                s.tokens[k] = true;
+                s.pc[t] += 1;
+                (800 + k, true)
             }
             Instr::TaskDone(q) => {
                 s.unfinished[q] -= 1;
