@@ -476,3 +476,44 @@ fn a_park_and_two_unparks_is_4_traces() {
     assert_eq!(report.unreduced, None, "{report}");
     assert_eq!(report.executions, 4, "{report}");
 }
+
+/// A program outside the reduced fragment from its first execution on (a
+/// semaphore acquire with a timeout).
+fn timed_acquire() {
+    let sem = sim::threading::Semaphore::new(1);
+    let threads: Vec<_> = (0..2)
+        .map(|i| {
+            let t = sim::threading::Thread::new(move || {
+                if sem.acquire_timeout(std::time::Duration::from_secs(1)) {
+                    sim::println!("{i}");
+                    sem.release();
+                }
+            });
+            t.start();
+            t
+        })
+        .collect();
+    for t in threads {
+        t.join();
+    }
+}
+
+#[test]
+fn the_fallback_search_runs_the_program_once_per_execution() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let report = exhaustive().explore(|| {
+        CALLS.fetch_add(1, Relaxed);
+        timed_acquire();
+    });
+    assert!(report.complete && report.failures.is_empty(), "{report}");
+    assert!(report.unreduced.is_some(), "{report}");
+    assert!(report.executions > 1, "{report}");
+    // The DFS adopts DPOR's first execution instead of running it again.
+    assert_eq!(CALLS.load(Relaxed) as u64, report.executions);
+    // It explores what the DFS explores from scratch (on two jobs, the
+    // split search, which does not adopt).
+    let split = exhaustive().jobs(2).explore(timed_acquire);
+    assert_eq!(split.executions, report.executions);
+    assert_eq!(split.outputs, report.outputs);
+}

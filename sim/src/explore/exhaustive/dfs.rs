@@ -197,8 +197,71 @@ impl Dfs {
         budget: u64,
         subtree: Option<&Subtree>,
     ) -> Ended {
-        let mut nodes: Vec<DfsNode> = subtree.map(|s| s.nodes.clone()).unwrap_or_default();
-        let floor = nodes.len();
+        let nodes: Vec<DfsNode> = subtree.map(|s| s.nodes.clone()).unwrap_or_default();
+        Dfs::search(builder, main, cfg, run, bound, budget, nodes, None)
+    }
+
+    /// Explores the whole tree (no bound, serially), starting from an
+    /// execution that was already run, the runtime's last one: `path` holds
+    /// each of its steps' candidate threads and the index taken, `choices`
+    /// its token's choices. It is recorded as this search's first
+    /// execution; each of its points explores the index taken first, then
+    /// the others in the usual order (any order covers the tree).
+    pub(super) fn explore_adopting(
+        builder: &Builder,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        run: &mut Run,
+        path: super::odpor::Path,
+        choices: Vec<u32>,
+    ) -> Ended {
+        let mut nodes: Vec<DfsNode> = Vec::with_capacity(path.len());
+        let mut last: Option<(Tid, u32)> = None;
+        for (tids, taken) in path {
+            let running = last.map(|(t, _)| t).filter(|t| tids.contains(t));
+            let preemptions = last.map_or(0, |(_, p)| p);
+            let mut order = vec![taken];
+            order.extend((0..tids.len()).filter(|&i| i != taken && Some(tids[i]) == running));
+            order.extend((0..tids.len()).filter(|&i| i != taken && Some(tids[i]) != running));
+            let t = tids[taken];
+            let switched = running.is_some_and(|r| r != t);
+            last = Some((t, preemptions + u32::from(switched)));
+            nodes.push(DfsNode {
+                order,
+                k: 0,
+                tids,
+                preemptions,
+                running,
+                cut: false,
+            });
+        }
+        Dfs::search(
+            builder,
+            main,
+            cfg,
+            run,
+            None,
+            builder.executions,
+            nodes,
+            Some(choices),
+        )
+    }
+
+    /// The search loop: from `nodes` (a subtree's root path, or with
+    /// `adopted` the whole path of an execution already run, whose token's
+    /// choices `adopted` holds), never backtracking above the root path.
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        builder: &Builder,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        run: &mut Run,
+        bound: Option<u32>,
+        budget: u64,
+        mut nodes: Vec<DfsNode>,
+        mut adopted: Option<Vec<u32>>,
+    ) -> Ended {
+        let floor = if adopted.is_some() { 0 } else { nodes.len() };
         // The cuts on the path to the subtree count as the subtree's own.
         let mut cut = nodes.iter().any(|n| n.cut);
         let mut step_limited = false;
@@ -206,12 +269,18 @@ impl Dfs {
             if run.executions >= budget || builder.interrupted() {
                 return dfs_ended(builder, bound, true, false, cut, step_limited);
             }
-            let mut sched = DfsSched::new(&mut nodes, bound);
-            rt::run_execution(main, cfg, &mut sched);
-            let depth = sched.depth;
-            cut |= sched.cut;
-            let choices = std::mem::take(&mut sched.choices);
-            nodes.truncate(depth);
+            let choices = match adopted.take() {
+                Some(choices) => choices,
+                None => {
+                    let mut sched = DfsSched::new(&mut nodes, bound);
+                    rt::run_execution(main, cfg, &mut sched);
+                    let depth = sched.depth;
+                    cut |= sched.cut;
+                    let choices = std::mem::take(&mut sched.choices);
+                    nodes.truncate(depth);
+                    choices
+                }
+            };
             step_limited |= rt::with_exec(|e| {
                 e.failure()
                     .as_ref()

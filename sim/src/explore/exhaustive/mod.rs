@@ -34,7 +34,10 @@
 //! non-blocking acquires, `join_timeout`, daemon threads, processes and
 //! their IPC), a kill-fault candidate, a timeout candidate or a thread
 //! offered twice (Adversarial timing, spurious wake-ups) makes it give up,
-//! and the exploration restarts from scratch as the plain DFS: sound for
+//! and the exploration restarts as the plain DFS (when that happened in
+//! ODPOR's first execution, a serial DFS adopts it as its own first
+//! execution instead of running the program again, so the program runs
+//! once per execution reported; the split DFS starts afresh): sound for
 //! everything the runtime can do (time, jumps of the clock, timeouts and
 //! spurious wake-ups are just candidates), but without reduction. Why not
 //! reduce those too: time jumps, timeout candidates and the sticky `waited`
@@ -181,7 +184,7 @@ impl Builder {
         }
         let counter = ProgressCounter::new(self.progress.as_ref(), None);
         let mut run = Run::new(self).with_progress(&counter);
-        let why = match Odpor::explore(self, main, cfg, &mut run) {
+        let fallback = match Odpor::explore(self, main, cfg, &mut run) {
             Ok(ended) => {
                 let mut report = run.finish(ended.complete);
                 report.incomplete_reason = ended.reason;
@@ -191,12 +194,22 @@ impl Builder {
                 counter.finish(report.executions);
                 return report;
             }
-            Err(why) => why,
+            Err(fallback) => fallback,
         };
-        // Outside the reduced fragment: start again without reduction, and
-        // say so.
+        // Outside the reduced fragment: the plain DFS, which says so. When
+        // ODPOR gave up in its first execution, a serial DFS adopts that
+        // execution as its own first (the program runs once per execution
+        // reported); otherwise it starts again.
+        if let (Some((path, choices)), false) = (fallback.first, split::splits(self)) {
+            let ended = Dfs::explore_adopting(self, main, cfg, &mut run, path, choices);
+            let mut report = run.finish(ended.complete);
+            report.incomplete_reason = ended.reason;
+            report.unreduced = Some(fallback.why);
+            counter.finish(report.executions);
+            return report;
+        }
         let mut report = self.explore_dfs(main, cfg, None);
-        report.unreduced = Some(why);
+        report.unreduced = Some(fallback.why);
         report
     }
 

@@ -126,6 +126,24 @@ struct Outcome {
     unsupported: Option<String>,
     /// The choices at points with more than one candidate (the token).
     choices: Vec<u32>,
+    /// Every step's candidate threads and the index taken, recorded in the
+    /// first execution only (for [`Fallback::first`]).
+    path: Option<Path>,
+}
+
+/// An execution's path: each step's candidate threads and the index
+/// taken.
+pub(super) type Path = Vec<(Vec<Tid>, usize)>;
+
+/// Why ODPOR gave up, and its first execution when that is where it did:
+/// the execution is still the runtime's last, so the plain DFS adopts it
+/// as its own first one instead of running the program again (a test
+/// that counts its closure's calls sees one call per execution).
+pub(super) struct Fallback {
+    pub(super) why: String,
+    /// The first execution: its path (each step's candidate threads and
+    /// the index taken) and its token's choices.
+    pub(super) first: Option<(Path, Vec<u32>)>,
 }
 
 /// The scheduler of one DPOR execution: replays the stack's prefix, then
@@ -217,6 +235,9 @@ impl Scheduler for OdporSched<'_> {
         if enabled.len() > 1 {
             self.out.choices.push(index as u32);
         }
+        if let Some(path) = &mut self.out.path {
+            path.push((enabled.iter().map(|c| c.tid).collect(), index));
+        }
         index
     }
 
@@ -254,15 +275,16 @@ impl Odpor {
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
         run: &mut Run,
-    ) -> Result<Ended, String> {
+    ) -> Result<Ended, Fallback> {
         // Adversarial timing changes only operations with a deadline (and
         // sleeps), none of which is in the reduced fragment: a program in
         // the fragment runs the same under both timings. Spurious wake-ups
         // add candidates the reduction does not model.
         if cfg.spurious_wakeups {
-            return Err(
-                "spurious wake-ups are on, and the reduction does not model them".to_string(),
-            );
+            return Err(Fallback {
+                why: "spurious wake-ups are on, and the reduction does not model them".to_string(),
+                first: None,
+            });
         }
         let mut this = Odpor { nodes: Vec::new() };
         let mut step_limited = false;
@@ -273,27 +295,36 @@ impl Odpor {
                     reason: Some(budget_reason(builder)),
                 });
             }
+            let first = run.executions == 0 && this.nodes.is_empty();
             let mut sched = OdporSched {
                 nodes: &mut this.nodes,
                 depth: 0,
-                out: Outcome::default(),
+                out: Outcome {
+                    path: first.then(Vec::new),
+                    ..Outcome::default()
+                },
             };
             rt::run_execution(main, cfg, &mut sched);
             let depth = sched.depth;
             let out = std::mem::take(&mut sched.out);
             if let Some(why) = out.unsupported {
-                return Err(why);
+                let first = out.path.map(|path| (path, out.choices));
+                return Err(Fallback { why, first });
             }
             let read = read_log();
             let (failure, pending) = (read.failure, &read.pending);
             let log = read.events.as_deref();
             let Some(log) = log else {
-                return Err("an operation outside the reduced fragment was performed".to_string());
+                return Err(Fallback {
+                    why: "an operation outside the reduced fragment was performed".to_string(),
+                    first: None,
+                });
             };
             if log.len() != depth || depth != this.nodes.len() {
-                return Err(
-                    "the execution did not follow its schedule (nondeterminism?)".to_string(),
-                );
+                return Err(Fallback {
+                    why: "the execution did not follow its schedule (nondeterminism?)".to_string(),
+                    first: None,
+                });
             }
             step_limited |= failure == Some(FailureKind::StepLimit);
             let failed = run.record(main, cfg, Token::Schedule(out.choices));
