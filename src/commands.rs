@@ -218,20 +218,20 @@ fn bar_total(
 
 /// What `sim explore --report` writes and `sim merge` reads.
 #[derive(Serialize, Deserialize)]
-struct ReportFile {
-    scenario: String,
-    timing: String,
+pub(crate) struct ReportFile {
+    pub(crate) scenario: String,
+    pub(crate) timing: String,
     /// The `--kill K` flag of the exploration, if given.
     #[serde(default)]
-    kill: Option<u32>,
+    pub(crate) kill: Option<u32>,
     /// The executions planned (the budget, for exhaustive exploration):
     /// shards of one exploration have the same.
     #[serde(default)]
-    planned: Option<u64>,
+    pub(crate) planned: Option<u64>,
     /// The `--preemptions K` bound, if given.
     #[serde(default)]
-    preemptions: Option<usize>,
-    report: Report,
+    pub(crate) preemptions: Option<usize>,
+    pub(crate) report: Report,
 }
 
 /// Explores `s` with the command's options (`shard` if given; every
@@ -337,7 +337,12 @@ fn incomplete_why(report: &Report) -> String {
 /// Prints an exploration's summary, its failures with their replay
 /// commands (under `model`, the exploration's), and its verdict against the
 /// expected one.
-fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path>) -> CmdResult {
+pub(crate) fn summarize(
+    s: &Scenario,
+    report: &Report,
+    model: ModelOpts,
+    save: Option<&Path>,
+) -> CmdResult {
     let (t, kill) = (model.timing(), model.kill);
     let want = expected(s, t, kill);
     let want_text = expected_text(s, &want, kill);
@@ -427,63 +432,6 @@ fn summarize(s: &Scenario, report: &Report, model: ModelOpts, save: Option<&Path
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// `sim merge`.
-pub fn merge(paths: &[PathBuf]) -> CmdResult {
-    let mut files = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let file: ReportFile = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{} is not a report written by `sim explore --report`: {e}",
-                path.display()
-            )
-        })?;
-        files.push(file);
-    }
-    let (name, timing_name) = (files[0].scenario.clone(), files[0].timing.clone());
-    let (kill, planned, preemptions) = (files[0].kill, files[0].planned, files[0].preemptions);
-    if let Some(other) = files
-        .iter()
-        .find(|f| f.scenario != name || f.timing != timing_name || f.kill != kill)
-    {
-        return Err(format!(
-            "the reports are of different explorations: {name} ({timing_name} timing) and {} ({} timing)",
-            other.scenario, other.timing
-        ));
-    }
-    let show = |n: Option<u64>| n.map_or("unknown".to_string(), |n| n.to_string());
-    if let Some((path, other)) = paths
-        .iter()
-        .zip(&files)
-        .find(|(_, f)| f.planned != planned || f.preemptions != preemptions)
-    {
-        return Err(format!(
-            "the reports are of different explorations: {} ran {} executions (preemption \
-             bound {:?}), {} ran {} (preemption bound {:?}); run every shard with the same \
-             --executions and --preemptions",
-            paths[0].display(),
-            show(planned),
-            preemptions,
-            path.display(),
-            show(other.planned),
-            other.preemptions
-        ));
-    }
-    let s = scenario(&name)?;
-    let t = match timing_name.as_str() {
-        "adversarial" => TimingArg::Adversarial,
-        _ => TimingArg::Exact,
-    };
-    let report = Report::merge(files.into_iter().map(|f| f.report)).map_err(|e| e.to_string())?;
-    println!("merged {} report(s)", paths.len());
-    let model = ModelOpts {
-        timing: Some(t),
-        kill,
-    };
-    summarize(s, &report, model, None)
 }
 
 /// `sim explore --all`: every scenario under the timing model asked for,

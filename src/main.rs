@@ -5,6 +5,7 @@
 
 mod commands;
 mod interrupt;
+mod merge;
 mod options;
 mod progress;
 mod replay;
@@ -168,7 +169,7 @@ fn main() -> ExitCode {
             ),
             None => Err("give a scenario name or --all".to_string()),
         },
-        Command::Merge { reports } => commands::merge(&reports),
+        Command::Merge { reports } => merge::merge(&reports),
         Command::Dot { full, execution } => replay::dot(&execution, full),
         Command::Timeline { execution } => replay::timeline(&execution),
         Command::Replay { execution } => replay::replay(&execution),

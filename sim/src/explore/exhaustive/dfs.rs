@@ -108,14 +108,9 @@ impl Scheduler for DfsSched<'_> {
                 }
                 None => (None, 0),
             };
-            let running = last.filter(|&t| enabled.iter().any(|c| c.tid == t));
-            // The running thread first (no preemption), then the others.
-            let mut order: Vec<usize> = (0..enabled.len())
-                .filter(|&i| Some(enabled[i].tid) == running)
-                .collect();
-            let others: Vec<usize> = (0..enabled.len())
-                .filter(|&i| Some(enabled[i].tid) != running)
-                .collect();
+            let tids: Vec<Tid> = enabled.iter().map(|c| c.tid).collect();
+            let running = last.filter(|t| tids.contains(t));
+            let (mut order, others) = running_first(&tids, running);
             let mut cut = false;
             match (running, self.bound) {
                 (Some(_), Some(b)) if preemptions >= b => cut = !others.is_empty(),
@@ -125,7 +120,7 @@ impl Scheduler for DfsSched<'_> {
             self.nodes.push(DfsNode {
                 order,
                 k: 0,
-                tids: enabled.iter().map(|c| c.tid).collect(),
+                tids,
                 preemptions,
                 running,
                 cut,
@@ -147,6 +142,13 @@ impl Scheduler for DfsSched<'_> {
     fn observes_every_step(&self) -> bool {
         true
     }
+}
+
+/// A point's candidate indices in the search's order, split in two: the
+/// running thread's (no preemption), then the others, each in candidate
+/// order.
+fn running_first(tids: &[Tid], running: Option<Tid>) -> (Vec<usize>, Vec<usize>) {
+    (0..tids.len()).partition(|&i| Some(tids[i]) == running)
 }
 
 /// Why a depth-first exploration is not complete: every reason that
@@ -220,9 +222,9 @@ impl Dfs {
         for (tids, taken) in path {
             let running = last.map(|(t, _)| t).filter(|t| tids.contains(t));
             let preemptions = last.map_or(0, |(_, p)| p);
+            let (first, others) = running_first(&tids, running);
             let mut order = vec![taken];
-            order.extend((0..tids.len()).filter(|&i| i != taken && Some(tids[i]) == running));
-            order.extend((0..tids.len()).filter(|&i| i != taken && Some(tids[i]) != running));
+            order.extend(first.into_iter().chain(others).filter(|&i| i != taken));
             let t = tids[taken];
             let switched = running.is_some_and(|r| r != t);
             last = Some((t, preemptions + u32::from(switched)));
