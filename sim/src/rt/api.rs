@@ -5,11 +5,8 @@
 //! questions of the running execution; nothing outside `rt` holds an
 //! `&mut Exec`.
 
-use std::any::Any;
 use std::panic::Location;
-use std::rc::Rc;
 
-use super::exec::ArcRecord;
 use super::object::{ObjState, Object};
 use super::op::{Nanos, ObjId, Op, OpResult, Tid};
 use super::{green, Exec, Life, ThreadName, ATOMIC_DEPTH, EXEC};
@@ -299,87 +296,6 @@ pub(crate) fn process_name(pid: u32) -> String {
 /// Process `pid`'s exit code, once it has exited.
 pub(crate) fn process_exitcode(pid: u32) -> Option<i32> {
     with_current(|e| e.procs[pid as usize].exitcode)
-}
-
-/// The per-execution state of the static at `addr`, made by `init` on its
-/// first use in the execution (`init` may register objects).
-pub(crate) fn static_state<S: 'static>(addr: usize, init: impl FnOnce() -> S) -> Rc<S> {
-    let found = with_current(|e| e.std.statics.get(&addr).cloned());
-    let state = match found {
-        Some(state) => state,
-        None => {
-            let state: Rc<dyn Any> = Rc::new(init());
-            with_current(|e| e.std.statics.insert(addr, Rc::clone(&state)));
-            state
-        }
-    };
-    state
-        .downcast::<S>()
-        .unwrap_or_else(|_| panic!("sim: internal error: a static's state has another type"))
-}
-
-/// Marks a static's initialiser running (its `Arc`s live for ever).
-pub(crate) struct StaticInit;
-
-impl StaticInit {
-    pub(crate) fn enter() -> Self {
-        with_current(|e| e.std.static_init += 1);
-        StaticInit
-    }
-}
-
-impl Drop for StaticInit {
-    fn drop(&mut self) {
-        EXEC.with(|e| {
-            let mut e = e.borrow_mut();
-            e.std.static_init = e.std.static_init.saturating_sub(1);
-        });
-    }
-}
-
-/// Records a new `Arc` allocation made at `location`, if inside an
-/// execution: its index and the execution's serial.
-pub(crate) fn arc_created(location: &'static Location<'static>) -> Option<(u32, u64)> {
-    EXEC.with(|e| {
-        let mut e = e.borrow_mut();
-        if !e.active {
-            return None;
-        }
-        let in_static = e.std.static_init > 0;
-        e.std.arcs.push(ArcRecord {
-            created_at: location,
-            alive: true,
-            in_static,
-        });
-        Some((e.std.arcs.len() as u32 - 1, e.serial))
-    })
-}
-
-/// The `Arc` allocation `index` of execution `serial` was freed.
-pub(crate) fn arc_freed(index: u32, serial: u64) {
-    EXEC.with(|e| {
-        // `try_borrow_mut`: an `Arc` may be freed while the execution's
-        // state is being reset (a static's value dropped).
-        if let Ok(mut e) = e.try_borrow_mut() {
-            if e.active && e.serial == serial {
-                if let Some(a) = e.std.arcs.get_mut(index as usize) {
-                    a.alive = false;
-                }
-            }
-        }
-    })
-}
-
-/// Forgets the per-execution state of the (non-static) value at `addr`,
-/// which is being dropped, so that a new one at that address starts fresh.
-pub(crate) fn forget_static(addr: usize) {
-    EXEC.with(|e| {
-        if let Ok(mut e) = e.try_borrow_mut() {
-            if e.active {
-                e.std.statics.remove(&addr);
-            }
-        }
-    })
 }
 
 /// A clone of a `Sender`/`SyncSender` of channel `chan` (made in execution

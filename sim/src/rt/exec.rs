@@ -15,17 +15,14 @@
 //! recorded clock is the one the operation saw (after its joins, before its
 //! own tick), so every edge `e -> f` has `clock(e) <= clock(f)`.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
-use std::fmt;
 use std::panic::Location;
-use std::rc::Rc;
 
 use super::clock::VectorClock;
 use super::green::{self, GreenThread};
 use super::object::Object;
 use super::op::{Nanos, ObjId, Op, OpResult, Tid};
+use super::statics::{ArcRecord, StdState};
 use super::{process, Candidate, EdgeKind, ExecConfig, LIVE_BITS};
 use crate::failure::FailureKind;
 
@@ -227,57 +224,6 @@ impl StepCache {
         self.local_step = None;
         self.inline_steps = false;
         self.computed = None;
-    }
-}
-
-/// What the std-shaped surface (`sync/`) keeps per execution: the state of
-/// statics (`Once`, `OnceLock`, `LazyLock`, `lazy_static!`), fresh in every
-/// execution, and the live `Arc` allocations, for the leak check.
-pub(crate) struct StdState {
-    /// Per-execution state of a static, by its address. Looked up, never
-    /// iterated: addresses never order anything.
-    pub(super) statics: BTreeMap<usize, Rc<dyn Any>>,
-    /// Every `Arc` allocation of the execution: where it was made, whether
-    /// it is still alive, whether a static's initialiser made it (a static
-    /// lives for ever: not a leak).
-    pub(super) arcs: Vec<ArcRecord>,
-    /// Nesting depth of static initialisers running now.
-    pub(super) static_init: u32,
-}
-
-/// One `Arc` allocation.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ArcRecord {
-    pub(super) created_at: &'static Location<'static>,
-    pub(super) alive: bool,
-    pub(super) in_static: bool,
-}
-
-impl fmt::Debug for StdState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StdState")
-            .field("statics", &self.statics.len())
-            .field("arcs", &self.arcs)
-            .finish()
-    }
-}
-
-impl StdState {
-    const fn new() -> Self {
-        StdState {
-            statics: BTreeMap::new(),
-            arcs: Vec::new(),
-            static_init: 0,
-        }
-    }
-
-    fn clear(&mut self) {
-        // Most programs use no static: skip building the map's iterator.
-        if !self.statics.is_empty() {
-            self.statics.clear();
-        }
-        self.arcs.clear();
-        self.static_init = 0;
     }
 }
 

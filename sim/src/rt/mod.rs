@@ -54,6 +54,7 @@ pub(crate) mod prims;
 pub(crate) mod process;
 pub(crate) mod race;
 mod run;
+mod statics;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -69,6 +70,7 @@ pub(crate) use exec::*;
 pub(crate) use run::{
     install_green, install_green_scoped, install_green_sized, run_execution, with_exec,
 };
+pub(crate) use statics::{arc_created, arc_freed, forget_static, static_state, StaticInit};
 
 /// The question a strategy answers.
 pub(crate) trait Scheduler {

@@ -4,10 +4,9 @@
 //! uninitialised, as a fresh run of the program would. So these types keep
 //! nothing of an execution in themselves: their per-execution state (a
 //! lock object of the execution and the value) lives in the execution,
-//! keyed by the value's address (`rt::static_state`), and a non-static one
-//! removes its entry when dropped. One consequence: a `Once`, `OnceLock` or
-//! `LazyLock` moved after its first use starts again from scratch at its
-//! new address.
+//! found by the value's address and by a key the value carries, so that it
+//! follows a value that moves (`rt::static_state`); a non-static one
+//! removes its entry when dropped.
 //!
 //! A value initialised in an execution is leaked (`Box::leak`), so that
 //! `get` can hand out a reference for as long as the cell lives without
@@ -24,6 +23,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
 use std::panic::Location;
+use std::sync::atomic::AtomicU64;
 
 use crate::rt;
 use crate::rt::object::ObjState;
@@ -39,8 +39,12 @@ struct Slot<V: 'static> {
     seen: std::cell::RefCell<std::collections::BTreeSet<rt::op::Tid>>,
 }
 
-fn slot<V: 'static>(addr: usize, location: &'static Location<'static>) -> std::rc::Rc<Slot<V>> {
-    rt::static_state(addr, || {
+fn slot<V: 'static>(
+    addr: usize,
+    key: &AtomicU64,
+    location: &'static Location<'static>,
+) -> std::rc::Rc<Slot<V>> {
+    rt::static_state(addr, key, || {
         let (lock, _) = rt::new_object(ObjState::new_mutex(), location);
         Slot {
             lock,
@@ -141,8 +145,8 @@ impl Drop for Release {
     }
 }
 
-fn forget(addr: usize) {
-    rt::forget_static(addr);
+fn forget(addr: usize, key: &AtomicU64) {
+    rt::forget_static(addr, key);
 }
 
 /// std's `Once`: runs an initialiser once per execution.
@@ -158,8 +162,9 @@ fn forget(addr: usize) {
 /// });
 /// ```
 pub struct Once {
-    // Not zero-sized: distinct statics have distinct addresses.
-    _addr: u8,
+    // Not zero-sized, so distinct statics have distinct addresses; and the
+    // key that finds this value's state after a move.
+    key: AtomicU64,
 }
 
 /// What [`Once::call_once_force`] tells its closure.
@@ -179,7 +184,9 @@ impl Once {
     /// A new `Once` (`const`: for statics).
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Once {
-        Once { _addr: 0 }
+        Once {
+            key: AtomicU64::new(0),
+        }
     }
 
     fn addr(&self) -> usize {
@@ -191,7 +198,7 @@ impl Once {
     #[track_caller]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
         let location = Location::caller();
-        slot::<()>(self.addr(), location).get_or_init(
+        slot::<()>(self.addr(), &self.key, location).get_or_init(
             |poisoned| {
                 assert!(!poisoned, "Once instance has previously been poisoned");
                 f();
@@ -206,7 +213,7 @@ impl Once {
     #[track_caller]
     pub fn call_once_force<F: FnOnce(&OnceState)>(&self, f: F) {
         let location = Location::caller();
-        slot::<()>(self.addr(), location).get_or_init(
+        slot::<()>(self.addr(), &self.key, location).get_or_init(
             |poisoned| {
                 f(&OnceState { poisoned });
                 Some(())
@@ -220,7 +227,7 @@ impl Once {
     #[track_caller]
     pub fn is_completed(&self) -> bool {
         let location = Location::caller();
-        slot::<()>(self.addr(), location)
+        slot::<()>(self.addr(), &self.key, location)
             .observe(location)
             .is_some()
     }
@@ -228,7 +235,7 @@ impl Once {
 
 impl Drop for Once {
     fn drop(&mut self) {
-        forget(self.addr());
+        forget(self.addr(), &self.key);
     }
 }
 
@@ -254,7 +261,7 @@ impl fmt::Debug for Once {
 /// });
 /// ```
 pub struct OnceLock<T> {
-    _addr: u8,
+    key: AtomicU64,
     _value: std::marker::PhantomData<T>,
 }
 
@@ -262,7 +269,7 @@ impl<T: 'static> OnceLock<T> {
     /// An empty cell (`const`: for statics).
     pub const fn new() -> OnceLock<T> {
         OnceLock {
-            _addr: 0,
+            key: AtomicU64::new(0),
             _value: std::marker::PhantomData,
         }
     }
@@ -273,7 +280,7 @@ impl<T: 'static> OnceLock<T> {
 
     #[track_caller]
     fn slot(&self) -> std::rc::Rc<Slot<T>> {
-        slot::<T>(self.addr(), Location::caller())
+        slot::<T>(self.addr(), &self.key, Location::caller())
     }
 
     /// The value, if set in this execution (a scheduling point until this
@@ -310,7 +317,7 @@ impl<T: 'static> OnceLock<T> {
 
 impl<T> Drop for OnceLock<T> {
     fn drop(&mut self) {
-        forget(self as *const Self as usize);
+        forget(self as *const Self as usize, &self.key);
     }
 }
 
@@ -342,6 +349,7 @@ impl<T: fmt::Debug + 'static> fmt::Debug for OnceLock<T> {
 /// ```
 pub struct LazyLock<T, F = fn() -> T> {
     init: F,
+    key: AtomicU64,
     _value: std::marker::PhantomData<T>,
 }
 
@@ -350,6 +358,7 @@ impl<T: 'static, F: Fn() -> T> LazyLock<T, F> {
     pub const fn new(f: F) -> LazyLock<T, F> {
         LazyLock {
             init: f,
+            key: AtomicU64::new(0),
             _value: std::marker::PhantomData,
         }
     }
@@ -358,7 +367,7 @@ impl<T: 'static, F: Fn() -> T> LazyLock<T, F> {
     #[track_caller]
     pub fn force(this: &LazyLock<T, F>) -> &T {
         let location = Location::caller();
-        slot::<T>(this as *const Self as usize, location)
+        slot::<T>(this as *const Self as usize, &this.key, location)
             .get_or_init(|_| Some((this.init)()), location)
             .expect("initialised")
     }
@@ -374,7 +383,7 @@ impl<T: 'static, F: Fn() -> T> Deref for LazyLock<T, F> {
 
 impl<T, F> Drop for LazyLock<T, F> {
     fn drop(&mut self) {
-        forget(self as *const Self as usize);
+        forget(self as *const Self as usize, &self.key);
     }
 }
 

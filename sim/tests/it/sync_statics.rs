@@ -226,3 +226,27 @@ fn a_once_seen_completed_orders_the_initialisers_writes_before_the_caller() {
     assert!(report.failures.is_empty(), "{report}");
     assert!(report.executions >= 2, "{report}");
 }
+
+#[test]
+fn once_cells_keep_their_state_when_moved_and_new_ones_start_fresh() {
+    let report = Builder::new().executions(20).explore(|| {
+        let once = Box::new(Once::new());
+        once.call_once(|| {});
+        let cell = Box::new(OnceLock::new());
+        cell.set(7u32).unwrap();
+        let lazy = Box::new(LazyLock::new(|| sim::thread::current().id()));
+        let first = **lazy;
+        // Moved out of their boxes (freed: a new box may reuse the address).
+        let (once, cell, lazy) = (*once, *cell, *lazy);
+        let (once, cell, lazy) = (Box::new(once), Box::new(cell), Box::new(lazy));
+        assert!(once.is_completed());
+        assert_eq!(cell.get(), Some(&7));
+        assert_eq!(**lazy, first);
+        // Fresh cells, possibly at the addresses the moved ones left.
+        let fresh = (0..4).map(|_| Box::new(Once::new())).collect::<Vec<_>>();
+        assert!(fresh.iter().all(|o| !o.is_completed()));
+        let fresh_cell: Box<OnceLock<u32>> = Box::new(OnceLock::new());
+        assert_eq!(fresh_cell.get(), None);
+    });
+    assert!(report.failures.is_empty(), "{report}");
+}
