@@ -24,7 +24,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::explore::{check_with_corpus_persisting, env_overrides, env_seed, test_builder};
+use crate::explore::{check_with_corpus_persisting, env_overrides, env_seed, shuttle_builder};
 use crate::scheduler::Scheduler;
 
 /// How long an execution may run (shuttle's `MaxSteps`).
@@ -147,7 +147,7 @@ fn run_plan<F>(plan: crate::scheduler::Plan, config: &Config, f: F) -> usize
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let mut builder = test_builder()
+    let mut builder = shuttle_builder()
         .strategy(plan.strategy)
         .executions(plan.executions)
         .seed(plan.seed.unwrap_or_else(env_seed))

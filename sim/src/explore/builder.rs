@@ -48,6 +48,7 @@ pub struct Builder {
     pub(super) stack_size: usize,
     pub(super) timing: Timing,
     pub(super) spurious_wakeups: bool,
+    pub(super) spurious_parks: bool,
     pub(super) name: Option<String>,
     pub(super) faults: crate::Faults,
     pub(super) ipc_latency: std::time::Duration,
@@ -85,6 +86,7 @@ impl Builder {
             stack_size: env_stack_size().unwrap_or(rt::green::DEFAULT_STACK_SIZE),
             timing: Timing::Exact,
             spurious_wakeups: false,
+            spurious_parks: false,
             name: None,
             faults: crate::Faults::None,
             ipc_latency: std::time::Duration::ZERO,
@@ -286,6 +288,38 @@ impl Builder {
     /// ```
     pub fn spurious_wakeups(mut self, on: bool) -> Self {
         self.spurious_wakeups = on;
+        self
+    }
+
+    /// Whether `park` may return without an `unpark`, as std allows
+    /// (default off here and under `sim::model`, as in loom; on under
+    /// shuttle's entry points `check_random`, `check_pct`, `check_dfs`,
+    /// `check` and `replay`, as in shuttle). [`Builder::spurious_wakeups`]
+    /// implies it. As in shuttle, a program whose threads can only wake
+    /// spuriously is still a deadlock.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    /// use std::sync::Arc;
+    /// // A parked thread that reads a flag it expects its unparker to have set.
+    /// let body = || {
+    ///     let flag = Arc::new(AtomicBool::new(false));
+    ///     let f = Arc::clone(&flag);
+    ///     let t = sim::thread::spawn(move || {
+    ///         sim::thread::park();
+    ///         assert!(f.load(SeqCst), "woke spuriously");
+    ///     });
+    ///     sim::thread::yield_now();
+    ///     flag.store(true, SeqCst);
+    ///     t.thread().unpark();
+    ///     t.join().unwrap();
+    /// };
+    /// let strict = sim::Builder::new().strategy(sim::Strategy::Exhaustive);
+    /// assert!(strict.clone().explore(body).failures.is_empty());
+    /// assert!(!strict.spurious_parks(true).explore(body).failures.is_empty());
+    /// ```
+    pub fn spurious_parks(mut self, on: bool) -> Self {
+        self.spurious_parks = on;
         self
     }
 
@@ -501,6 +535,7 @@ impl Builder {
             record_events: true,
             adversarial: self.timing == Timing::Adversarial,
             spurious_wakeups: self.spurious_wakeups,
+            spurious_parks: self.spurious_parks || self.spurious_wakeups,
             kill_max: self.faults.kill_max(),
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
             thread_panics_fail: self.thread_panics_fail,

@@ -28,6 +28,13 @@ pub(crate) fn test_builder() -> Builder {
     Builder::new().timing(Timing::Adversarial)
 }
 
+/// The builder of shuttle's entry points (`check_random`, `check_pct`,
+/// `check_dfs`, `check`, `replay`, `Runner`): [`test_builder`] with shuttle's
+/// spurious `park` wake-ups ([`Builder::spurious_parks`]).
+pub(crate) fn shuttle_builder() -> Builder {
+    test_builder().spurious_parks(true)
+}
+
 /// Applies `SIM_TIMING` (`exact` or `adversarial`) to a test's builder.
 #[track_caller]
 fn env_timing(builder: Builder) -> Builder {
@@ -105,7 +112,7 @@ pub fn check_random<F>(f: F, executions: usize)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = test_builder()
+    let builder = shuttle_builder()
         .strategy(Strategy::Random)
         .executions(executions as u64)
         .seed(env_seed());
@@ -168,7 +175,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let depth = u32::try_from(depth).unwrap_or(u32::MAX);
-    let builder = test_builder()
+    let builder = shuttle_builder()
         .strategy(Strategy::Pct { depth })
         .executions(executions as u64)
         .seed(env_seed());
@@ -392,7 +399,7 @@ pub fn replay<F>(f: F, token: &str)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let report = env_timing(test_builder())
+    let report = env_timing(shuttle_builder())
         .replay(f, token)
         .unwrap_or_else(|e| panic!("sim: {e}"));
     panic_on_failure(&report);
@@ -474,7 +481,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let budget = max_iterations.map_or(u64::MAX, |n| n as u64);
-    let builder = test_builder()
+    let builder = shuttle_builder()
         .strategy(Strategy::Exhaustive)
         .executions(budget)
         .seed(env_seed());
@@ -493,7 +500,7 @@ pub fn check<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = test_builder()
+    let builder = shuttle_builder()
         .strategy(Strategy::RoundRobin)
         .executions(1)
         .seed(env_seed());
@@ -511,7 +518,7 @@ pub fn check_random_with_seed<F>(f: F, seed: u64, executions: usize)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let builder = test_builder()
+    let builder = shuttle_builder()
         .strategy(Strategy::Random)
         .executions(executions as u64)
         .seed(seed);

@@ -48,7 +48,8 @@ use std::sync::Arc;
 pub use builder::{Builder, Strategy, Timing, DEFAULT_MAX_STEPS, DEFAULT_SEED};
 pub use check::{check, check_dfs, check_pct, check_random, check_random_with_seed, model, replay};
 pub(crate) use check::{
-    check_with_corpus_persisting, env_overrides, env_seed, model_with, test_builder,
+    check_with_corpus_persisting, env_overrides, env_seed, model_with, shuttle_builder,
+    test_builder,
 };
 pub(crate) use corpus::{file_stem, persist_enabled};
 pub use progress::{Progress, PROGRESS_EVERY};

@@ -44,7 +44,7 @@ impl Exec {
     /// release came too late): both candidates are pushed. An operation that
     /// never had to wait (a timed acquire of a free lock) just completes, as
     /// in Python. With spurious wake-ups on, a condition waiter may always
-    /// wake.
+    /// wake; with spurious parks on, a parked thread.
     pub(super) fn push_candidates(&mut self, tid: Tid) {
         let op = self.threads[tid].pending;
         let can = self.can_complete(tid, &op);
@@ -71,9 +71,12 @@ impl Exec {
             Some(d) => !can && self.now >= d && self.can_time_out(op),
             None => false,
         };
-        let spurious = self.cfg.spurious_wakeups
-            && !can
-            && matches!(op, Op::CondBlock { .. } | Op::Park { .. });
+        let spurious = !can
+            && match op {
+                Op::CondBlock { .. } => self.cfg.spurious_wakeups,
+                Op::Park { .. } => self.cfg.spurious_parks,
+                _ => false,
+            };
         if times_out || spurious {
             self.cache.enabled.push(Candidate {
                 tid,
@@ -129,7 +132,7 @@ impl Exec {
                 // A thread whose only candidate is a spurious wake-up of a
                 // park counts as blocked (see `prims/thread.rs`).
                 let blocked = self.cache.enabled.len() == before
-                    || (self.cfg.spurious_wakeups && self.only_spurious_parks(before));
+                    || (self.cfg.spurious_parks && self.only_spurious_parks(before));
                 if !blocked {
                     runnable = true;
                 }

@@ -294,6 +294,7 @@ impl Exec {
                 record_events: true,
                 adversarial: false,
                 spurious_wakeups: false,
+                spurious_parks: false,
                 kill_max: 0,
                 ipc_latency: 0,
                 thread_panics_fail: true,

@@ -88,7 +88,8 @@ impl Exec {
 
     /// [`Exec::compute_all`] in the common case, in one tight pass: Exact
     /// timing, no spurious wake-ups, no kill faults, one process, at most
-    /// [`LIVE_BITS`] threads, and no blocked thread with a deadline. Then a
+    /// [`LIVE_BITS`] threads, and no blocked thread with a deadline (or a
+    /// park, with spurious parks on). Then a
     /// thread has at most one candidate, its operation, if it can complete
     /// (and its `waited` flag, read only under Adversarial timing, is not
     /// kept). `None` when the
@@ -120,6 +121,9 @@ impl Exec {
                     op,
                     timeout: false,
                 });
+            } else if self.cfg.spurious_parks && matches!(t.pending, Op::Park { .. }) {
+                // A parked thread may also wake spuriously.
+                return None;
             } else if !matches!(
                 t.pending,
                 Op::LockAcquire { deadline: None, .. } | Op::Join { .. }

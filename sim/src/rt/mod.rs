@@ -132,6 +132,9 @@ pub(crate) struct ExecConfig {
     pub(crate) adversarial: bool,
     /// Whether a condition wait may wake up without a notify.
     pub(crate) spurious_wakeups: bool,
+    /// Whether a `park` may return without an unpark (implied by
+    /// `spurious_wakeups`).
+    pub(crate) spurious_parks: bool,
     /// `Faults::Kill { max }`: how many processes the explorer may kill.
     pub(crate) kill_max: u32,
     /// Virtual time an IPC send costs its sender (`Builder::ipc_latency`).

@@ -236,3 +236,46 @@ fn under_adversarial_timing_a_park_timeout_may_time_out_whenever_it_waits() {
         "{report}"
     );
 }
+
+/// A parked thread that trusts its wake-up to mean "unparked". shuttle's
+/// entry points explore spurious park wake-ups, as shuttle does, so they
+/// find the bug; loom's `model` does not, as loom does not; and
+/// `Builder::spurious_parks` turns them on alone (a `Condition` wait still
+/// wakes only when notified).
+#[test]
+fn shuttles_entry_points_explore_spurious_parks_and_loom_s_model_does_not() {
+    fn program() {
+        use sim::sync::atomic::{AtomicBool, Ordering::SeqCst};
+        let flag = sim::sync::Arc::new(AtomicBool::new(false));
+        let h = {
+            let flag = flag.clone();
+            sim::thread::spawn(move || {
+                sim::thread::park();
+                assert!(flag.load(SeqCst), "woke spuriously");
+            })
+        };
+        flag.store(true, SeqCst);
+        h.thread().unpark();
+        h.join().unwrap();
+    }
+    let found = |check: fn()| {
+        std::panic::catch_unwind(check)
+            .expect_err("the spurious wake-up is found")
+            .downcast::<String>()
+            .map(|m| m.contains("woke spuriously"))
+            .unwrap_or(false)
+    };
+    assert!(found(|| sim::check_dfs(program, None)));
+    assert!(found(|| sim::check_random(program, 200)));
+    assert!(found(|| sim::check_pct(program, 200, 2)));
+    sim::model(program);
+    let alone = exhaustive().spurious_parks(true);
+    assert!(alone.clone().explore(program).failure().is_some());
+    let condition = alone.explore(|| {
+        let cv = sim::threading::Condition::new();
+        let _g = cv.lock();
+        cv.wait();
+    });
+    let failure = condition.failure().expect("a deadlock");
+    assert_eq!(failure.kind, FailureKind::Deadlock, "{condition}");
+}

@@ -161,6 +161,7 @@ impl Scheduler for OdporSched<'_> {
         for (i, c) in enabled.iter().enumerate() {
             if self.out.unsupported.is_none()
                 && (classify(c.tid, c.op, None).is_none()
+                    || c.timeout
                     || enabled[..i].iter().any(|o| o.tid == c.tid))
             {
                 self.out.unsupported = Some(format!(
@@ -279,7 +280,8 @@ impl Odpor {
         // Adversarial timing changes only operations with a deadline (and
         // sleeps), none of which is in the reduced fragment: a program in
         // the fragment runs the same under both timings. Spurious wake-ups
-        // add candidates the reduction does not model.
+        // add candidates the reduction does not model (a spurious park's, a
+        // timeout candidate, makes it give up when offered).
         if cfg.spurious_wakeups {
             return Err(Fallback {
                 why: "spurious wake-ups are on, and the reduction does not model them".to_string(),

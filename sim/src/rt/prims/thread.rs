@@ -16,7 +16,7 @@
 //! the park it releases). Tokens do not accumulate. A park's timeout
 //! candidate (`Exec::time_out`) is a timeout once its deadline has passed
 //! (or at any time under Adversarial timing), and otherwise, with
-//! `Builder::spurious_wakeups`, a spurious wake-up: it returns without the
+//! `Builder::spurious_parks` (or `spurious_wakeups`), a spurious wake-up: it returns without the
 //! token and without moving the clock. As in shuttle, spurious wake-ups
 //! never rescue a program: when the only candidates left are spurious
 //! park wake-ups, it is a deadlock (`enabled.rs`).
