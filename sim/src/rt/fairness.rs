@@ -42,6 +42,10 @@
 //! sleep-polling loop cannot run for ever while another thread's deadline
 //! never comes (the search would otherwise never end).
 //!
+//! A thread that can only wake spuriously (a `park` or a wait without a
+//! deadline) counts as blocked, as for deadlocks: a yielding thread is not
+//! put below it.
+//!
 //! **Spurious wake-ups and adversarial timeouts.** A thread that woke
 //! spuriously (the timeout of a wait without a deadline) or, under
 //! adversarial timing, timed out, may not do so again until another thread
@@ -151,16 +155,20 @@ impl Exec {
                 self.cache.enabled.retain(|c| !again(c));
             }
         }
-        let (mut present, mut progress) = (0u64, 0u64);
+        let (mut present, mut progress, mut spurious) = (0u64, 0u64, 0u64);
         for c in &self.cache.enabled {
             present |= bit(c.tid);
             if !c.timeout {
                 progress |= bit(c.tid);
+            } else if c.op.deadline().is_none() {
+                spurious |= bit(c.tid);
             }
         }
         if let Some((t, by_sleep)) = self.fair.just_yielded.take() {
             let me = bit(t);
-            let others = present & !me;
+            // Not below a thread that can only wake spuriously: no program
+            // waits for a spurious wake-up (it counts as blocked).
+            let others = present & !me & !(spurious & !progress);
             let mut below = others;
             let timing_out_only = others & !progress;
             if by_sleep && timing_out_only != 0 && self.fair.grace_used & me == 0 {

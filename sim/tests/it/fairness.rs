@@ -195,3 +195,40 @@ fn a_failed_try_lock_may_fail_again_under_exhaustive_search() {
     assert!(seen.contains(&(false, false)), "{seen:?}");
     assert_eq!(seen.len(), 4, "{seen:?}");
 }
+
+/// A thread that yields is not put below one that can only wake
+/// spuriously: the yielder may go on while the other stays parked (shuttle's
+/// `thread_double_unpark`). The parked thread reads a count the main thread
+/// bumps (std atomics: no scheduling points) before each unpark: it may
+/// wake spuriously before any (0), spuriously between the yield and the
+/// first unpark (1), or once main has gone on past its first unpark (2).
+#[test]
+fn a_yield_does_not_wait_for_a_thread_that_can_only_wake_spuriously() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let report = exhaustive().spurious_parks(true).explore(|| {
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let parkee = {
+            let count = count.clone();
+            sim::thread::spawn(move || {
+                sim::thread::park();
+                let c = count.load(SeqCst);
+                sim::println!("saw {c}");
+                if c == 1 {
+                    sim::thread::park();
+                }
+            })
+        };
+        sim::thread::yield_now();
+        count.fetch_add(1, SeqCst);
+        parkee.thread().unpark();
+        count.fetch_add(1, SeqCst);
+        parkee.thread().unpark();
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(
+        report.outputs.keys().collect::<Vec<_>>(),
+        ["saw 0\n", "saw 1\n", "saw 2\n"],
+        "{report}"
+    );
+}

@@ -170,7 +170,11 @@ impl Scheduler for OdporSched<'_> {
                      Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
                      is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
-                    if c.timeout { " (its timeout)" } else { "" }
+                    match (c.timeout, c.op.deadline()) {
+                        (false, _) => "",
+                        (true, None) => " (a spurious wake-up)",
+                        (true, Some(_)) => " (its timeout)",
+                    }
                 ));
             }
         }
