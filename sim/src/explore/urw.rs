@@ -108,6 +108,10 @@ impl Estimates {
     /// Whether performing `op` is an interesting event (`holding`: its
     /// thread holds a lock).
     fn is_interesting(&self, op: Op, holding: bool) -> bool {
+        if matches!(op, Op::Start) {
+            // A thread's start is no event: it may run whenever.
+            return false;
+        }
         if self.interesting.is_none() {
             return true;
         }

@@ -89,6 +89,7 @@ where
             }
         });
     let tid = handle.thread().tid();
+    rt::start_eagerly(tid);
     JoinHandle {
         state: State { task, tid, flags },
         inner,

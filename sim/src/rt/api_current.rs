@@ -2,7 +2,7 @@
 //! module): what it reads of the running execution; and the acquire of a
 //! once-cell seen initialised. Nothing here is a scheduling point.
 
-use super::op::{ObjId, Tid};
+use super::op::{ObjId, Op, Tid};
 use super::{with_current, with_current_for, EXEC};
 
 /// The running thread, or `None` outside an execution (or during its
@@ -43,7 +43,9 @@ pub(crate) fn thread_clock(tid: Tid, what: &str) -> Vec<u32> {
         let n = e.threads.len();
         let thread = &e.threads[tid];
         let mut entries: Vec<u32> = (0..n).map(|t| thread.clock.get(t)).collect();
-        if thread.last_step == 0 {
+        // Until its first operation: a spawned thread runs its start step's
+        // code (its pending operation is still `Start`).
+        if thread.last_step == 0 || matches!(thread.pending, Op::Start) {
             entries[tid] = 0;
         }
         entries

@@ -185,6 +185,8 @@ impl Log {
 /// mask, the last enabled set and the shortcuts that reuse it.
 #[derive(Debug)]
 pub(crate) struct StepCache {
+    /// Threads to run up to their first operation before the next choice
+    /// (the main thread, a process's main thread).
     pub(super) unstarted: Vec<Tid>,
     /// The threads below [`LIVE_BITS`] that have not returned (or
     /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.
@@ -387,6 +389,7 @@ impl Exec {
         daemon: bool,
         clock: VectorClock,
         spawned_at: u64,
+        eager: bool,
     ) -> Tid {
         let tid = self.threads.len();
         let mut clock = clock;
@@ -409,7 +412,9 @@ impl Exec {
             task: None,
             payload: None,
         });
-        self.cache.unstarted.push(tid);
+        if eager {
+            self.cache.unstarted.push(tid);
+        }
         if tid < LIVE_BITS {
             self.cache.live_mask |= 1 << tid;
         }

@@ -28,7 +28,10 @@ pub(crate) type Nanos = u64;
 /// A visible operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
-    /// The first step of a freshly spawned thread (performed eagerly).
+    /// The first step of a spawned thread: a scheduling point that runs it
+    /// up to its first operation, as a new OS thread starts whenever the
+    /// scheduler first runs it (the main thread and a process's start
+    /// eagerly, without one).
     Start,
     /// `thread::yield_now`: always enabled, does nothing.
     Yield,

@@ -132,7 +132,7 @@ impl Exec {
                 let pid = self.procs.len() as u32;
                 let parent_clock = self.threads[tid].clock.clone();
                 let name = ThreadName::Custom(format!("Process-{pid}"));
-                let child = self.add_thread(name, false, parent_clock, self.steps);
+                let child = self.add_thread(name, false, parent_clock, self.steps, true);
                 self.threads[child].process = pid;
                 self.threads[tid].clock.tick(tid);
                 self.procs.push(ProcState {

@@ -43,7 +43,7 @@ pub(crate) fn run_execution(
         e.reset(cfg, serial);
         e.rng_seed = sched.rng_seed();
         super::watchdog::start(&mut e.heart, cfg.watchdog_ms, serial);
-        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0);
+        let main_tid = e.add_thread(ThreadName::Main, false, VectorClock::new(), 0, true);
         debug_assert_eq!(main_tid, 0);
         e.cache.inline_steps = !every_step;
     });

@@ -33,7 +33,7 @@ use super::{budget_reason, Ended};
 use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
-use crate::rt::op::Tid;
+use crate::rt::op::{Op, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// Plain depth-first search over every choice, optionally bounded in
@@ -55,6 +55,8 @@ struct DfsNode {
     k: usize,
     /// Thread of each candidate.
     tids: Vec<Tid>,
+    /// Which candidates (of the first 64) are a thread's start.
+    starts: u64,
     /// Preemptions on the path before this point.
     preemptions: u32,
     /// The thread that ran the previous step, when it can run here too.
@@ -101,11 +103,7 @@ impl Scheduler for DfsSched<'_> {
             // The thread that ran the previous step, and the preemptions
             // so far (a switch away from a thread that could go on).
             let (last, preemptions) = match d.checked_sub(1).map(|p| &self.nodes[p]) {
-                Some(p) => {
-                    let t = p.tids[p.order[p.k]];
-                    let switched = p.running.is_some_and(|r| r != t);
-                    (Some(t), p.preemptions + u32::from(switched))
-                }
+                Some(p) => after(p.running, p.preemptions, &p.tids, p.starts, p.order[p.k]),
                 None => (None, 0),
             };
             let tids: Vec<Tid> = enabled.iter().map(|c| c.tid).collect();
@@ -121,6 +119,7 @@ impl Scheduler for DfsSched<'_> {
                 order,
                 k: 0,
                 tids,
+                starts: start_mask(enabled),
                 preemptions,
                 running,
                 cut,
@@ -142,6 +141,37 @@ impl Scheduler for DfsSched<'_> {
     fn observes_every_step(&self) -> bool {
         true
     }
+}
+
+/// Which of the first 64 candidates are a thread's start.
+pub(super) fn start_mask(enabled: &[Candidate]) -> u64 {
+    enabled
+        .iter()
+        .take(64)
+        .enumerate()
+        .filter(|(_, c)| matches!(c.op, Op::Start))
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
+
+/// The running thread and the preemptions after taking candidate `taken`
+/// at a point where `running` ran the previous step and could go on. A
+/// thread's start is transparent: it costs no preemption and leaves the
+/// running thread as it was (it only runs the new thread up to its first
+/// operation), so that bounds count as if the thread had started with its
+/// spawn.
+fn after(
+    running: Option<Tid>,
+    preemptions: u32,
+    tids: &[Tid],
+    starts: u64,
+    taken: usize,
+) -> (Option<Tid>, u32) {
+    if taken < 64 && starts >> taken & 1 == 1 {
+        return (running, preemptions);
+    }
+    let t = tids[taken];
+    let switched = running.is_some_and(|r| r != t);
+    (Some(t), preemptions + u32::from(switched))
 }
 
 /// A point's candidate indices in the search's order, split in two: the
@@ -219,19 +249,19 @@ impl Dfs {
     ) -> Ended {
         let mut nodes: Vec<DfsNode> = Vec::with_capacity(path.len());
         let mut last: Option<(Tid, u32)> = None;
-        for (tids, taken) in path {
+        for (tids, starts, taken) in path {
             let running = last.map(|(t, _)| t).filter(|t| tids.contains(t));
             let preemptions = last.map_or(0, |(_, p)| p);
             let (first, others) = running_first(&tids, running);
             let mut order = vec![taken];
             order.extend(first.into_iter().chain(others).filter(|&i| i != taken));
-            let t = tids[taken];
-            let switched = running.is_some_and(|r| r != t);
-            last = Some((t, preemptions + u32::from(switched)));
+            let (next, p) = after(running, preemptions, &tids, starts, taken);
+            last = next.map(|t| (t, p));
             nodes.push(DfsNode {
                 order,
                 k: 0,
                 tids,
+                starts,
                 preemptions,
                 running,
                 cut: false,

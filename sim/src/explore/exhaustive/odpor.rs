@@ -102,7 +102,7 @@ use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
 use crate::rt::dependence::Key;
-use crate::rt::op::Tid;
+use crate::rt::op::{Op, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// One scheduling point of the current execution.
@@ -131,9 +131,9 @@ struct Outcome {
     path: Option<Path>,
 }
 
-/// An execution's path: each step's candidate threads and the index
-/// taken.
-pub(super) type Path = Vec<(Vec<Tid>, usize)>;
+/// An execution's path: each step's candidate threads, which of them are a
+/// thread's start ([`super::dfs::start_mask`]), and the index taken.
+pub(super) type Path = Vec<(Vec<Tid>, u64, usize)>;
 
 /// Why ODPOR gave up, and its first execution when that is where it did:
 /// the execution is still the runtime's last, so the plain DFS adopts it
@@ -150,6 +150,10 @@ pub(super) struct Fallback {
 /// follows wake-up trees, else the first enabled process not asleep.
 struct OdporSched<'a> {
     nodes: &'a mut Vec<Node>,
+    /// `ExecConfig::spurious_parks`: a park is outside the fragment (its
+    /// spurious wake-up is a candidate the reduction does not model, and
+    /// one never offered in an execution explored would be missed).
+    spurious_parks: bool,
     depth: usize,
     out: Outcome,
 }
@@ -162,6 +166,7 @@ impl Scheduler for OdporSched<'_> {
             if self.out.unsupported.is_none()
                 && (classify(c.tid, c.op, None).is_none()
                     || c.timeout
+                    || (self.spurious_parks && matches!(c.op, Op::Park { .. }))
                     || enabled[..i].iter().any(|o| o.tid == c.tid))
             {
                 self.out.unsupported = Some(format!(
@@ -241,7 +246,8 @@ impl Scheduler for OdporSched<'_> {
             self.out.choices.push(index as u32);
         }
         if let Some(path) = &mut self.out.path {
-            path.push((enabled.iter().map(|c| c.tid).collect(), index));
+            let starts = super::dfs::start_mask(enabled);
+            path.push((enabled.iter().map(|c| c.tid).collect(), starts, index));
         }
         index
     }
@@ -304,6 +310,7 @@ impl Odpor {
             let first = run.executions == 0 && this.nodes.is_empty();
             let mut sched = OdporSched {
                 nodes: &mut this.nodes,
+                spurious_parks: cfg.spurious_parks,
                 depth: 0,
                 out: Outcome {
                     path: first.then(Vec::new),

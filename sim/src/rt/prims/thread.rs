@@ -67,7 +67,7 @@ impl Exec {
             ThreadName::Numbered(self.unnamed_threads)
         };
         let parent_clock = self.threads[tid].clock.clone();
-        let child = self.add_thread(name, daemon, parent_clock, self.steps);
+        let child = self.add_thread(name, daemon, parent_clock, self.steps, false);
         self.threads[child].process = self.threads[tid].process;
         self.threads[tid].clock.tick(tid);
         OpResult::Spawned(child as u32)
@@ -151,13 +151,14 @@ impl Exec {
     }
 }
 
-/// A yield touches nothing; a spawn writes the spawn counter (non-daemon
+/// A thread's start (its first step, which runs it up to its first
+/// operation) and a yield touch nothing; a spawn writes the spawn counter (non-daemon
 /// spawns are reduced); a join joins its target. Sleeps and timed joins
 /// are not reduced (the clock orders them). Park and unpark write the
 /// parked thread's token.
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::Yield => Footprint::NOTHING.reducible(),
+        Op::Start | Op::Yield => Footprint::NOTHING.reducible(),
         Op::Spawn { daemon, .. } => {
             let f = Footprint::one(Key::Spawns, true);
             if daemon {
