@@ -49,6 +49,7 @@ pub struct Builder {
     pub(super) timing: Timing,
     pub(super) spurious_wakeups: bool,
     pub(super) spurious_parks: bool,
+    pub(super) lazy_start: bool,
     pub(super) name: Option<String>,
     pub(super) faults: crate::Faults,
     pub(super) ipc_latency: std::time::Duration,
@@ -87,6 +88,7 @@ impl Builder {
             timing: Timing::Exact,
             spurious_wakeups: false,
             spurious_parks: false,
+            lazy_start: false,
             name: None,
             faults: crate::Faults::None,
             ipc_latency: std::time::Duration::ZERO,
@@ -323,6 +325,39 @@ impl Builder {
         self
     }
 
+    /// Whether a spawned thread starts at a scheduling point of its own,
+    /// as an OS thread starts whenever the scheduler first runs it (on
+    /// under the test entry points, `sim::model`, `check_random`,
+    /// `check_dfs`, ..., as in loom and shuttle), or at once, with its
+    /// spawn, running up to its first operation before the spawner goes on
+    /// (off: the default of `Builder::new()`, as CPython's `Thread.start()`
+    /// waits for the thread to start). The difference shows only in what a
+    /// thread does before its first operation: code that reads the clock
+    /// or touches state sim does not see (a std atomic, a `RefCell`).
+    /// The start is no event for the optimal DPOR, URW or a preemption
+    /// bound; it is one more interleaving point for the plain DFS.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    /// use std::sync::Arc;
+    /// // Which thread pushes first to a std (unseen) counter.
+    /// let body = || {
+    ///     let order = Arc::new(AtomicUsize::new(0));
+    ///     let o = Arc::clone(&order);
+    ///     let t = sim::thread::spawn(move || o.compare_exchange(0, 1, SeqCst, SeqCst).is_ok());
+    ///     let main_first = order.compare_exchange(0, 2, SeqCst, SeqCst).is_ok();
+    ///     sim::println!("{}", if t.join().unwrap() { "child first" } else { "main first" });
+    ///     assert!(main_first != (order.load(SeqCst) == 1));
+    /// };
+    /// let dfs = sim::Builder::new().strategy(sim::Strategy::Exhaustive);
+    /// assert_eq!(dfs.clone().explore(body).outputs.len(), 1); // the child, at its spawn
+    /// assert_eq!(dfs.lazy_start(true).explore(body).outputs.len(), 2);
+    /// ```
+    pub fn lazy_start(mut self, on: bool) -> Self {
+        self.lazy_start = on;
+        self
+    }
+
     /// For [`Strategy::Exhaustive`]: explore only the schedules with at
     /// most `k` preemptions (CHESS-style: switching away from a thread that
     /// could go on; switches at a blocking operation or a thread's exit are
@@ -536,6 +571,7 @@ impl Builder {
             adversarial: self.timing == Timing::Adversarial,
             spurious_wakeups: self.spurious_wakeups,
             spurious_parks: self.spurious_parks || self.spurious_wakeups,
+            lazy_start: self.lazy_start,
             kill_max: self.faults.kill_max(),
             ipc_latency: crate::time::to_nanos(self.ipc_latency),
             thread_panics_fail: self.thread_panics_fail,

@@ -18,14 +18,15 @@ use crate::trace::Trace;
 
 /// The builder every test entry point starts from (`model`,
 /// `check_random`, `check_pct`, `check_dfs`, `check`, `replay`,
-/// `model::Builder`): [`Timing::Adversarial`], because time orders nothing
+/// `model::Builder`): threads start lazily ([`Builder::lazy_start`]), and
+/// [`Timing::Adversarial`], because time orders nothing
 /// on a real machine. A `sleep` orders nothing, and a timed wait
 /// (`wait_timeout`, `recv_timeout`, `park_timeout`...) may time out whenever
 /// it is still waiting, so it is never reported as a deadlock.
 /// `SIM_TIMING=exact` (or `Builder::timing`) gives the virtual clock's
 /// exact order instead.
 pub(crate) fn test_builder() -> Builder {
-    Builder::new().timing(Timing::Adversarial)
+    Builder::new().timing(Timing::Adversarial).lazy_start(true)
 }
 
 /// The builder of shuttle's entry points (`check_random`, `check_pct`,

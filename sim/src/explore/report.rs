@@ -61,7 +61,7 @@ pub struct Report {
     /// use sim::{Builder, Strategy};
     /// let report = Builder::new().strategy(Strategy::Pct { depth: 3 }).executions(5)
     ///     .explore(|| { sim::thread::spawn(|| sim::println!("hi")).join().unwrap(); });
-    /// assert_eq!(report.pct_steps, Some(4)); // spawn, the thread's start, print, join
+    /// assert_eq!(report.pct_steps, Some(3)); // spawn, print, join
     /// ```
     pub pct_steps: Option<u64>,
     /// For [`Strategy::Exhaustive`]: why the exploration ran without

@@ -19,7 +19,12 @@ pub(crate) fn task_new(origin: &'static str, at: &'static Location<'static>) -> 
 /// before the next choice, without a start step of its own: a task's
 /// first poll (`Op::TaskStart`) is its scheduling point.
 pub(crate) fn start_eagerly(tid: Tid) {
-    with_current(|e| e.cache.unstarted.push(tid));
+    with_current(|e| {
+        if e.cfg.lazy_start {
+            // (Otherwise the spawn queued it already.)
+            e.cache.unstarted.push(tid);
+        }
+    });
 }
 
 /// The next spawned task's number (1, 2, ... in each execution).

@@ -297,6 +297,7 @@ impl Exec {
                 adversarial: false,
                 spurious_wakeups: false,
                 spurious_parks: false,
+                lazy_start: false,
                 kill_max: 0,
                 ipc_latency: 0,
                 thread_panics_fail: true,

@@ -135,6 +135,9 @@ pub(crate) struct ExecConfig {
     /// Whether a `park` may return without an unpark (implied by
     /// `spurious_wakeups`).
     pub(crate) spurious_parks: bool,
+    /// Whether a spawned thread starts at a scheduling point of its own
+    /// (`Builder::lazy_start`) rather than at once, with its spawn.
+    pub(crate) lazy_start: bool,
     /// `Faults::Kill { max }`: how many processes the explorer may kill.
     pub(crate) kill_max: u32,
     /// Virtual time an IPC send costs its sender (`Builder::ipc_latency`).

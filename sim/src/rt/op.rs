@@ -30,8 +30,9 @@ pub(crate) type Nanos = u64;
 pub(crate) enum Op {
     /// The first step of a spawned thread: a scheduling point that runs it
     /// up to its first operation, as a new OS thread starts whenever the
-    /// scheduler first runs it (the main thread and a process's start
-    /// eagerly, without one).
+    /// scheduler first runs it (with `Builder::lazy_start`; otherwise, and
+    /// for the main thread, a process's and a task's, it runs at once, with
+    /// no step of its own).
     Start,
     /// `thread::yield_now`: always enabled, does nothing.
     Yield,

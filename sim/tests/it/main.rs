@@ -32,6 +32,7 @@ mod future_counts;
 mod future_sync;
 mod fuzz;
 mod interrupt;
+mod lazy_start;
 mod many_threads;
 mod merge;
 mod misuse;

@@ -67,7 +67,7 @@ impl Exec {
             ThreadName::Numbered(self.unnamed_threads)
         };
         let parent_clock = self.threads[tid].clock.clone();
-        let child = self.add_thread(name, daemon, parent_clock, self.steps, false);
+        let child = self.add_thread(name, daemon, parent_clock, self.steps, !self.cfg.lazy_start);
         self.threads[child].process = self.threads[tid].process;
         self.threads[tid].clock.tick(tid);
         OpResult::Spawned(child as u32)
