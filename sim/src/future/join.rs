@@ -70,11 +70,13 @@ where
     let (inner2, flags2) = (Arc::clone(&inner), Arc::clone(&flags));
     let number = rt::next_task_number();
     let tid = crate::thread::spawn_task_at(at, number, move || {
-        let mut fut = Box::pin(fut);
-        let out = poll_loop(fut.as_mut(), task, at, Some(&flags2.aborted));
-        // The future's destructors (guards it holds) run before the
-        // result is published.
-        drop(fut);
+        // Pinned on the task's green stack, as `block_on` pins its future
+        // (no allocation); its destructors (guards it holds) run at the end
+        // of the block, before the result is published.
+        let out = {
+            let fut = std::pin::pin!(fut);
+            poll_loop(fut, task, at, Some(&flags2.aborted))
+        };
         let waker = {
             let mut g = lock(&inner2);
             g.result = Some(out.ok_or(JoinError::Cancelled));
