@@ -188,6 +188,7 @@ impl Builder {
 
 /// Announces a spawn (a scheduling point) and gives the new thread its
 /// parent's labels; its id.
+#[inline]
 #[track_caller]
 fn announce_spawn(daemon: bool, named: bool, location: &'static Location<'static>) -> Tid {
     let OpResult::Spawned(tid) = rt::op(Op::Spawn { daemon, named }, location) else {
