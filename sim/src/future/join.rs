@@ -68,27 +68,26 @@ where
         aborted: AtomicBool::new(false),
     });
     let (inner2, flags2) = (Arc::clone(&inner), Arc::clone(&flags));
-    let name = format!("task-{}", rt::next_task_number());
-    let handle = crate::thread::Builder::new()
-        .name(name)
-        .spawn_at(at, move || {
-            let mut fut = Box::pin(fut);
-            let out = poll_loop(fut.as_mut(), task, at, Some(&flags2.aborted));
-            // The future's destructors (guards it holds) run before the
-            // result is published.
-            drop(fut);
-            let waker = {
-                let mut g = lock(&inner2);
-                g.result = Some(out.ok_or(JoinError::Cancelled));
-                g.finished = true;
-                flags2.finished.store(true, Ordering::Relaxed);
-                g.waker.take()
-            };
-            if let Some(w) = waker {
-                w.wake();
-            }
-        });
-    let tid = handle.thread().tid();
+    let number = rt::next_task_number();
+    let tid = crate::thread::spawn_task_at(at, number, move || {
+        // Pinned on the task's green stack, as `block_on` pins its future
+        // (no allocation); its destructors (guards it holds) run at the end
+        // of the block, before the result is published.
+        let out = {
+            let fut = std::pin::pin!(fut);
+            poll_loop(fut, task, at, Some(&flags2.aborted))
+        };
+        let waker = {
+            let mut g = lock(&inner2);
+            g.result = Some(out.ok_or(JoinError::Cancelled));
+            g.finished = true;
+            flags2.finished.store(true, Ordering::Relaxed);
+            g.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    });
     rt::start_eagerly(tid);
     JoinHandle {
         state: State { task, tid, flags },

@@ -259,6 +259,11 @@ pub(crate) fn set_thread_name(tid: Tid, name: String) {
     with_current(|e| e.threads[tid].name = ThreadName::Custom(name));
 }
 
+/// Names thread `tid` `task-{number}` (a `sim::future` task's thread).
+pub(crate) fn set_task_name(tid: Tid, number: u32) {
+    with_current(|e| e.threads[tid].name = ThreadName::Task(number));
+}
+
 /// The name of thread `tid`.
 pub(crate) fn thread_name(tid: Tid) -> String {
     with_current(|e| e.thread_name(tid))
@@ -415,6 +420,7 @@ pub(crate) fn atomic_cas_done(
 pub(crate) fn thread_given_name(tid: Tid) -> Option<String> {
     with_current(|e| match &e.threads[tid].name {
         ThreadName::Custom(name) => Some(name.clone()),
+        ThreadName::Task(_) => Some(e.threads[tid].name.to_string()),
         ThreadName::Main | ThreadName::Numbered(_) => None,
     })
 }

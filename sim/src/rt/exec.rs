@@ -32,6 +32,8 @@ pub(crate) enum ThreadName {
     Main,
     Numbered(u32),
     Custom(String),
+    /// A `sim::future` task's thread: `task-N`.
+    Task(u32),
 }
 
 impl std::fmt::Display for ThreadName {
@@ -40,6 +42,7 @@ impl std::fmt::Display for ThreadName {
             ThreadName::Main => f.write_str("MainThread"),
             ThreadName::Numbered(n) => write!(f, "Thread-{n}"),
             ThreadName::Custom(s) => f.write_str(s),
+            ThreadName::Task(n) => write!(f, "task-{n}"),
         }
     }
 }

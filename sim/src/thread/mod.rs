@@ -153,15 +153,7 @@ impl Builder {
     /// Announces the spawn and names the new thread; its id.
     #[track_caller]
     fn create(&self, location: &'static Location<'static>) -> Tid {
-        let op = Op::Spawn {
-            daemon: self.daemon,
-            named: self.name.is_some(),
-        };
-        let OpResult::Spawned(tid) = rt::op(op, location) else {
-            panic!("sim: a thread cannot be spawned during teardown or while panicking")
-        };
-        let tid = tid as usize;
-        crate::current::inherit(tid);
+        let tid = announce_spawn(self.daemon, self.name.is_some(), location);
         if let Some(name) = &self.name {
             rt::set_thread_name(tid, name.clone());
         }
@@ -192,6 +184,38 @@ impl Builder {
             slot,
         }
     }
+}
+
+/// Announces a spawn (a scheduling point) and gives the new thread its
+/// parent's labels; its id.
+#[inline]
+#[track_caller]
+fn announce_spawn(daemon: bool, named: bool, location: &'static Location<'static>) -> Tid {
+    let OpResult::Spawned(tid) = rt::op(Op::Spawn { daemon, named }, location) else {
+        panic!("sim: a thread cannot be spawned during teardown or while panicking")
+    };
+    let tid = tid as usize;
+    crate::current::inherit(tid);
+    tid
+}
+
+/// Spawns the green thread of `sim::future` task number `number` (named
+/// `task-N`, formatted only when asked) running `body`; its id. It is the
+/// spawn `Builder::new().name(format!("task-{number}")).spawn_at(..)`
+/// performs, without the name's and the unused `JoinHandle`'s allocations
+/// (the task's own handle joins it).
+#[track_caller]
+pub(crate) fn spawn_task_at(
+    location: &'static Location<'static>,
+    number: u32,
+    body: impl FnOnce() + 'static,
+) -> Tid {
+    let tid = announce_spawn(false, true, location);
+    // After `inherit`, as a `Builder` name: it replaces an inherited
+    // `TaskName`.
+    rt::set_task_name(tid, number);
+    rt::install_green_sized(tid, None, body);
+    tid
 }
 
 /// Where a thread leaves its result for its join handle.
