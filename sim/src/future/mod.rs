@@ -52,9 +52,14 @@
 //! waiter list and tells the runtime what it waits for (the deadlock
 //! report says it).
 //!
-//! **Exploration.** `TaskWait`/`TaskWake` are outside the optimal DPOR's
-//! fragment: exhaustive exploration of async programs uses the plain DFS
-//! (the report says so).
+//! **Exploration.** `TaskWait` (without a timer deadline) and `TaskWake`
+//! are in the optimal DPOR's fragment, as park and unpark are: the wait is
+//! guarded by the task's permit (a wait after a poll that woke its own
+//! task, as `yield_now`'s, is always enabled), a wake enables it, and wake
+//! and wait of one task conflict (both write its permit). A wait after a
+//! poll that awaited a `JoinHandle` is not reduced (the handle's
+//! completion flag is read outside any operation): such programs use the
+//! plain DFS (the report says so).
 //!
 //! ```
 //! use std::sync::Arc;

@@ -115,7 +115,7 @@ pub(crate) fn poll_loop<F: Future + ?Sized>(
         if registered {
             arc.handed_out.store(true, Ordering::Relaxed);
         }
-        let (deadline, yielding) = rt::task_poll_end(task.id, registered);
+        let (deadline, yielding, self_woken) = rt::task_poll_end(task.id, registered);
         if registered {
             arc = new_waker();
         }
@@ -124,6 +124,7 @@ pub(crate) fn poll_loop<F: Future + ?Sized>(
                 task: task.id,
                 deadline,
                 yielding,
+                self_woken,
             },
             at,
         );

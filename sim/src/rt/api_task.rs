@@ -53,8 +53,9 @@ pub(crate) fn task_poll_begin(task: ObjId) {
 
 /// A poll of `task` by the current thread returned `Pending`
 /// (`registered`: its waker was kept); gives its earliest timer deadline
-/// and whether it asked to yield.
-pub(crate) fn task_poll_end(task: ObjId, registered: bool) -> (Option<Nanos>, bool) {
+/// whether it asked to yield and whether it woke itself (`None`: it
+/// awaited a `JoinHandle`).
+pub(crate) fn task_poll_end(task: ObjId, registered: bool) -> (Option<Nanos>, bool, Option<bool>) {
     with_current(|e| {
         let tid = e.current;
         e.task_poll_end(tid, task, registered)

@@ -222,6 +222,11 @@ pub(crate) enum Op {
         task: ObjId,
         deadline: Option<Nanos>,
         yielding: bool,
+        /// The poll woke its own task (`yield_now` does): the wait is
+        /// enabled at once. `Some(false)`: it did not; `None`: the poll
+        /// awaited a `JoinHandle`, whose completion flag is read outside
+        /// any operation, so the optimal DPOR does not reduce the wait.
+        self_woken: Option<bool>,
     },
     /// A spawned task's first scheduling point, before its first poll:
     /// always enabled, does nothing.

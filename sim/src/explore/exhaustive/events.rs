@@ -59,6 +59,11 @@ pub(super) enum Wait {
     QueueJoin,
     /// A `park`: its thread's token set.
     Park,
+    /// An async task's wait: its permit set (or a `block_on`'s one
+    /// spurious wake-up still to come).
+    Task,
+    /// An async task's wait after a poll that woke its own task: enabled.
+    TaskSelf,
 }
 
 impl Ev {
@@ -134,6 +139,11 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
             deadline: None,
         } => Some((Wait::QueueGet, queue)),
         Op::QueueJoin { queue } => Some((Wait::QueueJoin, queue)),
+        Op::TaskWait {
+            task,
+            self_woken: Some(me),
+            ..
+        } => Some((if me { Wait::TaskSelf } else { Wait::Task }, task)),
         _ => None,
     };
     let wait = match op {

@@ -51,6 +51,9 @@ pub(super) enum Before {
         item: bool,
         undone: bool,
     },
+    /// An async task: its permit, whether its one spurious wake-up (a
+    /// `block_on`'s) is still to come.
+    Task { woken: bool, may_spur: bool },
 }
 
 impl Before {
@@ -79,6 +82,8 @@ impl Before {
             (Wait::QueueGet, Before::Queue { item, .. }) => item,
             (Wait::QueueJoin, Before::Queue { undone, .. }) => !undone,
             (Wait::Park, Before::Park { set }) => set,
+            (Wait::Task, Before::Task { woken, may_spur }) => woken || may_spur,
+            (Wait::TaskSelf, _) => true,
             // Cannot happen (the guard object is of the waited-for
             // kind); assume it could: a sequence it could not follow
             // makes the reduction give up (`odpor.rs`), never miss.
@@ -151,6 +156,10 @@ enum Model {
         len: u32,
         unfinished: u32,
     },
+    Task {
+        woken: bool,
+        may_spur: bool,
+    },
 }
 
 impl Model {
@@ -193,6 +202,10 @@ impl Model {
                 room: *maxsize == 0 || len < maxsize,
                 item: *len > 0,
                 undone: *unfinished > 0,
+            },
+            Model::Task { woken, may_spur } => Before::Task {
+                woken: *woken,
+                may_spur: *may_spur,
             },
         }
     }
@@ -270,6 +283,10 @@ pub(super) fn read_log() -> Log {
                     parties: b.parties(),
                     count: 0,
                     phase: BarrierPhase::Filling,
+                },
+                ObjState::Task(t) => Model::Task {
+                    woken: false,
+                    may_spur: t.may_spur_at_start(),
                 },
                 _ => Model::Other,
             })
@@ -463,6 +480,22 @@ fn apply(models: &mut [Model], tid: Tid, op: Op, ok: bool, i: usize) {
                     Op::QueueGet { .. } if ok => *len = len.saturating_sub(1),
                     Op::QueueTaskDone { .. } => *unfinished = unfinished.saturating_sub(1),
                     _ => {}
+                }
+            }
+        }
+        Op::TaskWake { task } => {
+            if let Model::Task { woken, .. } = &mut models[task.index()] {
+                *woken = true;
+            }
+        }
+        // The runtime's rule (`rt/prims/task.rs`): a woken wait consumes
+        // the permit, an unwoken one is the one spurious wake-up.
+        Op::TaskWait { task, .. } => {
+            if let Model::Task { woken, may_spur } = &mut models[task.index()] {
+                if ok {
+                    *woken = false;
+                } else {
+                    *may_spur = false;
                 }
             }
         }

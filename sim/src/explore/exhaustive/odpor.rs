@@ -90,7 +90,14 @@
 //! guarded by room, a get by an item, `join` by every item done: a put
 //! enables a get and a get a bounded put. **Park**: a park and an unpark
 //! of its thread write the thread's token (`Key::Parker`); a park without
-//! a timeout is guarded by the token being set.
+//! a timeout is guarded by the token being set. **Tasks** the same way:
+//! `TaskWake` and `TaskWait` write the task object; a wait without a
+//! deadline is guarded by the permit (or a `block_on`'s one spurious
+//! wake-up), so a wake enables it and a wake of a task not waiting is
+//! ordered before or after its next wait (which then returns at once);
+//! a wait whose poll woke its own task (`yield_now`) carries that in its
+//! operation and is always enabled: a yield conflicts only with its own
+//! task's events and the wakes of that task.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

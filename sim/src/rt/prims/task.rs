@@ -73,9 +73,19 @@ pub(crate) struct TaskState {
     self_waits: u32,
     /// Whether the current poll asked to yield (`sim::future::yield_now`).
     yield_requested: bool,
+    /// Whether the current poll woke its own task.
+    woke_self: bool,
     /// Whether its one spurious wake-up is still to come (a `block_on`'s,
     /// as loom's: futures must tolerate being polled without a wake).
     may_spur: bool,
+}
+
+impl TaskState {
+    /// Whether its wait may still wake once unwoken (a `block_on`'s, at
+    /// the start; for `explore/exhaustive/guards.rs`).
+    pub(crate) fn may_spur_at_start(&self) -> bool {
+        self.origin == "block_on"
+    }
 }
 
 impl ObjState {
@@ -92,6 +102,7 @@ impl ObjState {
             timer: None,
             poll_began: 0,
             yield_requested: false,
+            woke_self: false,
             may_spur: origin == "block_on",
             by_self: false,
             self_waits: 0,
@@ -160,6 +171,7 @@ impl Exec {
         t.timer = None;
         t.awaits = None;
         t.yield_requested = false;
+        t.woke_self = false;
         t.poll_began = began;
     }
 
@@ -170,13 +182,14 @@ impl Exec {
 
     /// A poll of `task` by thread `tid` returned `Pending`; `registered`:
     /// it kept its waker. Gives the earliest timer it registered and whether
-    /// it asked to yield.
+    /// it asked to yield, and whether it woke itself (`None` when it
+    /// awaited a `JoinHandle`: see `Op::TaskWait`).
     pub(crate) fn task_poll_end(
         &mut self,
         tid: Tid,
         task: ObjId,
         registered: bool,
-    ) -> (Option<u64>, bool) {
+    ) -> (Option<u64>, bool, Option<bool>) {
         let thread = &self.threads[tid];
         let (last, location) = (thread.last_step, thread.location);
         let t = self.objects[task.index()].state.task_mut();
@@ -185,7 +198,12 @@ impl Exec {
         if registered {
             t.held += 1;
         }
-        (t.timer, t.yield_requested)
+        let joining = matches!(t.awaits, Some(("a JoinHandle", ..)));
+        (
+            t.timer,
+            t.yield_requested,
+            (!joining).then_some(t.woke_self),
+        )
     }
 
     /// Sets `task`'s permit without an operation (its own thread wakes it).
@@ -193,6 +211,7 @@ impl Exec {
         let t = self.objects[task.index()].state.task_mut();
         t.by_self = !t.woken || t.by_self;
         t.woken = true;
+        t.woke_self = true;
     }
 
     /// Whether the wait of `task` just performed counts as a yield for the
@@ -255,18 +274,25 @@ impl Exec {
     }
 }
 
-/// Wake and wait write the task's permit. Not reduced by the optimal DPOR
-/// (a wait is a blocking operation that another thread's wake enables,
-/// which its fragment does not handle, and it can time out): exhaustive
-/// exploration of a program whose tasks go `Pending` falls back to the
-/// DFS. A task's first poll (`TaskStart`, always enabled) is reduced, so
-/// tasks that never wait are explored one execution per trace.
+/// Wake, wait and first poll write the task's permit, and are reduced by
+/// the optimal DPOR (`explore/exhaustive/odpor.rs`, "Tasks"), as park and
+/// unpark are: a wait without a deadline is a blocking event guarded by
+/// the permit (or, when its poll woke its own task, as `yield_now` does,
+/// always enabled), a wake enables it, and a wake of a task not waiting
+/// conflicts with its next wait (that wait then returns at once). Not
+/// reduced: a wait with a timer deadline (a timeout competes with the
+/// wake), a wait after a poll that awaited a `JoinHandle` (its completion
+/// flag is read outside any operation), a detach.
 pub(crate) fn footprint(op: Op) -> Footprint {
     match op {
-        Op::TaskStart { task } => Footprint::writes(task).reducible(),
-        Op::TaskWake { task } | Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => {
-            Footprint::writes(task)
-        }
+        Op::TaskStart { task } | Op::TaskWake { task } => Footprint::writes(task).reducible(),
+        Op::TaskWait {
+            task,
+            deadline: None,
+            self_woken: Some(_),
+            ..
+        } => Footprint::writes(task).reducible(),
+        Op::TaskWait { task, .. } | Op::TaskDetach { task, .. } => Footprint::writes(task),
         _ => Footprint::NOTHING,
     }
 }
