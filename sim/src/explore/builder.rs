@@ -334,7 +334,8 @@ impl Builder {
     /// waits for the thread to start). The difference shows only in what a
     /// thread does before its first operation: code that reads the clock
     /// or touches state sim does not see (a std atomic, a `RefCell`).
-    /// The start is no event for the optimal DPOR, URW or a preemption
+    /// The start is no event for the optimal DPOR (which, as for any state
+    /// it does not see, does not order such code), URW or a preemption
     /// bound; it is one more interleaving point for the plain DFS.
     ///
     /// ```
@@ -345,13 +346,14 @@ impl Builder {
     ///     let order = Arc::new(AtomicUsize::new(0));
     ///     let o = Arc::clone(&order);
     ///     let t = sim::thread::spawn(move || o.compare_exchange(0, 1, SeqCst, SeqCst).is_ok());
+    ///     sim::thread::yield_now();
     ///     let main_first = order.compare_exchange(0, 2, SeqCst, SeqCst).is_ok();
     ///     sim::println!("{}", if t.join().unwrap() { "child first" } else { "main first" });
     ///     assert!(main_first != (order.load(SeqCst) == 1));
     /// };
-    /// let dfs = sim::Builder::new().strategy(sim::Strategy::Exhaustive);
-    /// assert_eq!(dfs.clone().explore(body).outputs.len(), 1); // the child, at its spawn
-    /// assert_eq!(dfs.lazy_start(true).explore(body).outputs.len(), 2);
+    /// let random = sim::Builder::new().executions(200);
+    /// assert_eq!(random.clone().explore(body).outputs.len(), 1); // the child, at its spawn
+    /// assert_eq!(random.lazy_start(true).explore(body).outputs.len(), 2);
     /// ```
     pub fn lazy_start(mut self, on: bool) -> Self {
         self.lazy_start = on;
