@@ -362,6 +362,9 @@ pub(crate) fn summarize(
         },
         report.outputs.len()
     );
+    if let Some(why) = &report.unreduced {
+        println!("not reduced: {why}");
+    }
     for f in &report.failures {
         // A sharded exhaustive run numbers its executions from the shard's
         // own first one (the merge renumbers them); random shards number
