@@ -39,6 +39,7 @@ pub(crate) mod random;
 mod report;
 mod round_robin;
 mod run;
+mod semantics;
 mod shard;
 mod token;
 mod urw;
