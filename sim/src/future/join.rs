@@ -88,7 +88,6 @@ where
             w.wake();
         }
     });
-    rt::start_eagerly(tid);
     JoinHandle {
         state: State { task, tid, flags },
         inner,

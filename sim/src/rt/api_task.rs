@@ -6,25 +6,13 @@
 use std::panic::Location;
 
 use super::object::ObjState;
-use super::op::{Nanos, ObjId, Tid};
+use super::op::{Nanos, ObjId};
 use super::{with_current, EXEC};
 
 /// Registers a new task object (`origin`: `"spawn"` or `"block_on"`);
 /// its id and the execution's serial.
 pub(crate) fn task_new(origin: &'static str, at: &'static Location<'static>) -> (ObjId, u64) {
     super::new_object(ObjState::new_task(origin), at)
-}
-
-/// Runs the just spawned thread `tid` (a task's) up to its first operation
-/// before the next choice, without a start step of its own: a task's
-/// first poll (`Op::TaskStart`) is its scheduling point.
-pub(crate) fn start_eagerly(tid: Tid) {
-    with_current(|e| {
-        if e.cfg.lazy_start {
-            // (Otherwise the spawn queued it already.)
-            e.cache.unstarted.push(tid);
-        }
-    });
 }
 
 /// The next spawned task's number (1, 2, ... in each execution).

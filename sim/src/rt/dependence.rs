@@ -171,6 +171,7 @@ mod tests {
         let spawn = footprint(Op::Spawn {
             daemon: false,
             named: false,
+            task: false,
         });
         assert!(spawn.reducible && dependent(&spawn, &spawn));
         assert!(dependent(&footprint(Op::Print), &footprint(Op::Print)));

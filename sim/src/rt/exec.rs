@@ -189,7 +189,8 @@ impl Log {
 #[derive(Debug)]
 pub(crate) struct StepCache {
     /// Threads to run up to their first operation before the next choice
-    /// (the main thread, a process's main thread).
+    /// (the main thread, a process's, a task's, and every spawned thread
+    /// unless `Builder::lazy_start`).
     pub(super) unstarted: Vec<Tid>,
     /// The threads below [`LIVE_BITS`] that have not returned (or
     /// panicked) yet, one bit each: what [`Exec::compute_plain`] scans.

@@ -38,8 +38,14 @@ pub(crate) enum Op {
     Yield,
     /// `time::sleep`: enabled once the clock reaches `until`.
     Sleep { until: Nanos },
-    /// `thread::spawn`: registers a new thread.
-    Spawn { daemon: bool, named: bool },
+    /// `thread::spawn`: registers a new thread. `task`: a `sim::future`
+    /// task's thread, which starts with its spawn whatever
+    /// `Builder::lazy_start` says (its first poll is its scheduling point).
+    Spawn {
+        daemon: bool,
+        named: bool,
+        task: bool,
+    },
     /// `JoinHandle::join`: enabled once `target` has finished.
     Join { target: Tid },
     /// `Lock::acquire` and friends. `deadline` is `Some(now)` for a

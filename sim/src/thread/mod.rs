@@ -153,7 +153,7 @@ impl Builder {
     /// Announces the spawn and names the new thread; its id.
     #[track_caller]
     fn create(&self, location: &'static Location<'static>) -> Tid {
-        let tid = announce_spawn(self.daemon, self.name.is_some(), location);
+        let tid = announce_spawn(self.daemon, self.name.is_some(), false, location);
         if let Some(name) = &self.name {
             rt::set_thread_name(tid, name.clone());
         }
@@ -190,8 +190,18 @@ impl Builder {
 /// parent's labels; its id.
 #[inline]
 #[track_caller]
-fn announce_spawn(daemon: bool, named: bool, location: &'static Location<'static>) -> Tid {
-    let OpResult::Spawned(tid) = rt::op(Op::Spawn { daemon, named }, location) else {
+fn announce_spawn(
+    daemon: bool,
+    named: bool,
+    task: bool,
+    location: &'static Location<'static>,
+) -> Tid {
+    let op = Op::Spawn {
+        daemon,
+        named,
+        task,
+    };
+    let OpResult::Spawned(tid) = rt::op(op, location) else {
         panic!("sim: a thread cannot be spawned during teardown or while panicking")
     };
     let tid = tid as usize;
@@ -210,7 +220,7 @@ pub(crate) fn spawn_task_at(
     number: u32,
     body: impl FnOnce() + 'static,
 ) -> Tid {
-    let tid = announce_spawn(false, true, location);
+    let tid = announce_spawn(false, true, true, location);
     // After `inherit`, as a `Builder` name: it replaces an inherited
     // `TaskName`.
     rt::set_task_name(tid, number);

@@ -274,8 +274,12 @@ impl Exec {
         match op {
             Op::Start | Op::Yield => OpResult::Unit,
             Op::Sleep { until } => self.sleep_complete(until),
-            Op::Spawn { daemon, named } => {
-                let result = self.spawn_complete(tid, daemon, named);
+            Op::Spawn {
+                daemon,
+                named,
+                task,
+            } => {
+                let result = self.spawn_complete(tid, daemon, named, task);
                 if let OpResult::Spawned(child) = result {
                     // Until its first operation, a thread is "at" its spawn.
                     self.threads[child as usize].location = location;

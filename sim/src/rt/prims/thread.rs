@@ -59,7 +59,13 @@ impl Exec {
     }
 
     #[inline(always)]
-    pub(super) fn spawn_complete(&mut self, tid: Tid, daemon: bool, named: bool) -> OpResult {
+    pub(super) fn spawn_complete(
+        &mut self,
+        tid: Tid,
+        daemon: bool,
+        named: bool,
+        task: bool,
+    ) -> OpResult {
         let name = if named {
             ThreadName::Custom(String::new())
         } else {
@@ -67,7 +73,8 @@ impl Exec {
             ThreadName::Numbered(self.unnamed_threads)
         };
         let parent_clock = self.threads[tid].clock.clone();
-        let child = self.add_thread(name, daemon, parent_clock, self.steps, !self.cfg.lazy_start);
+        let eager = task || !self.cfg.lazy_start;
+        let child = self.add_thread(name, daemon, parent_clock, self.steps, eager);
         self.threads[child].process = self.threads[tid].process;
         self.threads[tid].clock.tick(tid);
         OpResult::Spawned(child as u32)
