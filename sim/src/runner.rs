@@ -151,6 +151,7 @@ where
         .strategy(plan.strategy)
         .executions(plan.executions)
         .seed(plan.seed.unwrap_or_else(env_seed))
+        .reduction(plan.reduction)
         .stack_size(config.stack_size);
     builder = match config.max_steps {
         MaxSteps::None => builder.max_steps(u64::MAX),

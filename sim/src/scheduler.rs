@@ -33,6 +33,10 @@ pub struct Plan {
     pub executions: u64,
     /// The run seed, if the scheduler fixes one.
     pub seed: Option<u64>,
+    /// For [`Strategy::Exhaustive`]: whether the search is reduced
+    /// ([`Builder::reduction`](crate::Builder::reduction)); `false` for
+    /// [`DfsScheduler`], shuttle's plain depth-first search.
+    pub reduction: bool,
 }
 
 mod sealed {
@@ -72,6 +76,7 @@ fn plan(strategy: Strategy, executions: usize, seed: Option<u64>) -> Plan {
         strategy,
         executions: executions as u64,
         seed,
+        reduction: true,
     }
 }
 
@@ -165,9 +170,9 @@ fn pct(depth: usize) -> Strategy {
 }
 
 scheduler!(
-    /// shuttle's `DfsScheduler`: [`Strategy::Exhaustive`] (optimal DPOR
-    /// where the program allows it, so usually fewer executions than
-    /// shuttle's plain depth-first search), at most `max_iterations`
+    /// shuttle's `DfsScheduler`: [`Strategy::Exhaustive`] without the
+    /// reduction (shuttle's plain depth-first search over every schedule,
+    /// as [`check_dfs`](crate::check_dfs)), at most `max_iterations`
     /// executions. `allow_random_data` is accepted and ignored: the search
     /// covers schedules, and [`sim::rand`](crate::rand) draws are a
     /// deterministic function of the execution (see that module).
@@ -188,6 +193,7 @@ impl DfsScheduler {
                 strategy: Strategy::Exhaustive,
                 executions: max_iterations.map_or(u64::MAX, |n| n as u64),
                 seed: None,
+                reduction: false,
             },
         }
     }

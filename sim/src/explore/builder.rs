@@ -58,6 +58,7 @@ pub struct Builder {
     pub(super) progress: Option<progress::ProgressHook>,
     pub(super) preemption_bound: Option<usize>,
     pub(super) deepening: bool,
+    pub(super) reduction: bool,
     pub(super) thread_panics_fail: bool,
     pub(super) watchdog: Option<std::time::Duration>,
     pub(super) step_limit_fails: bool,
@@ -97,6 +98,7 @@ impl Builder {
             progress: None,
             preemption_bound: None,
             deepening: false,
+            reduction: true,
             thread_panics_fail: true,
             watchdog: rt::watchdog::env_limit(),
             step_limit_fails: true,
@@ -309,6 +311,40 @@ impl Builder {
     /// ```
     pub fn iterative_deepening(mut self, on: bool) -> Self {
         self.deepening = on;
+        self
+    }
+
+    /// For [`Strategy::Exhaustive`]: whether to use the partial-order
+    /// reduction (default on). Off, the search is the plain depth-first
+    /// search over every schedule of the scheduling points, as shuttle's
+    /// `check_dfs` and `DfsScheduler` are (they set it off). The reduction
+    /// trusts that threads share state only through sim's primitives; a
+    /// program that also shares state sim cannot see (a std atomic, a std
+    /// `Mutex`, what a thread-local destructor writes) needs the plain
+    /// search to see every order of it. [`Report::unreduced`] says so.
+    ///
+    /// [`Report::unreduced`]: crate::Report::unreduced
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// use sim::sync::{Arc, Mutex};
+    /// let two_by_two = || {
+    ///     let m = Arc::new(Mutex::new(0));
+    ///     let m2 = m.clone();
+    ///     let t = sim::thread::spawn(move || { *m2.lock().unwrap() += 1; *m2.lock().unwrap() += 1; });
+    ///     *m.lock().unwrap() += 1;
+    ///     *m.lock().unwrap() += 1;
+    ///     t.join().unwrap();
+    /// };
+    /// let b = Builder::new().strategy(Strategy::Exhaustive);
+    /// let reduced = b.clone().explore(two_by_two);
+    /// let plain = b.reduction(false).explore(two_by_two);
+    /// assert!(reduced.complete && plain.complete);
+    /// assert!(plain.executions >= reduced.executions);
+    /// assert!(reduced.unreduced.is_none() && plain.unreduced.is_some());
+    /// ```
+    pub fn reduction(mut self, on: bool) -> Self {
+        self.reduction = on;
         self
     }
 

@@ -468,10 +468,14 @@ fn panic_with(report: &Report, note: Option<&str>, file: Option<&Path>) {
     }
 }
 
-/// shuttle's `check_dfs`: explores every execution of `f` (as [`model`]:
-/// optimal DPOR where the program's operations allow it, a plain
-/// depth-first search otherwise), at most `max_iterations` executions if
-/// given, and panics with a report on the first failure.
+/// shuttle's `check_dfs`: explores every schedule of `f` with shuttle's
+/// plain depth-first search (no partial-order reduction:
+/// [`Builder::reduction`] off, so state shared outside sim's primitives,
+/// such as a std atomic a thread-local destructor writes, is seen in every
+/// order), at most `max_iterations` executions if given, and panics with a
+/// report on the first failure. [`model`] is the reduced search.
+///
+/// [`Builder::reduction`]: crate::Builder::reduction
 ///
 /// ```
 /// sim::check_dfs(|| { sim::thread::spawn(|| {}).join().unwrap(); }, None);
@@ -484,6 +488,7 @@ where
     let budget = max_iterations.map_or(u64::MAX, |n| n as u64);
     let builder = shuttle_builder()
         .strategy(Strategy::Exhaustive)
+        .reduction(false)
         .executions(budget)
         .seed(env_seed());
     check_with_corpus(&env_overrides(builder), f);

@@ -228,3 +228,47 @@ fn check_runs_the_round_robin_schedule_as_shuttle_does() {
         .explore(opposite_orders);
     assert_eq!((again.executions, again.failures.len()), (3, 1), "{again}");
 }
+
+/// shuttle's `check_dfs` (and `DfsScheduler`) is a plain depth-first
+/// search: state the threads share outside sim's primitives (here a std
+/// atomic the spawned thread reads and main writes after its last sim
+/// operation) is seen in every order, as under shuttle, while the reduced
+/// search, trusting that sim sees all sharing, explores one.
+#[test]
+fn check_dfs_sees_every_order_of_state_sim_cannot_see() {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    let program = |seen: Arc<Mutex<BTreeSet<bool>>>| {
+        move || {
+            FLAG.store(false, Ordering::SeqCst);
+            let seen = seen.clone();
+            let _t = sim::thread::spawn(move || {
+                seen.lock().unwrap().insert(FLAG.load(Ordering::SeqCst));
+            });
+            sim::thread::yield_now();
+            FLAG.store(true, Ordering::SeqCst);
+        }
+    };
+    let seen = Arc::new(Mutex::new(BTreeSet::new()));
+    sim::check_dfs(program(seen.clone()), None);
+    assert_eq!(*seen.lock().unwrap(), BTreeSet::from([false, true]));
+
+    let seen = Arc::new(Mutex::new(BTreeSet::new()));
+    let runner = sim::Runner::new(
+        sim::scheduler::DfsScheduler::new(None, false),
+        sim::Config::new(),
+    );
+    runner.run(program(seen.clone()));
+    assert_eq!(*seen.lock().unwrap(), BTreeSet::from([false, true]));
+
+    let seen = Arc::new(Mutex::new(BTreeSet::new()));
+    let reduced = Builder::new()
+        .strategy(sim::Strategy::Exhaustive)
+        .lazy_start(true)
+        .explore(program(seen.clone()));
+    assert!(reduced.complete && reduced.unreduced.is_none(), "{reduced}");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

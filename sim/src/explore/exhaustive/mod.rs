@@ -124,8 +124,8 @@ fn budget_reason(builder: &Builder) -> String {
 
 impl Builder {
     /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
-    /// search when a preemption bound is set or the program leaves DPOR's
-    /// fragment (see the module docs). The depth-first search is split into
+    /// search when a preemption bound is set, the reduction is off or the
+    /// program leaves DPOR's fragment (see the module docs). The depth-first search is split into
     /// subtrees over jobs and shards (`split.rs`); ODPOR and the rounds of
     /// iterative deepening as a whole run in shard 0 (the other shards'
     /// parts are empty, so merging stays exact), and ODPOR on one thread.
@@ -180,6 +180,15 @@ impl Builder {
             (report.complete, report.incomplete_reason) = last;
             report.unreduced = bounded();
             counter.finish(report.executions);
+            return report;
+        }
+        if !self.reduction {
+            let mut report = self.explore_dfs(main, cfg, None);
+            report.unreduced = Some(
+                "the reduction is off (`Builder::reduction(false)`, as under shuttle's \
+                 `check_dfs` and `DfsScheduler`): a plain depth-first search"
+                    .to_string(),
+            );
             return report;
         }
         let counter = ProgressCounter::new(self.progress.as_ref(), None);
