@@ -167,9 +167,20 @@ where
 /// `pct<depth>:<k>:<seed>`, replays it). Seeded like [`check_random`]
 /// (`SIM_SEED`); reads the same environment variables as [`model`].
 ///
+/// As shuttle's, it panics when `f` exercised no concurrency (it never
+/// spawned a thread, [`Report::concurrent_steps`]) and
+/// more than one execution was asked for: every schedule would be the
+/// same one, which is most likely a test that forgot to spawn.
+///
 /// ```
 /// sim::check_pct(|| { sim::thread::spawn(|| {}).join().unwrap(); }, 50, 2);
 /// ```
+///
+/// ```should_panic
+/// sim::check_pct(|| sim::println!("alone"), 10, 2); // no concurrency
+/// ```
+///
+/// [`Report::concurrent_steps`]: crate::Report::concurrent_steps
 #[track_caller]
 pub fn check_pct<F>(f: F, executions: usize, depth: usize)
 where
@@ -180,7 +191,14 @@ where
         .strategy(Strategy::Pct { depth })
         .executions(executions as u64)
         .seed(env_seed());
-    check_with_corpus(&env_overrides(builder), f);
+    let report = check_with_corpus(&env_overrides(builder), f);
+    if report.concurrent_steps == Some(0) && executions > 1 {
+        panic!(
+            "sim: check_pct: the test closure did not exercise any concurrency (it spawned no \
+             thread), so its {executions} executions would all be the same \
+             schedule: spawn the threads the test means to interleave"
+        );
+    }
 }
 
 /// Applies `SIM_TIMING`, `SIM_STRATEGY` (`random`, `pct`, `pct:<depth>`,

@@ -105,14 +105,17 @@ impl Builder {
         };
         let seeds = ExecutionSeeds::new(self.seed);
         let mut pct_steps = None;
+        let mut concurrent_steps = None;
         // Execution `index` of an index-seeded strategy is named by its token.
         let token_of: Box<dyn Fn(u64) -> Token + Sync> = match self.strategy {
             Strategy::Random => Box::new(move |index| Token::Seed(seeds.get(index))),
             Strategy::Pct { depth } => {
                 // The probe executions (random, not counted) estimate the
                 // step count k: the longest of them.
-                let steps = probe::probe(&main, &cfg, self.seed).steps;
+                let probed = probe::probe(&main, &cfg, self.seed);
+                let steps = probed.steps;
                 pct_steps = Some(steps);
+                concurrent_steps = Some(probed.choices);
                 Box::new(move |index| Token::Pct {
                     depth: depth.max(1),
                     steps,
@@ -124,14 +127,18 @@ impl Builder {
                 seed: seeds.get(index),
             }),
             Strategy::Urw => {
-                let est = probe::probe(&main, &cfg, self.seed).urw;
+                let probed = probe::probe(&main, &cfg, self.seed);
+                concurrent_steps = Some(probed.choices);
+                let est = probed.urw;
                 Box::new(move |index| Token::Urw {
                     seed: seeds.get(index),
                     est: Arc::clone(&est),
                 })
             }
             Strategy::Surw => {
-                let est = probe::probe(&main, &cfg, self.seed).surw;
+                let probed = probe::probe(&main, &cfg, self.seed);
+                concurrent_steps = Some(probed.choices);
+                let est = probed.surw;
                 Box::new(move |index| Token::Surw {
                     seed: seeds.get(index),
                     est: Arc::clone(&est),
@@ -140,6 +147,7 @@ impl Builder {
             Strategy::Portfolio => {
                 let probed = probe::probe(&main, &cfg, self.seed);
                 pct_steps = Some(probed.steps);
+                concurrent_steps = Some(probed.choices);
                 Box::new(move |index| portfolio::token(&seeds, &probed, index))
             }
             Strategy::Exhaustive => unreachable!("explored above"),
@@ -147,6 +155,7 @@ impl Builder {
         let mut report = parallel::run_indexed(self, &main, &cfg, range, token_of);
         report.shard = self.shard;
         report.pct_steps = pct_steps;
+        report.concurrent_steps = concurrent_steps;
         self.mark_interrupted(&mut report);
         report
     }

@@ -29,6 +29,9 @@ const PROBE_SALT: u64 = 0x9c7_9b0b;
 pub(super) struct Probed {
     /// The longest probe, in steps (PCT's `k`).
     pub(super) steps: u64,
+    /// The most steps of one probe taken while the program had more than
+    /// one thread (`Report::concurrent_steps`).
+    pub(super) choices: u64,
     /// URW's estimates: every event.
     pub(super) urw: Arc<Estimates>,
     /// SURW's estimates: the selectable events (`urw::selectable`) on the
@@ -39,11 +42,13 @@ pub(super) struct Probed {
 /// Runs the probes of a run seeded `run_seed`.
 pub(super) fn probe(main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig, run_seed: u64) -> Probed {
     let mut steps = 1;
+    let mut choices = 0;
     let mut runs = Vec::new();
     for i in 0..PROBES {
         let mut sched = Recorder::new(execution_seed(run_seed ^ PROBE_SALT, i));
         rt::run_execution(main, cfg, &mut sched);
         steps = steps.max(rt::with_exec(|e| e.steps()));
+        choices = choices.max(sched.concurrent);
         runs.push(sched);
     }
     // The interesting objects: those two threads touched in one probe.
@@ -76,6 +81,7 @@ pub(super) fn probe(main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig, run_se
     }));
     Probed {
         steps,
+        choices,
         urw: Arc::new(Estimates::new(all, None)),
         surw: Arc::new(Estimates::new(selected, Some(interesting))),
     }
@@ -117,6 +123,8 @@ struct Recorder {
     held: Held,
     /// The thread that spawned each thread (index = tid).
     parent: Vec<Option<Tid>>,
+    /// Steps taken while the program had more than one thread.
+    concurrent: u64,
 }
 
 impl Recorder {
@@ -127,6 +135,7 @@ impl Recorder {
             events: Vec::new(),
             held: Held::default(),
             parent: vec![None],
+            concurrent: 0,
         }
     }
 
@@ -172,6 +181,10 @@ impl Scheduler for Recorder {
         // thread up to its first operation): not counted.
         if !matches!(c.op, Op::Start) {
             self.events.push((c.tid, c.op, self.held.holds(c.tid)));
+        }
+        if self.parent.len() > 1 {
+            // Another thread exists (running, blocked or finished).
+            self.concurrent += 1;
         }
         self.held.step(&c);
         if !c.timeout && matches!(c.op, Op::Spawn { .. } | Op::ProcSpawn { .. }) {

@@ -64,6 +64,26 @@ pub struct Report {
     /// assert_eq!(report.pct_steps, Some(3)); // spawn, print, join
     /// ```
     pub pct_steps: Option<u64>,
+    /// For the strategies that probe the program first (PCT, URW, SURW and
+    /// the portfolio): the most steps of one probe execution taken while the
+    /// program had more than one thread (from its first spawn on). `Some(0)`:
+    /// the program exercised no concurrency, so every schedule is the same
+    /// one (shuttle's
+    /// `check_pct` fails such a test, and so does [`check_pct`]).
+    ///
+    /// [`check_pct`]: crate::check_pct
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    /// let report = Builder::new().strategy(Strategy::Pct { depth: 2 }).executions(5)
+    ///     .explore(|| sim::println!("alone"));
+    /// assert_eq!(report.concurrent_steps, Some(0));
+    /// let report = Builder::new().strategy(Strategy::Pct { depth: 2 }).executions(5)
+    ///     .explore(|| { sim::thread::spawn(|| sim::println!("hi")).join().unwrap(); });
+    /// assert!(report.concurrent_steps.unwrap() > 0);
+    /// ```
+    #[serde(default)]
+    pub concurrent_steps: Option<u64>,
     /// For [`Strategy::Exhaustive`]: why the exploration ran without
     /// partial-order reduction (one execution per interleaving instead of
     /// one per trace), when it did: the first operation outside the reduced

@@ -221,6 +221,7 @@ impl<'a> Run<'a> {
             shard: None,
             incomplete_reason: None,
             pct_steps: None,
+            concurrent_steps: None,
             unreduced: None,
         }
     }
@@ -469,6 +470,7 @@ impl Builder {
             shard: None,
             incomplete_reason: None,
             pct_steps: None,
+            concurrent_steps: None,
             unreduced: None,
         })
     }

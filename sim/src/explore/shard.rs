@@ -223,6 +223,7 @@ fn combine(parts: Vec<Report>, strategy: Strategy, seed: u64, renumber_parts: bo
         shard: None,
         incomplete_reason: None,
         pct_steps: None,
+        concurrent_steps: None,
         // Parts of one run: the first part's reason (they share it).
         unreduced: parts.iter().find_map(|r| r.unreduced.clone()),
     };
@@ -231,6 +232,7 @@ fn combine(parts: Vec<Report>, strategy: Strategy, seed: u64, renumber_parts: bo
     for r in parts {
         add_reasons(&mut reasons, r.incomplete_reason.as_deref());
         merged.pct_steps = merged.pct_steps.or(r.pct_steps);
+        merged.concurrent_steps = merged.concurrent_steps.or(r.concurrent_steps);
         for mut f in r.failures {
             if renumber_parts {
                 renumber(&mut f, merged.executions);

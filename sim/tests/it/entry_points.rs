@@ -272,3 +272,26 @@ fn check_dfs_sees_every_order_of_state_sim_cannot_see() {
     assert!(reduced.complete && reduced.unreduced.is_none(), "{reduced}");
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
+
+/// shuttle's `check_pct` rejects a closure with no concurrency (every
+/// schedule would be the same): so does sim's, with shuttle's words, and
+/// only when more than one execution was asked for.
+#[test]
+fn check_pct_rejects_a_closure_without_concurrency() {
+    let err = std::panic::catch_unwind(|| sim::check_pct(|| sim::println!("alone"), 10, 2))
+        .expect_err("no concurrency must fail");
+    let text = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        text.contains("test closure did not exercise any concurrency"),
+        "{text}"
+    );
+    // One execution is one schedule anyway; a spawned thread is concurrency.
+    sim::check_pct(|| sim::println!("alone"), 1, 2);
+    sim::check_pct(
+        || {
+            sim::thread::spawn(|| {}).join().unwrap();
+        },
+        10,
+        2,
+    );
+}
