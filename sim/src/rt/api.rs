@@ -78,7 +78,7 @@ pub(crate) fn op(op: Op, location: &'static Location<'static>) -> OpResult {
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn outside(what: &str) -> ! {
+pub(super) fn outside(what: &str) -> ! {
     panic!(
         "sim: {what} outside a simulation; sim's functions and primitives work only \
          inside a running execution: call it from the closure given to sim::model, \

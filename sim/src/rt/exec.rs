@@ -283,8 +283,13 @@ thread_local! {
     pub(super) static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     /// Depth of `Shared::with` closures on the running thread.
     pub(super) static ATOMIC_DEPTH: Cell<u32> = const { Cell::new(0) };
-    pub(super) static SERIAL: Cell<u64> = const { Cell::new(0) };
 }
+
+/// The serial of the last execution started in the process: process-wide,
+/// so that a handle linked by an execution on another OS thread (tests run
+/// in parallel) never looks like one of this execution's
+/// (`binding.rs`).
+pub(super) static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Exec {
     const fn new() -> Self {

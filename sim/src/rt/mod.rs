@@ -24,6 +24,8 @@
 //!   timeouts, misuse, deadlock text, dependence footprint), and
 //!   `process.rs` for processes; `dependence.rs`: the one dependence
 //!   relation, from the footprints; `deadlock.rs`: deadlock reports;
+//! - `binding.rs`: the link of a std-shaped handle (built by a `const fn`,
+//!   perhaps in a `static`) to a fresh object in each execution;
 //! - `api.rs`: the narrow interface everything outside `rt` uses
 //!   ([`op`] to announce an operation, [`new_object`] to register a
 //!   primitive's state, and named queries; `api_task.rs` for
@@ -37,6 +39,7 @@
 mod api;
 mod api_current;
 mod api_task;
+pub(crate) mod binding;
 pub(crate) mod clock;
 mod deadlock;
 pub(crate) mod dependence;

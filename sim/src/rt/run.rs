@@ -30,10 +30,7 @@ pub(crate) fn run_execution(
 ) {
     super::panics::install_hook();
     let every_step = sched.observes_every_step();
-    let serial = SERIAL.with(|s| {
-        s.set(s.get() + 1);
-        s.get()
-    });
+    let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         assert!(

@@ -39,6 +39,9 @@ pub(crate) struct StdState {
     pub(super) arcs: Vec<ArcRecord>,
     /// Nesting depth of static initialisers running now.
     static_init: u32,
+    /// The object of each std-shaped handle linked in this execution after
+    /// another one, by address (`binding.rs`).
+    pub(super) bound: BTreeMap<usize, super::op::ObjId>,
 }
 
 /// One `Arc` allocation.
@@ -65,6 +68,7 @@ impl StdState {
             by_key: BTreeMap::new(),
             arcs: Vec::new(),
             static_init: 0,
+            bound: BTreeMap::new(),
         }
     }
 
@@ -76,6 +80,9 @@ impl StdState {
         }
         self.arcs.clear();
         self.static_init = 0;
+        if !self.bound.is_empty() {
+            self.bound.clear();
+        }
     }
 
     /// The state of the cell at `addr` whose key is `key` (0: a cell not

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{Mutex, MutexGuard};
 use crate::rt;
+use crate::rt::binding::Binding;
 use crate::rt::object::ObjState;
 use crate::rt::op::{Nanos, ObjId, Op};
 use crate::time::deadline_after;
@@ -38,10 +39,8 @@ use crate::time::deadline_after;
 ///     t.join().unwrap();
 /// });
 /// ```
-#[derive(Debug)]
 pub struct Condvar {
-    id: ObjId,
-    serial: u64,
+    binding: Binding,
 }
 
 /// Whether a timed wait returned because its time ran out.
@@ -66,11 +65,38 @@ impl WaitTimeoutResult {
 }
 
 impl Condvar {
-    /// A new condition variable.
+    /// A new condition variable (a `const fn`, as std's: a `static` one
+    /// starts with no waiter in every execution).
+    ///
+    /// ```
+    /// use sim::sync::{Condvar, Mutex};
+    /// static READY: Mutex<bool> = Mutex::new(false);
+    /// static CHANGED: Condvar = Condvar::new();
+    /// sim::model(|| {
+    ///     *READY.lock().unwrap() = false; // the data is kept between executions
+    ///     let t = sim::thread::spawn(|| {
+    ///         *READY.lock().unwrap() = true;
+    ///         CHANGED.notify_one();
+    ///     });
+    ///     let ready = CHANGED.wait_while(READY.lock().unwrap(), |r| !*r).unwrap();
+    ///     assert!(*ready);
+    ///     drop(ready);
+    ///     t.join().unwrap();
+    /// });
+    /// ```
     #[track_caller]
-    pub fn new() -> Condvar {
-        let (id, serial) = rt::new_object(ObjState::new_condvar(), Location::caller());
-        Condvar { id, serial }
+    pub const fn new() -> Condvar {
+        Condvar {
+            binding: Binding::new(Location::caller()),
+        }
+    }
+
+    /// The runtime object of this condition variable in the running
+    /// execution.
+    #[inline]
+    #[track_caller]
+    fn id(&self) -> ObjId {
+        self.binding.id("Condvar", ObjState::new_condvar)
     }
 
     /// The three steps of a wait; whether it was woken (not timed out).
@@ -81,13 +107,12 @@ impl Condvar {
         deadline: Option<Nanos>,
         location: &'static Location<'static>,
     ) -> (LockResult<MutexGuard<'a, T>>, bool) {
-        rt::check_serial(self.serial, "Condvar");
-        let (mutex, _taken_at): (&'a Mutex<T>, _) = guard.into_parts();
-        let (cond, lock) = (self.id, mutex.id());
+        let (mutex, lock, _taken_at): (&'a Mutex<T>, _, _) = guard.into_parts();
+        let cond = self.id();
         rt::op(Op::CondWait { cond, lock }, location);
         let woken = rt::op(Op::CondBlock { cond, deadline }, location).as_bool();
         rt::op(Op::CondReacquire { lock, cond }, location);
-        (mutex.guard(location), woken)
+        (mutex.guard(lock, location), woken)
     }
 
     /// Releases the guard's mutex, waits for a notify, re-acquires it.
@@ -178,8 +203,13 @@ impl Condvar {
 
     #[track_caller]
     fn notify(&self, n: u32, location: &'static Location<'static>) {
-        rt::check_serial(self.serial, "Condvar");
-        rt::op(Op::CondNotify { cond: self.id, n }, location);
+        rt::op(Op::CondNotify { cond: self.id(), n }, location);
+    }
+}
+
+impl std::fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
     }
 }
 

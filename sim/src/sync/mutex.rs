@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::rt;
+use crate::rt::binding::Binding;
 use crate::rt::object::ObjState;
 use crate::rt::op::{Nanos, ObjId, Op};
 
@@ -17,6 +18,12 @@ use crate::rt::op::{Nanos, ObjId, Op};
 /// mutex it already holds fails the execution with "tried to acquire a
 /// Mutex it already holds" (std would deadlock or panic). The data lives
 /// in a std `Mutex` that sim's scheduling keeps uncontended.
+///
+/// As std's, [`Mutex::new`] is a `const fn`: a `static` mutex works, and
+/// starts unlocked and unpoisoned in every execution (its data is kept:
+/// it is the program's). A mutex gets its runtime object on its first use in an
+/// execution, so one built outside any (or kept from an earlier one) works
+/// too.
 ///
 /// ```
 /// use sim::sync::{Arc, Mutex};
@@ -30,20 +37,26 @@ use crate::rt::op::{Nanos, ObjId, Op};
 /// });
 /// ```
 pub struct Mutex<T: ?Sized> {
-    id: ObjId,
-    serial: u64,
+    binding: Binding,
     data: std::sync::Mutex<T>,
 }
 
 impl<T> Mutex<T> {
-    /// A new, unlocked mutex holding `value`. Must be called inside an
-    /// execution (the mutex is one of its objects).
+    /// A new, unlocked mutex holding `value` (a `const fn`, as std's).
+    ///
+    /// ```
+    /// use sim::sync::Mutex;
+    /// static TOTAL: Mutex<u32> = Mutex::new(0);
+    /// sim::model(|| {
+    ///     let t = sim::thread::spawn(|| *TOTAL.lock().unwrap() += 1);
+    ///     *TOTAL.lock().unwrap() += 1;
+    ///     t.join().unwrap();
+    /// });
+    /// ```
     #[track_caller]
-    pub fn new(value: T) -> Mutex<T> {
-        let (id, serial) = rt::new_object(ObjState::new_mutex(), Location::caller());
+    pub const fn new(value: T) -> Mutex<T> {
         Mutex {
-            id,
-            serial,
+            binding: Binding::new(Location::caller()),
             data: std::sync::Mutex::new(value),
         }
     }
@@ -60,18 +73,19 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let location = Location::caller();
-        self.acquire(None, location);
-        self.guard(location)
+        let (id, _) = self.acquire(None, location);
+        self.guard(id, location)
     }
 
     /// Acquires if no thread holds it (a scheduling point, never blocks).
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         let location = Location::caller();
-        if !self.acquire(Some(rt::now()), location) {
+        let (id, acquired) = self.acquire(Some(rt::now()), location);
+        if !acquired {
             return Err(TryLockError::WouldBlock);
         }
-        Ok(self.guard(location)?)
+        Ok(self.guard(id, location)?)
     }
 
     /// Whether a thread panicked while holding it.
@@ -89,38 +103,44 @@ impl<T: ?Sized> Mutex<T> {
         self.data.get_mut()
     }
 
-    /// The runtime object of this mutex (for `Condvar`).
+    /// The runtime object of this mutex in the running execution.
+    #[inline]
+    #[track_caller]
     pub(crate) fn id(&self) -> ObjId {
-        self.id
+        let clear = || self.data.clear_poison();
+        self.binding.id_or_link("Mutex", ObjState::new_mutex, clear)
     }
 
+    /// Announces the acquire: the mutex's object, and whether it was
+    /// acquired.
     #[track_caller]
-    fn acquire(&self, deadline: Option<Nanos>, location: &'static Location<'static>) -> bool {
-        rt::check_serial(self.serial, "Mutex");
+    fn acquire(
+        &self,
+        deadline: Option<Nanos>,
+        location: &'static Location<'static>,
+    ) -> (ObjId, bool) {
+        let id = self.id();
         // A blocking re-acquire could never complete; a `try_` one fails.
-        if deadline.is_none() && rt::lock_held_by_current(self.id) {
+        if deadline.is_none() && rt::lock_held_by_current(id) {
             panic!(
                 "deadlock: {} tried to acquire a Mutex it already holds (at {location})",
                 rt::thread_name(rt::current_tid_and_serial().0)
             );
         }
-        rt::op(
-            Op::LockAcquire {
-                lock: self.id,
-                deadline,
-            },
-            location,
-        )
-        .as_bool()
+        let acquired = rt::op(Op::LockAcquire { lock: id, deadline }, location).as_bool();
+        (id, acquired)
     }
 
-    /// The guard of a mutex this thread has just acquired.
+    /// The guard of a mutex this thread has just acquired (its object
+    /// `id` in this execution).
     pub(crate) fn guard(
         &self,
+        id: ObjId,
         location: &'static Location<'static>,
     ) -> LockResult<MutexGuard<'_, T>> {
         let make = |inner| MutexGuard {
             mutex: self,
+            id,
             inner: Some(inner),
             location,
         };
@@ -128,7 +148,9 @@ impl<T: ?Sized> Mutex<T> {
             Ok(inner) => Ok(make(inner)),
             Err(TryLockError::Poisoned(p)) => Err(PoisonError::new(make(p.into_inner()))),
             Err(TryLockError::WouldBlock) => panic!(
-                "sim: internal error: a Mutex's data is held by another thread (locked during teardown?)"
+                "sim: this Mutex's data is still locked by a guard that was never dropped (one \
+                 given to std::mem::forget, or kept in a static from an earlier execution): sim \
+                 cannot lock it again, and std would block for ever"
             ),
         }
     }
@@ -137,7 +159,6 @@ impl<T: ?Sized> Mutex<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");
-        d.field("id", &self.id.0);
         match self.data.try_lock() {
             Ok(g) => d.field("data", &&*g),
             Err(_) => d.field("data", &format_args!("<locked>")),
@@ -173,6 +194,8 @@ impl<T> From<T> for Mutex<T> {
 /// ```
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
     mutex: &'a Mutex<T>,
+    /// The mutex's object in this execution.
+    id: ObjId,
     /// The std guard of the data (`None` only while a `Condvar` waits).
     inner: Option<std::sync::MutexGuard<'a, T>>,
     /// Where it was taken: its release is recorded there.
@@ -181,10 +204,11 @@ pub struct MutexGuard<'a, T: ?Sized + 'a> {
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Gives the lock up without releasing it (a `Condvar` wait releases
-    /// it as its first step): the mutex and where it was taken.
-    pub(crate) fn into_parts(mut self) -> (&'a Mutex<T>, &'static Location<'static>) {
+    /// it as its first step): the mutex, its object, and where it was
+    /// taken.
+    pub(crate) fn into_parts(mut self) -> (&'a Mutex<T>, ObjId, &'static Location<'static>) {
         self.inner = None;
-        let parts = (self.mutex, self.location);
+        let parts = (self.mutex, self.id, self.location);
         std::mem::forget(self);
         parts
     }
@@ -209,12 +233,7 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         // The std guard first: dropped while panicking, it poisons.
         self.inner = None;
-        rt::op(
-            Op::LockRelease {
-                lock: self.mutex.id,
-            },
-            self.location,
-        );
+        rt::op(Op::LockRelease { lock: self.id }, self.location);
     }
 }
 

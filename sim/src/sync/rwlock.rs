@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use crate::rt;
+use crate::rt::binding::Binding;
 use crate::rt::object::ObjState;
 use crate::rt::op::{Nanos, ObjId, Op};
 
@@ -28,19 +29,28 @@ use crate::rt::op::{Nanos, ObjId, Op};
 /// });
 /// ```
 pub struct RwLock<T: ?Sized> {
-    id: ObjId,
-    serial: u64,
+    binding: Binding,
     data: std::sync::RwLock<T>,
 }
 
 impl<T> RwLock<T> {
-    /// A new, unlocked `RwLock` holding `value`.
+    /// A new, unlocked `RwLock` holding `value` (a `const fn`, as std's:
+    /// a `static` one starts unlocked in every execution, as
+    /// [`Mutex::new`](super::Mutex::new) explains).
+    ///
+    /// ```
+    /// use sim::sync::RwLock;
+    /// static CONFIG: RwLock<u32> = RwLock::new(1);
+    /// sim::model(|| {
+    ///     let t = sim::thread::spawn(|| *CONFIG.read().unwrap());
+    ///     let mine = *CONFIG.read().unwrap();
+    ///     assert_eq!(mine, t.join().unwrap());
+    /// });
+    /// ```
     #[track_caller]
-    pub fn new(value: T) -> RwLock<T> {
-        let (id, serial) = rt::new_object(ObjState::new_rwlock(), Location::caller());
+    pub const fn new(value: T) -> RwLock<T> {
         RwLock {
-            id,
-            serial,
+            binding: Binding::new(Location::caller()),
             data: std::sync::RwLock::new(value),
         }
     }
@@ -52,6 +62,15 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
+    /// The runtime object of this lock in the running execution.
+    #[inline]
+    #[track_caller]
+    fn id(&self) -> ObjId {
+        let clear = || self.data.clear_poison();
+        self.binding
+            .id_or_link("RwLock", ObjState::new_rwlock, clear)
+    }
+
     #[track_caller]
     fn acquire(
         &self,
@@ -59,16 +78,16 @@ impl<T: ?Sized> RwLock<T> {
         deadline: Option<Nanos>,
         location: &'static Location<'static>,
     ) -> bool {
-        rt::check_serial(self.serial, "RwLock");
+        let id = self.id();
         // A blocking re-acquire could never complete; a `try_` one fails.
-        if deadline.is_none() && rt::lock_held_by_current(self.id) {
+        if deadline.is_none() && rt::lock_held_by_current(id) {
             panic!(
                 "deadlock: {} tried to acquire a RwLock it already holds (at {location})",
                 rt::thread_name(rt::current_tid_and_serial().0)
             );
         }
         let op = Op::RwAcquire {
-            lock: self.id,
+            lock: id,
             write,
             deadline,
         };
@@ -166,7 +185,7 @@ impl<T: ?Sized> RwLock<T> {
     fn release(&self, write: bool, location: &'static Location<'static>) {
         rt::op(
             Op::RwRelease {
-                lock: self.id,
+                lock: self.id(),
                 write,
             },
             location,
@@ -177,7 +196,6 @@ impl<T: ?Sized> RwLock<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
-        d.field("id", &self.id.0);
         match self.data.try_read() {
             Ok(g) => d.field("data", &&*g),
             Err(_) => d.field("data", &format_args!("<locked>")),

@@ -36,9 +36,10 @@ fn shuttle_entry_points_run() {
 #[test]
 fn shuttle_entry_points_take_usize_counts() {
     let (runs, depth): (usize, usize) = (5, 2);
-    sim::check_random(|| {}, runs);
-    sim::check_pct(|| {}, runs, depth);
-    sim::check_random_with_seed(|| {}, 7, runs);
+    let spawn = || drop(sim::thread::spawn(|| {}).join());
+    sim::check_random(spawn, runs);
+    sim::check_pct(spawn, runs, depth);
+    sim::check_random_with_seed(spawn, 7, runs);
 }
 
 #[test]

@@ -47,6 +47,7 @@ mod queue;
 // Verbatim from the README, formatted as it is there.
 #[rustfmt::skip]
 mod readme;
+mod const_new;
 mod scope;
 mod semaphore;
 mod stack_limit;

@@ -25,12 +25,23 @@ pub struct AtomicBool {
 }
 
 impl AtomicBool {
-    /// A new atomic holding `v`, registered in the running execution (not a
-    /// scheduling point). Panics outside one.
+    /// A new atomic holding `v` (a `const fn`, as std's: a `static` atomic
+    /// works; not a scheduling point).
+    ///
+    /// ```
+    /// use sim::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// sim::model(|| {
+    ///     STOP.store(false, SeqCst); // the value is kept between executions
+    ///     let t = sim::thread::spawn(|| STOP.store(true, SeqCst));
+    ///     t.join().unwrap();
+    ///     assert!(STOP.load(SeqCst));
+    /// });
+    /// ```
     #[track_caller]
-    pub fn new(v: bool) -> Self {
+    pub const fn new(v: bool) -> Self {
         AtomicBool {
-            obj: Obj::new("AtomicBool", Location::caller()),
+            obj: Obj::new(Location::caller()),
             v: std::sync::atomic::AtomicBool::new(v),
         }
     }

@@ -48,9 +48,10 @@
 //! assert_eq!(racy.failures[0].kind, sim::FailureKind::DataRace);
 //! ```
 //!
-//! An atomic registers itself in the running execution when it is created,
-//! so `new` is not a `const fn` (as in loom): a `static` atomic is written
-//! with `lazy_static!`. Creating or using one outside a simulation panics.
+//! `new` is a `const fn`, as std's: an atomic gets its object in the running
+//! execution on its first use in it (`rt/binding.rs`), so a `static` atomic
+//! works; its value is kept between executions (it is the program's), its
+//! history starts fresh in each. Using one outside a simulation panics.
 //!
 //! The operations enter the optimal DPOR's dependence relation: a load
 //! reads its atomic, a store, RMW or compare-exchange writes it (a
@@ -63,55 +64,10 @@ pub use std::sync::atomic::Ordering;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::rt;
-use crate::rt::object::ObjState;
-use crate::rt::op::{AtomicKind, ObjId, Op};
+use crate::rt::op::{AtomicKind, Op};
 
-/// The link of a handle to its object in the running execution.
-#[derive(Clone, Copy)]
-struct Obj {
-    id: ObjId,
-    serial: u64,
-}
-
-impl Obj {
-    fn new(name: &'static str, location: &'static Location<'static>) -> Obj {
-        let (id, serial) = rt::new_object(ObjState::new_atomic(name), location);
-        Obj { id, serial }
-    }
-
-    /// Announces one operation (the scheduling point).
-    #[track_caller]
-    fn op(self, name: &str, kind: AtomicKind, ord: Ordering, location: &'static Location<'static>) {
-        rt::check_serial(self.serial, name);
-        let op = Op::Atomic {
-            atomic: self.id,
-            kind,
-            ord,
-        };
-        rt::op(op, location);
-    }
-
-    /// A compare-exchange attempt: announces it, runs `attempt` on the
-    /// value (nothing else runs in between) and reports the outcome.
-    fn cas<T>(
-        self,
-        name: &str,
-        success: Ordering,
-        failure: Ordering,
-        location: &'static Location<'static>,
-        attempt: impl FnOnce() -> Result<T, T>,
-    ) -> Result<T, T> {
-        check_failure(failure);
-        self.op(name, AtomicKind::Cas { failure }, success, location);
-        let result = attempt();
-        rt::atomic_cas_done(name, self.id, self.serial, result.is_ok(), success, failure);
-        result
-    }
-
-    fn unsync_load(self, name: &str, location: &'static Location<'static>) {
-        rt::atomic_unsync_load(name, self.id, self.serial, location);
-    }
-}
+mod obj;
+use obj::{Obj, Slot};
 
 fn check_load(order: Ordering) {
     match order {
@@ -202,67 +158,6 @@ pub fn compiler_fence(order: Ordering) {
 #[track_caller]
 pub fn spin_loop_hint() {
     crate::thread::yield_now();
-}
-
-/// A stand-in for a std atomic where std has none (128 bits): a std mutex,
-/// used uncontended (green threads never run in parallel).
-struct Slot<T>(std::sync::Mutex<T>);
-
-impl<T: Copy + PartialEq> Slot<T> {
-    fn new(v: T) -> Self {
-        Slot(std::sync::Mutex::new(v))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, T> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn load(&self, _: Ordering) -> T {
-        *self.lock()
-    }
-
-    fn store(&self, v: T, _: Ordering) {
-        *self.lock() = v;
-    }
-
-    fn swap(&self, v: T, _: Ordering) -> T {
-        std::mem::replace(&mut *self.lock(), v)
-    }
-
-    fn compare_exchange(&self, current: T, new: T, _: Ordering, _: Ordering) -> Result<T, T> {
-        let mut v = self.lock();
-        if *v == current {
-            *v = new;
-            Ok(current)
-        } else {
-            Err(*v)
-        }
-    }
-
-    fn fetch_update(
-        &self,
-        _: Ordering,
-        _: Ordering,
-        mut f: impl FnMut(T) -> Option<T>,
-    ) -> Result<T, T> {
-        let mut v = self.lock();
-        let old = *v;
-        match f(old) {
-            Some(new) => {
-                *v = new;
-                Ok(old)
-            }
-            None => Err(old),
-        }
-    }
-
-    fn get_mut(&mut self) -> &mut T {
-        self.0.get_mut().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn into_inner(self) -> T {
-        self.0.into_inner().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 /// The methods every atomic type has, over its value type `$t` (the
@@ -485,12 +380,12 @@ macro_rules! atomic_int {
         }
 
         impl $name {
-            /// A new atomic holding `v`, registered in the running
-            /// execution (not a scheduling point). Panics outside one.
+            /// A new atomic holding `v` (a `const fn`, as std's: a
+            /// `static` atomic works; not a scheduling point).
             #[track_caller]
-            pub fn new(v: $t) -> Self {
+            pub const fn new(v: $t) -> Self {
                 $name {
-                    obj: Obj::new(stringify!($name), Location::caller()),
+                    obj: Obj::new(Location::caller()),
                     v: <$inner>::new(v),
                 }
             }

@@ -23,12 +23,12 @@ pub struct AtomicPtr<T> {
 }
 
 impl<T> AtomicPtr<T> {
-    /// A new atomic holding `p`, registered in the running execution (not a
-    /// scheduling point). Panics outside one.
+    /// A new atomic holding `p` (a `const fn`, as std's; not a scheduling
+    /// point).
     #[track_caller]
-    pub fn new(p: *mut T) -> Self {
+    pub const fn new(p: *mut T) -> Self {
         AtomicPtr {
-            obj: Obj::new("AtomicPtr", Location::caller()),
+            obj: Obj::new(Location::caller()),
             v: std::sync::atomic::AtomicPtr::new(p),
         }
     }
