@@ -13,7 +13,10 @@
 //! not shared), and a join shares every subtree that one side dominates
 //! (found in O(1) when the two are the same node), so each of those
 //! operations adds O(depth) nodes and the memory of N threads is
-//! O(N log N) entries.
+//! O(N log N) entries. One random execution of
+//! `sim/examples/threads_memory.rs` (N threads each take one Mutex, spawned
+//! all then joined all) peaks at 24.6 MB for 20,000 threads and 123 MB for
+//! 100,000 (dense clocks: 1.17 GB for 20,000).
 //!
 //! Shape: a leaf holds [`FAN`] entries; a branch at level `l` (leaves are
 //! level 0) holds [`FAN`] subtrees of level `l - 1`; `None` is a subtree of
