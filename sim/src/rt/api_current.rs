@@ -36,7 +36,7 @@ pub(crate) fn thread_exists(tid: Tid, what: &str) -> bool {
 
 /// Thread `tid`'s vector clock as shuttle reports it: entry `t` counts the
 /// epochs of `t` that `tid` has seen, `tid`'s own entry 0 until its first
-/// event (sim's own entry starts at 1; see `clock.rs`).
+/// event (sim's own entry starts at 1; see `clock/mod.rs`).
 #[track_caller]
 pub(crate) fn thread_clock(tid: Tid, what: &str) -> Vec<u32> {
     with_current_for(what, |e| {

@@ -32,8 +32,8 @@
 //!   `sim::future`, `api_current.rs` for `sim::current`);
 //! - `green.rs`: the coroutines, the stack-overflow handler and the watchdog's `Heartbeat`, the
 //!   runtime's only `unsafe` (and the soundness argument of scoped threads); `locals.rs`: green-thread-local
-//!   storage; `clock.rs`,
-//!   `race.rs`: vector clocks and access histories; `op.rs`: the
+//!   storage; `clock/` (dense inline clocks, shared tries past 16
+//!   threads), `race.rs`: vector clocks and access histories; `op.rs`: the
 //!   operations.
 
 mod api;

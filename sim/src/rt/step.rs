@@ -141,7 +141,7 @@ pub(crate) const CLOCK_BUDGET: usize = 1 << 22;
 impl Log {
     /// Records `clock` as the next event's (an empty one past the budget).
     pub(super) fn record_clock(&mut self, clock: &VectorClock) {
-        let entries = clock.entries().len();
+        let entries = clock.len();
         if self.clock_entries + entries <= CLOCK_BUDGET {
             self.clock_entries += entries;
             self.clocks.push(clock.clone());

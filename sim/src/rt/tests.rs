@@ -240,3 +240,56 @@ fn inline_steps_change_nothing() {
         }
     }
 }
+
+/// The heap bytes of the clocks of every thread of an execution of
+/// `threads` threads that each take a lock, spawned all then joined all
+/// (or, `each`, each joined before the next is spawned), nodes that
+/// clocks share counted once.
+fn clock_bytes(threads: usize, each: bool, seed: u64) -> usize {
+    let main: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        let lock = Lock::new();
+        let spawn = || {
+            crate::thread::spawn(move || {
+                let _g = lock.lock();
+            })
+        };
+        if each {
+            (0..threads).for_each(|_| spawn().join().unwrap());
+        } else {
+            let hs: Vec<_> = (0..threads).map(|_| spawn()).collect();
+            hs.into_iter().for_each(|h| h.join().unwrap());
+        }
+    });
+    let cfg = Builder::new().max_steps(u64::MAX).exec_config();
+    rt::run_execution(&main, &cfg, &mut RandomScheduler::new(seed));
+    rt::with_exec(|e| {
+        assert!(e.failure().is_none());
+        assert_eq!(e.threads().len(), threads + 1);
+        let mut seen = std::collections::HashSet::new();
+        (e.threads().iter())
+            .map(|t| t.clock.heap_bytes(&mut seen))
+            .sum()
+    })
+}
+
+/// The clocks of N threads that synchronise take memory about linear in
+/// N, not N² (a dense clock each: 3,000 threads taking one lock in turn
+/// hold 4.5 million entries, 18 MB): a spawn shares its parent's clock, a
+/// release and an acquire share the subtrees that do not change.
+#[test]
+fn clocks_of_many_threads_take_linear_memory() {
+    let threads = 3000;
+    for each in [false, true] {
+        for seed in 0..2 {
+            let bytes = clock_bytes(threads, each, seed);
+            eprintln!(
+                "each {each} seed {seed}: {bytes} bytes, {} a thread",
+                bytes / threads
+            );
+            assert!(
+                bytes <= 2048 * threads,
+                "{threads} threads (each: {each}, seed {seed}): their clocks take {bytes} bytes"
+            );
+        }
+    }
+}

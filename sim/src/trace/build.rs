@@ -43,11 +43,7 @@ impl Trace {
                 },
                 time_ns: ev.time,
                 location: ev.location.to_string(),
-                clock: e
-                    .clocks()
-                    .get(i)
-                    .map(|c| c.entries().to_vec())
-                    .unwrap_or_default(),
+                clock: e.clocks().get(i).map(|c| c.entries()).unwrap_or_default(),
             })
             .collect();
         Trace {

@@ -1,9 +1,12 @@
 //! Programs of thousands of threads (issue 17 item 11): the trace of a
 //! failure keeps its per-event clocks within a budget, so that it stays
-//! linear in the events instead of growing as threads x events.
+//! linear in the events instead of growing as threads x events; and race
+//! detection stays exact when clocks are tries three levels deep.
 
 use sim::sync::{Arc, Mutex};
-use sim::{Builder, FailureKind};
+use sim::{Builder, FailureKind, Shared};
+
+use crate::programs::lock_increments;
 
 #[test]
 fn the_trace_of_thousands_of_threads_stops_recording_clocks_at_its_budget() {
@@ -37,4 +40,54 @@ fn the_trace_of_thousands_of_threads_stops_recording_clocks_at_its_budget() {
     assert!(entries > 1 << 21, "{entries} clock entries");
     assert!(!events[0].clock.is_empty());
     assert!(events.last().unwrap().clock.is_empty());
+}
+
+/// 4,200 threads (clocks past 16^3 entries: tries of height 3) write one
+/// variable, all under a lock, or each joined before the next starts: no
+/// race; one of them (a thread id past 4,096) without the lock: a race in
+/// every execution, whatever the order (threads spawned after it are
+/// concurrent with it).
+#[test]
+fn races_are_found_exactly_among_thousands_of_threads() {
+    const N: usize = 4200;
+    let builder = Builder::new().executions(2).max_steps(u64::MAX);
+    let locked = builder.clone().explore(lock_increments::<N, 1>);
+    assert!(locked.failures.is_empty(), "{locked}");
+    let joined_each = builder.clone().explore(|| {
+        let x = Shared::new(0usize);
+        for _ in 0..N {
+            let x = x.clone();
+            sim::thread::spawn(move || x.set(x.get() + 1))
+                .join()
+                .unwrap();
+        }
+        assert_eq!(x.get(), N);
+    });
+    assert!(joined_each.failures.is_empty(), "{joined_each}");
+    for seed in 0..3 {
+        let one_unlocked = builder.clone().seed(seed).explore(|| {
+            let lock = sim::threading::Lock::new();
+            let x = Shared::new(0usize);
+            let handles: Vec<_> = (0..N)
+                .map(|i| {
+                    let x = x.clone();
+                    sim::thread::spawn(move || {
+                        let _g = (i != N - 7).then(|| lock.lock());
+                        x.set(x.get() + 1);
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+        });
+        // The explorer stops at the race, in the first execution.
+        assert_eq!(
+            one_unlocked.failure().map(|f| f.kind),
+            Some(FailureKind::DataRace),
+            "seed {seed}: {one_unlocked}"
+        );
+        let message = &one_unlocked.failure().unwrap().message;
+        assert!(message.contains("Thread-4194"), "seed {seed}: {message}");
+    }
 }

@@ -10,7 +10,13 @@
 //! that many entries: joining, copying and cloning are straight-line code
 //! over the whole array (the compiler vectorises the join), with no length
 //! to compare or grow. Only a thread id of [`INLINE`] or more moves the clock
-//! to the heap.
+//! to the heap, as a persistent trie whose nodes clocks share
+//! ([`tree`]): dense copies would make the memory of N threads that
+//! synchronise grow as N².
+
+mod tree;
+
+use tree::Tree;
 
 /// Entries kept inline, without a heap allocation.
 const INLINE: usize = 16;
@@ -20,8 +26,8 @@ const INLINE: usize = 16;
 pub(crate) enum VectorClock {
     /// Entries `0..INLINE`, the missing ones zero.
     Inline([u32; INLINE]),
-    /// More entries than fit inline (always more than `INLINE`).
-    Heap(Vec<u32>),
+    /// A clock that has had an entry of `INLINE` or more set (or joined).
+    Heap(Tree),
 }
 
 impl Default for VectorClock {
@@ -36,35 +42,25 @@ impl VectorClock {
         VectorClock::Inline([0; INLINE])
     }
 
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            VectorClock::Inline(a) => a,
-            VectorClock::Heap(v) => v,
-        }
-    }
-
-    /// The entries as a vector of at least `len` entries, on the heap.
-    fn spill(&mut self, len: usize) -> &mut Vec<u32> {
+    /// The clock as a tree (moving it to the heap).
+    #[cold]
+    fn spill(&mut self) -> &mut Tree {
         if let VectorClock::Inline(a) = self {
-            *self = VectorClock::Heap(a.to_vec());
+            *self = VectorClock::Heap(Tree::from_low(a));
         }
-        let VectorClock::Heap(v) = self else {
+        let VectorClock::Heap(t) = self else {
             unreachable!("spilled above")
         };
-        if v.len() < len {
-            // Exactly: a clock grows by a few entries at a time (one per
-            // thread it hears of), and with thousands of threads doubling
-            // would leave up to half of every clock unused.
-            v.reserve_exact(len - v.len());
-            v.resize(len, 0);
-        }
-        v
+        t
     }
 
     /// Entry `t`.
     #[inline]
     pub(crate) fn get(&self, t: usize) -> u32 {
-        self.as_slice().get(t).copied().unwrap_or(0)
+        match self {
+            VectorClock::Inline(a) => a.get(t).copied().unwrap_or(0),
+            VectorClock::Heap(tree) => tree.get(t),
+        }
     }
 
     /// Sets entry `t`.
@@ -72,7 +68,8 @@ impl VectorClock {
     pub(crate) fn set(&mut self, t: usize, v: u32) {
         match self {
             VectorClock::Inline(a) if t < INLINE => a[t] = v,
-            _ => self.spill(t + 1)[t] = v,
+            VectorClock::Heap(tree) => tree.set(t, v),
+            VectorClock::Inline(_) => self.spill().set(t, v),
         }
     }
 
@@ -92,34 +89,60 @@ impl VectorClock {
                     *a = (*a).max(*b);
                 }
             }
-            _ => {
-                let b = other.as_slice();
-                let a = self.spill(b.len());
-                for (a, b) in a.iter_mut().zip(b) {
-                    *a = (*a).max(*b);
-                }
-            }
+            _ => self.join_heap(other),
         }
     }
 
-    /// Overwrites `self` with `other`, reusing `self`'s storage.
+    /// `join` where one side is on the heap.
+    #[cold]
+    #[inline(never)]
+    fn join_heap(&mut self, other: &VectorClock) {
+        match (&mut *self, other) {
+            (VectorClock::Heap(a), VectorClock::Heap(b)) => a.join(b),
+            (VectorClock::Heap(a), VectorClock::Inline(b)) => a.join_low(b),
+            (VectorClock::Inline(a), VectorClock::Heap(b)) => {
+                let low = *a;
+                let mut tree = b.clone();
+                tree.join_low(&low);
+                *self = VectorClock::Heap(tree);
+            }
+            (VectorClock::Inline(_), VectorClock::Inline(_)) => unreachable!("inline join"),
+        }
+    }
+
+    /// Overwrites `self` with `other` (on the heap, sharing its nodes).
     #[inline]
     pub(crate) fn copy_from(&mut self, other: &VectorClock) {
         match (&mut *self, other) {
             (VectorClock::Inline(a), VectorClock::Inline(b)) => *a = *b,
-            (VectorClock::Heap(a), _) => {
-                a.clear();
-                a.extend_from_slice(other.as_slice());
-            }
-            (VectorClock::Inline(_), VectorClock::Heap(b)) => *self = VectorClock::Heap(b.clone()),
+            _ => *self = other.clone(),
         }
     }
 
     /// The entries, up to the last non-zero one.
-    pub(crate) fn entries(&self) -> &[u32] {
-        let all = self.as_slice();
-        let len = all.iter().rposition(|&e| e != 0).map_or(0, |i| i + 1);
-        &all[..len]
+    pub(crate) fn entries(&self) -> Vec<u32> {
+        match self {
+            VectorClock::Inline(a) => a[..self.len()].to_vec(),
+            VectorClock::Heap(t) => t.entries(),
+        }
+    }
+
+    /// The number of entries up to the last non-zero one.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            VectorClock::Inline(a) => a.iter().rposition(|&e| e != 0).map_or(0, |i| i + 1),
+            VectorClock::Heap(t) => t.len(),
+        }
+    }
+
+    /// The heap bytes of the clock's nodes not yet in `seen` (see
+    /// `Tree::heap_bytes`).
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self, seen: &mut std::collections::HashSet<usize>) -> usize {
+        match self {
+            VectorClock::Inline(_) => 0,
+            VectorClock::Heap(t) => t.heap_bytes(seen),
+        }
     }
 }
 
@@ -150,7 +173,7 @@ mod tests {
         b.set(1, 5);
         b.set(2, 4);
         a.join(&b);
-        assert_eq!(a.entries(), &[3, 5, 4]);
+        assert_eq!(a.entries(), [3, 5, 4]);
         assert_eq!(a.get(7), 0);
     }
 
@@ -164,7 +187,7 @@ mod tests {
         b.set(4, 9);
         b.copy_from(&a);
         assert_eq!(b, a);
-        assert_eq!(b.entries(), &[0, 2]);
+        assert_eq!(b.entries(), [0, 2]);
     }
 
     #[test]
@@ -201,3 +224,6 @@ mod tests {
         assert_eq!(d, small);
     }
 }
+
+#[cfg(test)]
+mod proptests;
