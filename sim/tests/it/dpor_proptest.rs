@@ -10,7 +10,7 @@
 //! sets, clears, waits and `is_set`s of 2 Events, waits, `n_waiting`,
 //! aborts and resets of 2 Barriers of 2 and 3 parties, puts, gets and
 //! `qsize`s of a Queue of 1 slot and an unbounded one, `park`s and
-//! `unpark`s of earlier threads). An oracle with its own interpreter enumerates every
+//! `unpark`s of earlier threads, `notify`s and `wait`s of 2 loom `Notify`s). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use sim::queue::Queue;
-use sim::sync::{Arc, Condvar, Mutex, RwLock};
+use sim::sync::{Arc, Condvar, Mutex, Notify, RwLock};
 use sim::thread::Thread;
 use sim::threading::{Barrier, Condition, Event, Lock, Semaphore};
 use sim::{Builder, FailureKind, Shared, Strategy as SimStrategy};
@@ -75,6 +75,10 @@ enum Stmt {
     /// [`earlier_unparks`]).
     Park,
     Unpark(usize),
+    /// loom's `Notify`: `notify()` (stores the permit) and `wait()` (blocks
+    /// until the permit is there, consumes it).
+    NotifyNotify(usize),
+    NotifyWait(usize),
 }
 
 /// A statement inside a `CondWith` block.
@@ -93,6 +97,7 @@ enum CondStmt {
 const CONDS: usize = 3;
 const STD_COND: usize = 2;
 const EVENTS: usize = 2;
+const NOTIFIES: usize = 2;
 /// The barriers' parties.
 const BARRIER_PARTIES: [u32; 2] = [2, 3];
 /// The queues' bounds (0: unbounded).
@@ -131,6 +136,8 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..QUEUE_SIZES.len()).prop_map(Stmt::QJoin),
         1 => Just(Stmt::Park),
         1 => (0..4usize).prop_map(Stmt::Unpark),
+        1 => (0..NOTIFIES).prop_map(Stmt::NotifyNotify),
+        1 => (0..NOTIFIES).prop_map(Stmt::NotifyWait),
     ];
     let leaf = prop_oneof![
         12 => leaf,
@@ -194,7 +201,9 @@ fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
         | Stmt::GetDone(_)
         | Stmt::QJoin(_)
         | Stmt::Park
-        | Stmt::Unpark(_) => false,
+        | Stmt::Unpark(_)
+        | Stmt::NotifyNotify(_)
+        | Stmt::NotifyWait(_) => false,
         Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
@@ -236,6 +245,7 @@ type Objects = (
     Vec<Event>,
     Vec<Barrier>,
     Vec<Queue<u64>>,
+    Vec<Arc<Notify>>,
 );
 
 /// Conditions 0 and 1, and condition 2 (a std `Condvar` with its `Mutex`).
@@ -243,7 +253,7 @@ type Conds = ([Condition; 2], Arc<(Mutex<()>, Condvar)>);
 
 /// Runs one thread's statements on sim's primitives.
 fn run_stmts(stmts: &[Stmt], objs: &Objects, peers: &[Thread], acc: &mut u64) {
-    let (vars, locks, rwlocks, sems, conds, events, barriers, queues) = objs;
+    let (vars, locks, rwlocks, sems, conds, events, barriers, queues, notifies) = objs;
     for s in stmts {
         match s {
             Stmt::Read(v) => *acc = read_into(*acc, vars[*v].get()),
@@ -269,6 +279,8 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, peers: &[Thread], acc: &mut u64) {
             Stmt::QJoin(q) => queues[*q].join(),
             Stmt::Park => sim::thread::park(),
             Stmt::Unpark(k) => peers[*k].unpark(),
+            Stmt::NotifyNotify(n) => notifies[*n].notify(),
+            Stmt::NotifyWait(n) => notifies[*n].wait(),
             Stmt::Locked(l, body) => {
                 locks[*l].acquire();
                 run_stmts(body, objs, peers, acc);
@@ -331,13 +343,19 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, peers: &[Thread], acc: &mut u64) {
 
 /// Makes every `Unpark(k)` of thread `i` unpark an earlier thread, `k %
 /// i` (a thread knows the handles of the threads spawned before it);
-/// thread 0's become reads.
+/// thread 0's become reads. Thread `i`'s `Notify` waits wait on `Notify`
+/// `i` (one waiter each, as loom's `Notify` requires); past the last
+/// `Notify`, they become reads.
 fn earlier_unparks(program: Vec<Vec<Stmt>>) -> Vec<Vec<Stmt>> {
     fn fix(s: Stmt, i: usize) -> Stmt {
         let body = |b: Vec<Stmt>| b.into_iter().map(|s| fix(s, i)).collect();
         match s {
             Stmt::Unpark(_) if i == 0 => Stmt::Read(0),
             Stmt::Unpark(k) => Stmt::Unpark(k % i),
+            // loom's `Notify` has one waiter: thread `i` waits on `Notify`
+            // `i` only.
+            Stmt::NotifyWait(_) if i >= NOTIFIES => Stmt::Read(1),
+            Stmt::NotifyWait(_) => Stmt::NotifyWait(i),
             Stmt::Locked(l, b) => Stmt::Locked(l, body(b)),
             Stmt::TryLocked(l, b) => Stmt::TryLocked(l, body(b)),
             Stmt::ReadLocked(l, b) => Stmt::ReadLocked(l, body(b)),
@@ -374,6 +392,8 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
             let events: Vec<Event> = (0..EVENTS).map(|_| Event::new()).collect();
             let barriers: Vec<Barrier> = BARRIER_PARTIES.iter().map(|&n| Barrier::new(n)).collect();
             let queues: Vec<Queue<u64>> = QUEUE_SIZES.iter().map(|&n| Queue::new(n)).collect();
+            let notifies: Vec<Arc<Notify>> =
+                (0..NOTIFIES).map(|_| Arc::new(Notify::new())).collect();
             let objs: Objects = (
                 vars.clone(),
                 locks,
@@ -383,6 +403,7 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
                 events,
                 barriers,
                 queues,
+                notifies,
             );
             let mut handles: Vec<sim::thread::JoinHandle<u64>> = Vec::new();
             for stmts in &program {

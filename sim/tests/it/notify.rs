@@ -38,7 +38,7 @@ fn a_notify_stores_one_permit_that_one_wait_consumes() {
 
 #[test]
 fn wait_blocks_until_notified_and_the_notify_happens_before_it() {
-    let report = exhaustive().explore(|| {
+    let program = || {
         let n = Arc::new(Notify::new());
         let data = Shared::new(0);
         let (n2, d) = (Arc::clone(&n), data.clone());
@@ -51,9 +51,16 @@ fn wait_blocks_until_notified_and_the_notify_happens_before_it() {
         n.wait();
         assert_eq!(data.get(), 5);
         t.join().unwrap();
-    });
+    };
+    // One trace (the wait comes after the notify, whether it blocked
+    // first or found the permit stored): the reduced search runs it once,
+    // the plain DFS sees both orders.
+    let report = exhaustive().explore(program);
     assert!(report.complete && report.failures.is_empty(), "{report}");
-    assert!(report.executions >= 2, "{report}");
+    assert_eq!(report.executions, 1, "{report}");
+    let plain = exhaustive().reduction(false).explore(program);
+    assert!(plain.complete && plain.failures.is_empty(), "{plain}");
+    assert!(plain.executions >= 2, "{plain}");
 }
 
 #[test]
@@ -121,4 +128,29 @@ fn two_threads_waiting_at_once_panic_as_in_loom() {
         "{}",
         failure.message
     );
+}
+
+/// Under the optimal DPOR (a wait is guarded by the permit): two notifiers
+/// and one waiter have 4 traces (the wait after either notify, the other
+/// notify before or after it; the wait cannot go first), and the search
+/// runs exactly 4 executions, reduced.
+#[test]
+fn exhaustive_notify_runs_one_execution_per_trace() {
+    let report = exhaustive().explore(|| {
+        let n = Arc::new(Notify::new());
+        let notifiers: Vec<_> = (0..2)
+            .map(|_| {
+                let n = Arc::clone(&n);
+                sim::thread::spawn(move || n.notify())
+            })
+            .collect();
+        n.wait();
+        for t in notifiers {
+            t.join().unwrap();
+        }
+    });
+    assert!(report.failures.is_empty(), "{report}");
+    assert!(report.complete, "{report}");
+    assert_eq!(report.unreduced, None, "{report}");
+    assert_eq!(report.executions, 4, "{report}");
 }

@@ -59,6 +59,8 @@ pub(super) enum Wait {
     QueueJoin,
     /// A `park`: its thread's token set.
     Park,
+    /// A `Notify`'s wait: for its permit.
+    Notify,
     /// An async task's wait: its permit set (or a `block_on`'s one
     /// spurious wake-up still to come).
     Task,
@@ -139,6 +141,7 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
             deadline: None,
         } => Some((Wait::QueueGet, queue)),
         Op::QueueJoin { queue } => Some((Wait::QueueJoin, queue)),
+        Op::NotifyWait { notify } => Some((Wait::Notify, notify)),
         Op::TaskWait {
             task,
             self_woken: Some(me),

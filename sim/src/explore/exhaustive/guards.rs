@@ -5,7 +5,7 @@
 //! RLock, its own), a RwLock without a writer (and, to write, without
 //! readers), a Semaphore's counter positive, a condition waiter notified
 //! (or, on a std `Condvar`, a `notify_one` outstanding that came after it
-//! began to wait), an Event's flag up. Every operation that changes such a
+//! began to wait), an Event's flag up, a `Notify`'s permit there. Every operation that changes such a
 //! state writes the object in its footprint, so the events that change a
 //! guard object are totally ordered by dependence; operations that only
 //! read it (`locked()`, `is_set()`) do not change it.
@@ -45,6 +45,8 @@ pub(super) enum Before {
     Barrier { phase: BarrierPhase },
     /// A thread's park token: whether it is set.
     Park { set: bool },
+    /// A `Notify`: whether its permit is there.
+    Notify { permit: bool },
     /// A `Queue`: whether it has room, an item, undone items.
     Queue {
         room: bool,
@@ -82,6 +84,7 @@ impl Before {
             (Wait::QueueGet, Before::Queue { item, .. }) => item,
             (Wait::QueueJoin, Before::Queue { undone, .. }) => !undone,
             (Wait::Park, Before::Park { set }) => set,
+            (Wait::Notify, Before::Notify { permit }) => permit,
             (Wait::Task, Before::Task { woken, may_spur }) => woken || may_spur,
             (Wait::TaskSelf, _) => true,
             // Cannot happen (the guard object is of the waited-for
@@ -160,6 +163,9 @@ enum Model {
         woken: bool,
         may_spur: bool,
     },
+    Notify {
+        permit: bool,
+    },
 }
 
 impl Model {
@@ -207,6 +213,7 @@ impl Model {
                 woken: *woken,
                 may_spur: *may_spur,
             },
+            Model::Notify { permit } => Before::Notify { permit: *permit },
         }
     }
 }
@@ -288,6 +295,7 @@ pub(super) fn read_log() -> Log {
                     woken: false,
                     may_spur: t.may_spur_at_start(),
                 },
+                ObjState::Notify(_) => Model::Notify { permit: false },
                 _ => Model::Other,
             })
             .collect();
@@ -502,6 +510,13 @@ fn apply(models: &mut [Model], tid: Tid, op: Op, ok: bool, i: usize) {
         Op::EventSet { event } | Op::EventClear { event } => {
             if let Model::Event { flag } = &mut models[event.index()] {
                 *flag = matches!(op, Op::EventSet { .. });
+            }
+        }
+        // `rt/prims/notify.rs`: a notify stores the permit, a wait that
+        // was not spurious consumes it.
+        Op::NotifyNotify { notify } | Op::NotifyWait { notify } => {
+            if let Model::Notify { permit } = &mut models[notify.index()] {
+                *permit = matches!(op, Op::NotifyNotify { .. }) || (*permit && !ok);
             }
         }
         _ => {}

@@ -27,7 +27,7 @@
 //! clear, wait and `is_set`, `Barrier` (Python's and std's) waits without a
 //! timeout, `n_waiting`, `broken`, `abort` and `reset`, `Queue` blocking
 //! puts and gets, `task_done`, `join` and sizes, `park` without a timeout
-//! and `unpark`, atomics, `UnsafeCell`, `Shared`, `print`,
+//! and `unpark`, loom's `Notify` (`notify` and `wait`), atomics, `UnsafeCell`, `Shared`, `print`,
 //! `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
 //! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
 //! operation (sleeps, timed waits, timed or
@@ -85,7 +85,7 @@
 //! notifies, event sets, clears, waits and `is_set`s, waits at 2 barriers
 //! of 2 and 3 parties, `n_waiting`, aborts and resets, puts, gets and
 //! sizes of a bounded (1) and an unbounded queue, parks and unparks of
-//! earlier threads), an oracle with its own interpreter that
+//! earlier threads, notifies and waits of 2 `Notify`s), an oracle with its own interpreter that
 //! enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a

@@ -90,7 +90,9 @@
 //! guarded by room, a get by an item, `join` by every item done: a put
 //! enables a get and a get a bounded put. **Park**: a park and an unpark
 //! of its thread write the thread's token (`Key::Parker`); a park without
-//! a timeout is guarded by the token being set. **Tasks** the same way:
+//! a timeout is guarded by the token being set. **Notify** (loom's) the
+//! same way: `notify` and `wait` write the object, a wait is guarded by the
+//! permit, which a notify stores and the wait consumes. **Tasks** the same way:
 //! `TaskWake` and `TaskWait` write the task object; a wait without a
 //! deadline is guarded by the permit (or a `block_on`'s one spurious
 //! wake-up), so a wake enables it and a wake of a task not waiting is
@@ -180,7 +182,7 @@ impl Scheduler for OdporSched<'_> {
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
                      (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
                      Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
-                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
+                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Notify, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
                     c.op.name(),
                     match (c.timeout, c.op.deadline()) {
                         (false, _) => "",

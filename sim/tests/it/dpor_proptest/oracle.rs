@@ -5,8 +5,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{
-    CondStmt, Stmt, BARRIER_PARTIES, CONDS, EVENTS, LOCKS, QUEUE_SIZES, RWLOCKS, SEM_PERMITS,
-    STD_COND, VARS,
+    CondStmt, Stmt, BARRIER_PARTIES, CONDS, EVENTS, LOCKS, NOTIFIES, QUEUE_SIZES, RWLOCKS,
+    SEM_PERMITS, STD_COND, VARS,
 };
 
 /// What a broken barrier's wait records.
@@ -72,6 +72,10 @@ pub(super) enum Instr {
     /// thread `k` (sets its token).
     Park,
     Unpark(usize),
+    /// `Notify` `n`'s notify (stores the permit) and wait (blocks until
+    /// the permit is there, consumes it).
+    NotifyNotify(usize),
+    NotifyWait(usize),
 }
 
 pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
@@ -95,6 +99,8 @@ pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
             Stmt::QJoin(q) => out.push(Instr::QJoin(*q)),
             Stmt::Park => out.push(Instr::Park),
             Stmt::Unpark(k) => out.push(Instr::Unpark(*k)),
+            Stmt::NotifyNotify(n) => out.push(Instr::NotifyNotify(*n)),
+            Stmt::NotifyWait(n) => out.push(Instr::NotifyWait(*n)),
             Stmt::Locked(l, body) => {
                 out.push(Instr::Acquire(*l));
                 out.extend(flatten(body));
@@ -184,6 +190,8 @@ pub(super) struct State {
     writer: [bool; RWLOCKS],
     readers: [u32; RWLOCKS],
     permits: [u32; 2],
+    /// The `Notify`s' permits.
+    notified: [bool; NOTIFIES],
 }
 
 /// What the oracle found.
@@ -194,7 +202,7 @@ pub(super) struct Oracle {
 
 /// An executed instruction: thread, its index in the thread's sequence of
 /// executed events, and the object it touches (vars 0.., locks 100..,
-/// RwLocks 200.., Semaphores 300..) and whether it writes (every lock event writes its lock,
+/// RwLocks 200.., Semaphores 300.., Notifies 900..) and whether it writes (every lock event writes its lock,
 /// a RwLock's read acquires and releases too: sim's dependence relation
 /// for them, see `sim/src/rt/prims/rwlock.rs`; conditions 400..; a
 /// condition wait and its re-acquire write the condition and its lock,
@@ -230,6 +238,7 @@ pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         writer: [false; RWLOCKS],
         readers: [0; RWLOCKS],
         permits: SEM_PERMITS,
+        notified: [false; NOTIFIES],
     };
     let mut trail = Vec::new();
     explore(threads, st, &mut trail, &mut o);
@@ -437,6 +446,19 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
                 s.tokens[k] = true;
                 s.pc[t] += 1;
                 (800 + k, true)
+            }
+            Instr::NotifyNotify(n) => {
+                s.notified[n] = true;
+                s.pc[t] += 1;
+                (900 + n, true)
+            }
+            Instr::NotifyWait(n) => {
+                if !s.notified[n] {
+                    continue;
+                }
+                s.notified[n] = false;
+                s.pc[t] += 1;
+                (900 + n, true)
             }
             Instr::TaskDone(q) => {
                 s.unfinished[q] -= 1;
