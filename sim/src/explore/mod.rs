@@ -115,7 +115,7 @@ impl Builder {
                 let probed = probe::probe(&main, &cfg, self.seed);
                 let steps = probed.steps;
                 pct_steps = Some(steps);
-                concurrent_steps = Some(probed.choices);
+                concurrent_steps = Some(probed.concurrent_steps);
                 Box::new(move |index| Token::Pct {
                     depth: depth.max(1),
                     steps,
@@ -128,7 +128,7 @@ impl Builder {
             }),
             Strategy::Urw => {
                 let probed = probe::probe(&main, &cfg, self.seed);
-                concurrent_steps = Some(probed.choices);
+                concurrent_steps = Some(probed.concurrent_steps);
                 let est = probed.urw;
                 Box::new(move |index| Token::Urw {
                     seed: seeds.get(index),
@@ -137,7 +137,7 @@ impl Builder {
             }
             Strategy::Surw => {
                 let probed = probe::probe(&main, &cfg, self.seed);
-                concurrent_steps = Some(probed.choices);
+                concurrent_steps = Some(probed.concurrent_steps);
                 let est = probed.surw;
                 Box::new(move |index| Token::Surw {
                     seed: seeds.get(index),
@@ -147,7 +147,7 @@ impl Builder {
             Strategy::Portfolio => {
                 let probed = probe::probe(&main, &cfg, self.seed);
                 pct_steps = Some(probed.steps);
-                concurrent_steps = Some(probed.choices);
+                concurrent_steps = Some(probed.concurrent_steps);
                 Box::new(move |index| portfolio::token(&seeds, &probed, index))
             }
             Strategy::Exhaustive => unreachable!("explored above"),

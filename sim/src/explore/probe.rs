@@ -31,7 +31,7 @@ pub(super) struct Probed {
     pub(super) steps: u64,
     /// The most steps of one probe taken while the program had more than
     /// one thread (`Report::concurrent_steps`).
-    pub(super) choices: u64,
+    pub(super) concurrent_steps: u64,
     /// URW's estimates: every event.
     pub(super) urw: Arc<Estimates>,
     /// SURW's estimates: the selectable events (`urw::selectable`) on the
@@ -42,13 +42,13 @@ pub(super) struct Probed {
 /// Runs the probes of a run seeded `run_seed`.
 pub(super) fn probe(main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig, run_seed: u64) -> Probed {
     let mut steps = 1;
-    let mut choices = 0;
+    let mut concurrent_steps = 0;
     let mut runs = Vec::new();
     for i in 0..PROBES {
         let mut sched = Recorder::new(execution_seed(run_seed ^ PROBE_SALT, i));
         rt::run_execution(main, cfg, &mut sched);
         steps = steps.max(rt::with_exec(|e| e.steps()));
-        choices = choices.max(sched.concurrent);
+        concurrent_steps = concurrent_steps.max(sched.concurrent_steps);
         runs.push(sched);
     }
     // The interesting objects: those two threads touched in one probe.
@@ -81,7 +81,7 @@ pub(super) fn probe(main: &Arc<dyn Fn() + Send + Sync>, cfg: &ExecConfig, run_se
     }));
     Probed {
         steps,
-        choices,
+        concurrent_steps,
         urw: Arc::new(Estimates::new(all, None)),
         surw: Arc::new(Estimates::new(selected, Some(interesting))),
     }
@@ -124,7 +124,7 @@ struct Recorder {
     /// The thread that spawned each thread (index = tid).
     parent: Vec<Option<Tid>>,
     /// Steps taken while the program had more than one thread.
-    concurrent: u64,
+    concurrent_steps: u64,
 }
 
 impl Recorder {
@@ -135,7 +135,7 @@ impl Recorder {
             events: Vec::new(),
             held: Held::default(),
             parent: vec![None],
-            concurrent: 0,
+            concurrent_steps: 0,
         }
     }
 
@@ -184,7 +184,7 @@ impl Scheduler for Recorder {
         }
         if self.parent.len() > 1 {
             // Another thread exists (running, blocked or finished).
-            self.concurrent += 1;
+            self.concurrent_steps += 1;
         }
         self.held.step(&c);
         if !c.timeout && matches!(c.op, Op::Spawn { .. } | Op::ProcSpawn { .. }) {

@@ -347,9 +347,10 @@ pub(crate) fn chan_drop_quietly(chan: ObjId, serial: u64, receiver: bool) -> boo
 // at the running thread's last event (see `prims/cell.rs`, `prims/atomic.rs`).
 
 /// Runs `f` with the execution and the running thread for a non-scheduling
-/// access to an object of `kind` made in execution `serial`; skipped, as
-/// [`op`] is, during teardown and while the thread unwinds.
-fn with_running(kind: &str, serial: u64, f: impl FnOnce(&mut Exec, Tid)) {
+/// access to an object of `kind` made in execution `serial` (`None`: an
+/// object the caller has just linked in this one, `binding.rs`); skipped,
+/// as [`op`] is, during teardown and while the thread unwinds.
+fn with_running(kind: &str, serial: Option<u64>, f: impl FnOnce(&mut Exec, Tid)) {
     EXEC.with(|e| {
         let mut e = e.borrow_mut();
         assert!(
@@ -359,7 +360,7 @@ fn with_running(kind: &str, serial: u64, f: impl FnOnce(&mut Exec, Tid)) {
              simulated, sim's cannot run outside)"
         );
         assert!(
-            e.serial == serial,
+            serial.is_none_or(|s| s == e.serial),
             "sim: a {kind} created in one execution was used in another; create primitives \
              inside the closure given to sim"
         );
@@ -380,20 +381,15 @@ pub(crate) fn cell_access(
     write: bool,
     location: &'static Location<'static>,
 ) {
-    with_running(kind, serial, |e, tid| {
+    with_running(kind, Some(serial), |e, tid| {
         e.cell_access(tid, cell, write, location)
     });
 }
 
 /// loom's `unsync_load` of `atomic` by the running thread: a non-atomic
 /// read, race-checked against the atomic's writes; not a scheduling point.
-pub(crate) fn atomic_unsync_load(
-    kind: &str,
-    atomic: ObjId,
-    serial: u64,
-    location: &'static Location<'static>,
-) {
-    with_running(kind, serial, |e, tid| {
+pub(crate) fn atomic_unsync_load(kind: &str, atomic: ObjId, location: &'static Location<'static>) {
+    with_running(kind, None, |e, tid| {
         e.atomic_unsync_load(tid, atomic, location)
     });
 }
@@ -404,12 +400,11 @@ pub(crate) fn atomic_unsync_load(
 pub(crate) fn atomic_cas_done(
     kind: &str,
     atomic: ObjId,
-    serial: u64,
     ok: bool,
     success: std::sync::atomic::Ordering,
     failure: std::sync::atomic::Ordering,
 ) {
-    with_running(kind, serial, |e, tid| {
+    with_running(kind, None, |e, tid| {
         e.atomic_cas_done(tid, atomic, ok, success, failure)
     });
 }

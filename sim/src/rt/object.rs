@@ -3,7 +3,8 @@
 //!
 //! Primitives in `threading/`, `queue`, `multiprocessing/` and `shared` are
 //! handles (an [`ObjId`] and the serial of the execution that created
-//! them); their state lives in this table, typed by primitive
+//! them; std's `const`-built ones in `sync/` link to an object on first use,
+//! `binding.rs`); their state lives in this table, typed by primitive
 //! ([`ObjState`], one file each in `prims/`), so that the scheduler can
 //! decide whether an operation is enabled without calling back into
 //! primitive code.

@@ -5,10 +5,11 @@
 //! RLock, its own), a RwLock without a writer (and, to write, without
 //! readers), a Semaphore's counter positive, a condition waiter notified
 //! (or, on a std `Condvar`, a `notify_one` outstanding that came after it
-//! began to wait), an Event's flag up, a `Notify`'s permit there. Every operation that changes such a
-//! state writes the object in its footprint, so the events that change a
-//! guard object are totally ordered by dependence; operations that only
-//! read it (`locked()`, `is_set()`) do not change it.
+//! began to wait), an Event's flag up, a `Notify`'s permit there. Every
+//! operation that changes such a state writes the object in its footprint,
+//! so the events that change a guard object are totally ordered by
+//! dependence; operations that only read it (`locked()`, `is_set()`) do not
+//! change it.
 //!
 //! [`read_log`] replays the log over a small model of each object's state
 //! (the same rules as the runtime's primitives, in `rt/prims/`) and

@@ -27,8 +27,8 @@
 //! clear, wait and `is_set`, `Barrier` (Python's and std's) waits without a
 //! timeout, `n_waiting`, `broken`, `abort` and `reset`, `Queue` blocking
 //! puts and gets, `task_done`, `join` and sizes, `park` without a timeout
-//! and `unpark`, loom's `Notify` (`notify` and `wait`), atomics, `UnsafeCell`, `Shared`, `print`,
-//! `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
+//! and `unpark`, loom's `Notify` (`notify` and `wait`), atomics,
+//! `UnsafeCell`, `Shared`, `print`, `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
 //! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
 //! operation (sleeps, timed waits, timed or
 //! non-blocking acquires, `join_timeout`, daemon threads, processes and
@@ -85,8 +85,8 @@
 //! notifies, event sets, clears, waits and `is_set`s, waits at 2 barriers
 //! of 2 and 3 parties, `n_waiting`, aborts and resets, puts, gets and
 //! sizes of a bounded (1) and an unbounded queue, parks and unparks of
-//! earlier threads, notifies and waits of 2 `Notify`s), an oracle with its own interpreter that
-//! enumerates every interleaving and canonicalises each to its
+//! earlier threads, notifies and waits of 2 `Notify`s), an oracle with its
+//! own interpreter that enumerates every interleaving and canonicalises each to its
 //! lexicographic normal form; DPOR's outcome set must equal the oracle's and
 //! its execution count the number of normal forms (programs with a
 //! try-lock: equal outcomes, executions >= traces). `sim/tests/it/exhaustive.rs`
@@ -125,8 +125,8 @@ fn budget_reason(builder: &Builder) -> String {
 impl Builder {
     /// `Strategy::Exhaustive`: optimal DPOR, or a (bounded) depth-first
     /// search when a preemption bound is set, the reduction is off or the
-    /// program leaves DPOR's fragment (see the module docs). The depth-first search is split into
-    /// subtrees over jobs and shards (`split.rs`); ODPOR and the rounds of
+    /// program leaves DPOR's fragment (see the module docs). The depth-first
+    /// search is split into subtrees over jobs and shards (`split.rs`); ODPOR and the rounds of
     /// iterative deepening as a whole run in shard 0 (the other shards'
     /// parts are empty, so merging stays exact), and ODPOR on one thread.
     pub(super) fn explore_exhaustive(

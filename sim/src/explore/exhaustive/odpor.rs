@@ -92,8 +92,8 @@
 //! of its thread write the thread's token (`Key::Parker`); a park without
 //! a timeout is guarded by the token being set. **Notify** (loom's) the
 //! same way: `notify` and `wait` write the object, a wait is guarded by the
-//! permit, which a notify stores and the wait consumes. **Tasks** the same way:
-//! `TaskWake` and `TaskWait` write the task object; a wait without a
+//! permit, which a notify stores and the wait consumes. **Tasks** the same
+//! way: `TaskWake` and `TaskWait` write the task object; a wait without a
 //! deadline is guarded by the permit (or a `block_on`'s one spurious
 //! wake-up), so a wake enables it and a wake of a task not waiting is
 //! ordered before or after its next wait (which then returns at once);

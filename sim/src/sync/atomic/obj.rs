@@ -60,16 +60,13 @@ impl Obj {
         check_failure(failure);
         let atomic = self.op(name, AtomicKind::Cas { failure }, success, location);
         let result = attempt();
-        let serial = rt::current_serial().unwrap_or(0);
-        rt::atomic_cas_done(name, atomic, serial, result.is_ok(), success, failure);
+        rt::atomic_cas_done(name, atomic, result.is_ok(), success, failure);
         result
     }
 
     #[track_caller]
     pub(super) fn unsync_load(&self, name: &'static str, location: &'static Location<'static>) {
-        let atomic = self.id(name);
-        let serial = rt::current_serial().unwrap_or(0);
-        rt::atomic_unsync_load(name, atomic, serial, location);
+        rt::atomic_unsync_load(name, self.id(name), location);
     }
 }
 
