@@ -91,8 +91,8 @@ pub struct Report {
     /// reduced, or not exhaustive.
     ///
     /// ```
-    /// use sim::{Builder, Strategy};
-    /// let report = Builder::new().strategy(Strategy::Exhaustive).explore(|| {
+    /// use sim::{Builder, Strategy, Timing};
+    /// let report = Builder::new().strategy(Strategy::Exhaustive).timing(Timing::Adversarial).explore(|| {
     ///     let t = sim::thread::spawn(|| sim::time::sleep(std::time::Duration::from_millis(1)));
     ///     t.join().unwrap();
     /// });

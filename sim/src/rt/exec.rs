@@ -500,6 +500,11 @@ impl Exec {
 /// fields stay private to `rt`.
 impl Exec {
     /// Steps taken.
+    /// The virtual time now.
+    pub(crate) fn now(&self) -> Nanos {
+        self.now
+    }
+
     pub(crate) fn steps(&self) -> u64 {
         self.steps
     }

@@ -87,6 +87,11 @@ pub(crate) trait Scheduler {
         false
     }
 
+    /// The virtual time at which the candidates of the next
+    /// [`Scheduler::choose`] would run; called before it, and only for a
+    /// scheduler that [observes every step](Scheduler::observes_every_step).
+    fn observe_now(&mut self, _now: Nanos) {}
+
     /// The seed of `sim::rand`'s values in this execution (the random
     /// strategies' execution seed, so that its token replays them; 0 for
     /// the searches, whose values follow the schedule alone).

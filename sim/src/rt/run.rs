@@ -78,6 +78,9 @@ pub(crate) fn run_execution(
             let choice = if e.cache.enabled.len() == 1 && !every_step {
                 0
             } else {
+                if every_step {
+                    sched.observe_now(e.now);
+                }
                 sched.choose(&e.cache.enabled)
             };
             let (candidate, result) = e.perform(choice);

@@ -10,7 +10,9 @@
 //! sets, clears, waits and `is_set`s of 2 Events, waits, `n_waiting`,
 //! aborts and resets of 2 Barriers of 2 and 3 parties, puts, gets and
 //! `qsize`s of a Queue of 1 slot and an unbounded one, `park`s and
-//! `unpark`s of earlier threads, `notify`s and `wait`s of 2 loom `Notify`s). An oracle with its own interpreter enumerates every
+//! `unpark`s of earlier threads, `notify`s and `wait`s of 2 loom `Notify`s,
+//! sleeps of 0-2 seconds under exact timing, each followed by a read of
+//! the clock). An oracle with its own interpreter enumerates every
 //! interleaving of the program, computes the set of outcomes (final
 //! values, what each thread read, deadlock) and the number of distinct
 //! Mazurkiewicz traces (each interleaving canonicalised to its
@@ -25,6 +27,7 @@
 //! --test it dpor_proptest`.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use proptest::prelude::*;
 use sim::queue::Queue;
@@ -79,6 +82,9 @@ enum Stmt {
     /// until the permit is there, consumes it).
     NotifyNotify(usize),
     NotifyWait(usize),
+    /// `sim::time::sleep(d)` seconds (exact timing: the clock moves on
+    /// when no thread can run), then the time into the record.
+    Sleep(u64),
 }
 
 /// A statement inside a `CondWith` block.
@@ -138,6 +144,7 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..4usize).prop_map(Stmt::Unpark),
         1 => (0..NOTIFIES).prop_map(Stmt::NotifyNotify),
         1 => (0..NOTIFIES).prop_map(Stmt::NotifyWait),
+        3 => (0u64..3).prop_map(Stmt::Sleep),
     ];
     let leaf = prop_oneof![
         12 => leaf,
@@ -203,7 +210,8 @@ fn nests_rwlock(s: &Stmt, held: &mut Vec<usize>) -> bool {
         | Stmt::Park
         | Stmt::Unpark(_)
         | Stmt::NotifyNotify(_)
-        | Stmt::NotifyWait(_) => false,
+        | Stmt::NotifyWait(_)
+        | Stmt::Sleep(_) => false,
         Stmt::Locked(_, body) | Stmt::TryLocked(_, body) | Stmt::SemHeld(_, body) => {
             body.iter().any(|b| nests_rwlock(b, held))
         }
@@ -281,6 +289,10 @@ fn run_stmts(stmts: &[Stmt], objs: &Objects, peers: &[Thread], acc: &mut u64) {
             Stmt::Unpark(k) => peers[*k].unpark(),
             Stmt::NotifyNotify(n) => notifies[*n].notify(),
             Stmt::NotifyWait(n) => notifies[*n].wait(),
+            Stmt::Sleep(d) => {
+                sim::time::sleep(Duration::from_secs(*d));
+                *acc = read_into(*acc, sim::time::now().as_secs());
+            }
             Stmt::Locked(l, body) => {
                 locks[*l].acquire();
                 run_stmts(body, objs, peers, acc);

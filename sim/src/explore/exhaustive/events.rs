@@ -3,7 +3,7 @@
 //! primitive's footprint), when two events conflict, and wake-up trees.
 
 use crate::rt::dependence::{self, Key, Touch};
-use crate::rt::op::{ObjId, Op, OpResult, Tid};
+use crate::rt::op::{Nanos, ObjId, Op, OpResult, Tid};
 
 /// What an event does, for the dependence relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,10 @@ pub(super) struct Ev {
     /// A blocking event: what it waits for, on which key (its guard: it
     /// is enabled exactly when that object's state allows it).
     pub(super) wait: Option<(Wait, Key)>,
+    /// The virtual time it runs at. Under exact timing the clock moves on
+    /// only when no thread can run, so events at different times are
+    /// ordered (they conflict) and never race (see `odpor.rs`).
+    pub(super) time: Nanos,
 }
 
 /// What a blocking event waits for (see `guards.rs`).
@@ -79,10 +83,10 @@ impl Ev {
     }
 }
 
-/// The event `op` of thread `tid` is, or `None` when it is outside the
-/// fragment that [`Odpor`] reduces: what its primitive's footprint says
-/// (`rt::dependence`).
-pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev> {
+/// The event `op` of thread `tid` is, run at virtual time `time`, or
+/// `None` when it is outside the fragment that [`Odpor`] reduces: what its
+/// primitive's footprint says (`rt::dependence`).
+pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>, time: Nanos) -> Option<Ev> {
     let footprint = dependence::footprint(op);
     if !footprint.reducible {
         return None;
@@ -158,14 +162,15 @@ pub(super) fn classify(tid: Tid, op: Op, result: Option<OpResult>) -> Option<Ev>
         access,
         spawned,
         wait,
+        time,
     })
 }
 
-/// Whether `a` and `b` do not commute: same thread, a common object that
-/// one of them writes, a join of the other's thread, a spawn of the other's
-/// thread.
+/// Whether `a` and `b` do not commute: same thread, different virtual
+/// times, a common object that one of them writes, a join of the other's
+/// thread, a spawn of the other's thread.
 pub(super) fn conflict(a: &Ev, b: &Ev) -> bool {
-    if a.tid == b.tid || obj_conflict(a, b) {
+    if a.tid == b.tid || a.time != b.time || obj_conflict(a, b) {
         return true;
     }
     let joins = |x: &Ev, y: &Ev| matches!(x.access, Access::Join { target } if target == y.tid);

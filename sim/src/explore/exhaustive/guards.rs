@@ -256,7 +256,7 @@ pub(super) fn read_log() -> Log {
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| t.life == rt::Life::Waiting)
-                .filter_map(|(tid, t)| classify(tid, t.pending, None))
+                .filter_map(|(tid, t)| classify(tid, t.pending, None, e.now()))
                 .filter(|ev| ev.wait.is_some())
                 .collect()
         } else {
@@ -304,7 +304,7 @@ pub(super) fn read_log() -> Log {
         let mut tokens = vec![false; e.threads().len()];
         let mut out = Vec::with_capacity(e.events().len());
         for (i, ev) in e.events().iter().enumerate() {
-            let Some(c) = classify(ev.tid, ev.op, Some(ev.result)) else {
+            let Some(c) = classify(ev.tid, ev.op, Some(ev.result), ev.time) else {
                 return Log {
                     events: None,
                     failure,

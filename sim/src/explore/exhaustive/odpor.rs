@@ -65,6 +65,22 @@
 //! reduction give up (`unsupported`), never miss a trace; the proptest
 //! asserts neither happens and that the count is one per trace.
 //!
+//! **Time.** Under exact timing the clock moves on only when no thread
+//! can run, so every event of an earlier virtual time comes before every
+//! event of a later one in every execution: [`conflict`] makes events of
+//! different times dependent, and `vc` orders each event after all events
+//! of earlier times. A sleep touches nothing else (its end is the clock's
+//! doing). Such a pair is not a reversible race, with one exception: a
+//! blocking event completes at the time it was enabled, but may have been
+//! waiting since an earlier time, and could have run there. So a
+//! non-blocking `e'` of a later time than `e` never races with it (it
+//! could not run before `e`, which stays enabled and holds the clock
+//! back), and a blocking one races when its thread reached it before `e`
+//! (the program-order test, on `vc`, which holds the time order); taken
+//! after `notdep(e)` it runs at `e`'s time. Under adversarial timing a
+//! sleep moves the clock that other threads read (it may end early and
+//! pushes the clock to its deadline), and it is outside the fragment.
+//!
 //! At a deadlock, the events the threads are blocked in race too, as
 //! events after the last one: without that, a deadlock reached before the
 //! other thread ever acquired would hide the schedules where it did (found
@@ -111,7 +127,7 @@ use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
 use crate::rt::dependence::Key;
-use crate::rt::op::{Op, Tid};
+use crate::rt::op::{Nanos, Op, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
 /// One scheduling point of the current execution.
@@ -163,6 +179,11 @@ struct OdporSched<'a> {
     /// spurious wake-up is a candidate the reduction does not model, and
     /// one never offered in an execution explored would be missed).
     spurious_parks: bool,
+    /// Adversarial timing: a sleep is outside the fragment (it moves the
+    /// clock that other threads read).
+    adversarial: bool,
+    /// The virtual time of the next choice's candidates.
+    now: Nanos,
     depth: usize,
     out: Outcome,
 }
@@ -173,8 +194,9 @@ impl Scheduler for OdporSched<'_> {
         self.depth += 1;
         for (i, c) in enabled.iter().enumerate() {
             if self.out.unsupported.is_none()
-                && (classify(c.tid, c.op, None).is_none()
+                && (classify(c.tid, c.op, None, self.now).is_none()
                     || c.timeout
+                    || (self.adversarial && matches!(c.op, Op::Sleep { .. }))
                     || (self.spurious_parks && matches!(c.op, Op::Park { .. }))
                     || enabled[..i].iter().any(|o| o.tid == c.tid))
             {
@@ -182,9 +204,10 @@ impl Scheduler for OdporSched<'_> {
                     "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
                      (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
                      Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
-                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Notify, Once, Shared, atomics, UnsafeCell, spawn, join, print and yield)",
+                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Notify, Once, Shared, atomics, UnsafeCell, spawn, join, print, yield, and sleeps under exact timing)",
                     c.op.name(),
                     match (c.timeout, c.op.deadline()) {
+                        (false, _) if matches!(c.op, Op::Sleep { .. }) => " under adversarial timing",
                         (false, _) => "",
                         (true, None) => " (a spurious wake-up)",
                         (true, Some(_)) => " (its timeout)",
@@ -228,11 +251,12 @@ impl Scheduler for OdporSched<'_> {
                 0
             });
             let c = enabled[index];
-            let cur = classify(c.tid, c.op, None).unwrap_or(Ev {
+            let cur = classify(c.tid, c.op, None, self.now).unwrap_or(Ev {
                 tid: c.tid,
                 access: Access::Nothing,
                 spawned: None,
                 wait: None,
+                time: self.now,
             });
             self.nodes.push(Node {
                 sleep,
@@ -263,6 +287,10 @@ impl Scheduler for OdporSched<'_> {
 
     fn observes_every_step(&self) -> bool {
         true
+    }
+
+    fn observe_now(&mut self, now: Nanos) {
+        self.now = now;
     }
 }
 
@@ -297,8 +325,8 @@ impl Odpor {
         run: &mut Run,
     ) -> Result<Ended, Fallback> {
         // Adversarial timing changes only operations with a deadline (and
-        // sleeps), none of which is in the reduced fragment: a program in
-        // the fragment runs the same under both timings. Spurious wake-ups
+        // sleeps), none of which is in the reduced fragment under it: a
+        // program in the fragment runs the same under both timings. Spurious wake-ups
         // add candidates the reduction does not model (a spurious park's, a
         // timeout candidate, makes it give up when offered).
         if cfg.spurious_wakeups {
@@ -320,6 +348,8 @@ impl Odpor {
             let mut sched = OdporSched {
                 nodes: &mut this.nodes,
                 spurious_parks: cfg.spurious_parks,
+                adversarial: cfg.adversarial,
+                now: 0,
                 depth: 0,
                 out: Outcome {
                     path: first.then(Vec::new),
@@ -415,9 +445,19 @@ impl Odpor {
         let mut vc: Vec<Vec<u32>> = Vec::with_capacity(n);
         let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
         let mut per_key: BTreeMap<Key, KeyState> = BTreeMap::new();
+        // Under exact timing every event happens after every event of an
+        // earlier virtual time: `base` is the join of the clocks of all
+        // events before the current time, `all` of all events so far.
+        let mut time = log.first().map_or(0, |l| l.ev.time);
+        let mut base = vec![0u32; threads];
+        let mut all = vec![0u32; threads];
         for i in 0..n {
             let ev = log[i].ev;
             let t = ev.tid;
+            if ev.time != time {
+                time = ev.time;
+                base.clone_from(&all);
+            }
             pos[i] = count[t];
             count[t] += 1;
             po_prev[i] = last_of[t];
@@ -450,13 +490,16 @@ impl Odpor {
             }
             p.sort_unstable();
             p.dedup();
-            let mut clock = vec![0u32; threads];
+            let mut clock = base.clone();
             for &j in &p {
                 for (c, &x) in clock.iter_mut().zip(&vc[j]) {
                     *c = (*c).max(x);
                 }
             }
             clock[t] = pos[i] + 1;
+            for (a, &c) in all.iter_mut().zip(&clock) {
+                *a = (*a).max(c);
+            }
             vc.push(clock);
             preds.push(p);
             last_of[t] = Some(i);
@@ -483,6 +526,15 @@ impl Odpor {
                 if e.tid == ev.tid || !obj_conflict(&e, &ev) {
                     continue;
                 }
+                // Under exact timing a non-blocking event runs at the time
+                // its thread reached it: one of a later time than `e`
+                // could not run before `e`, which stays enabled and holds
+                // the clock back. A blocking event may have waited since
+                // `e`'s time: whether its thread reached it by then is the
+                // program-order test below (the time order is in `vc`).
+                if ev.wait.is_none() && e.time != ev.time {
+                    continue;
+                }
                 let race = if let Some((_, guard)) = ev.wait {
                     // Only the program-order (or spawn) path counts: the
                     // events that enabled e' did not feed it data. The
@@ -501,7 +553,8 @@ impl Odpor {
                     .filter(|&k| !hb(j, k, &vc))
                     .map(|k| log[k].ev)
                     .collect();
-                v.push(ev);
+                // Taken right after `notdep(e)`, `e'` runs at `e`'s time.
+                v.push(Ev { time: e.time, ..ev });
                 let node = &mut self.nodes[j];
                 if node.sleep.iter().any(|q| weak_initial(&v, q)) {
                     continue;

@@ -76,6 +76,9 @@ pub(super) enum Instr {
     /// the permit is there, consumes it).
     NotifyNotify(usize),
     NotifyWait(usize),
+    /// `sleep(d)` seconds from the time the thread got there; then the
+    /// time now into the thread's record.
+    Sleep(u64),
 }
 
 pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
@@ -101,6 +104,7 @@ pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
             Stmt::Unpark(k) => out.push(Instr::Unpark(*k)),
             Stmt::NotifyNotify(n) => out.push(Instr::NotifyNotify(*n)),
             Stmt::NotifyWait(n) => out.push(Instr::NotifyWait(*n)),
+            Stmt::Sleep(d) => out.push(Instr::Sleep(*d)),
             Stmt::Locked(l, body) => {
                 out.push(Instr::Acquire(*l));
                 out.extend(flatten(body));
@@ -192,6 +196,11 @@ pub(super) struct State {
     permits: [u32; 2],
     /// The `Notify`s' permits.
     notified: [bool; NOTIFIES],
+    /// The virtual time (seconds), and when each thread got to its next
+    /// instruction (its last event's time). Exact timing: the clock moves
+    /// on to the first deadline only when no thread can run.
+    now: u64,
+    since: Vec<u64>,
 }
 
 /// What the oracle found.
@@ -206,7 +215,7 @@ pub(super) struct Oracle {
 /// a RwLock's read acquires and releases too: sim's dependence relation
 /// for them, see `sim/src/rt/prims/rwlock.rs`; conditions 400..; a
 /// condition wait and its re-acquire write the condition and its lock,
-/// `obj2`).
+/// `obj2`; a sleep touches nothing, `NOTHING`), at what virtual time.
 #[derive(Clone, Copy)]
 pub(super) struct Done {
     tid: usize,
@@ -214,7 +223,11 @@ pub(super) struct Done {
     obj: usize,
     obj2: Option<usize>,
     write: bool,
+    time: u64,
 }
+
+/// The object of an event that touches none.
+const NOTHING: usize = usize::MAX;
 
 pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
     let mut o = Oracle {
@@ -239,6 +252,8 @@ pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         readers: [0; RWLOCKS],
         permits: SEM_PERMITS,
         notified: [false; NOTIFIES],
+        now: 0,
+        since: vec![0; threads.len()],
     };
     let mut trail = Vec::new();
     explore(threads, st, &mut trail, &mut o);
@@ -460,6 +475,14 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
                 s.pc[t] += 1;
                 (900 + n, true)
             }
+            Instr::Sleep(d) => {
+                if s.now < s.since[t] + d {
+                    continue;
+                }
+                s.acc[t] = read_into(s.acc[t], s.now);
+                s.pc[t] += 1;
+                (NOTHING, false)
+            }
             Instr::TaskDone(q) => {
                 s.unfinished[q] -= 1;
                 s.pc[t] += 1;
@@ -530,17 +553,33 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
             }
         };
         any = true;
+        s.since[t] = s.now;
         trail.push(Done {
             tid: t,
             nth,
             obj,
             obj2,
             write,
+            time: s.now,
         });
         explore(threads, s, trail, o);
         trail.pop();
     }
     if any {
+        return;
+    }
+    // Nothing can run: the clock moves on to the first deadline.
+    let deadline = (0..threads.len())
+        .filter_map(|t| match threads[t].get(st.pc[t]) {
+            Some(&Instr::Sleep(d)) => Some(st.since[t] + d),
+            _ => None,
+        })
+        .filter(|&d| d > st.now)
+        .min();
+    if let Some(d) = deadline {
+        let mut s = st;
+        s.now = d;
+        explore(threads, s, trail, o);
         return;
     }
     // A maximal interleaving.
@@ -560,11 +599,12 @@ pub(super) fn normal_form(trail: &[Done]) -> Vec<(usize, usize)> {
     let objs = |d: &Done| [Some(d.obj), d.obj2];
     let dep = |a: &Done, b: &Done| {
         a.tid == b.tid
+            || a.time != b.time
             || (a.write || b.write)
                 && objs(a)
                     .iter()
                     .flatten()
-                    .any(|x| objs(b).contains(&Some(*x)))
+                    .any(|x| *x != NOTHING && objs(b).contains(&Some(*x)))
     };
     let preds: Vec<Vec<usize>> = (0..n)
         .map(|i| (0..i).filter(|&j| dep(&trail[j], &trail[i])).collect())
