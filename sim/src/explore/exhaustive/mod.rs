@@ -97,6 +97,7 @@ mod dfs;
 mod events;
 mod guards;
 mod odpor;
+mod races;
 mod split;
 
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! tree (ordered children: event and subtree), the event explored now and
 //! the subtree handed to it. An execution ([`OdporSched`]) replays the
 //! stack's prefix, then follows the handed-down wake-up tree, else takes the
-//! first enabled thread not asleep. Afterwards ([`Odpor::races`]): vector
+//! first enabled thread not asleep. Afterwards (`races.rs`): vector
 //! clocks over the log (happens-before = program order + dependence +
 //! spawn/join), race detection, insertion of `notdep(e).e'` into the
 //! wake-up tree before `e` unless a sleeping process is a weak initial of
@@ -43,7 +43,7 @@
 //! after `notdep(e)`: the guard object's state there is its state before
 //! the first of its events from `e` on that is `e` or happens after `e`
 //! (those form a suffix of its total order), or before `e'` if there is
-//! none ([`guard_allows`]). So a lock acquire is reversed against the
+//! none (`races.rs`). So a lock acquire is reversed against the
 //! previous *acquire* (the usual treatment of mutexes in DPOR), a
 //! condition's block against the condition's events after the notify that
 //! woke it, an Event wait against the sets and clears while the flag was
@@ -117,16 +117,15 @@
 //! operation and is always enabled: a yield conflicts only with its own
 //! task's events and the wakes of that task.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::events::{classify, conflict, obj_conflict, weak_initial, Access, Ev, WuTree};
-use super::guards::{read_log, Log, Logged};
+use super::events::{classify, conflict, weak_initial, Access, Ev, WuTree};
+use super::guards::read_log;
+use super::races::Races;
 use super::{budget_reason, Ended};
 use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
-use crate::rt::dependence::Key;
 use crate::rt::op::{Nanos, Op, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
@@ -294,18 +293,10 @@ impl Scheduler for OdporSched<'_> {
     }
 }
 
-/// Per object, while the log is read: its events, its last write and the
-/// reads since.
-#[derive(Default)]
-struct KeyState {
-    events: Vec<usize>,
-    last_write: Option<usize>,
-    reads_since: Vec<usize>,
-}
-
 /// Optimal DPOR over the reduced fragment.
 pub(super) struct Odpor {
     nodes: Vec<Node>,
+    races: Races,
 }
 
 /// Whether the execution budget is spent.
@@ -335,7 +326,10 @@ impl Odpor {
                 first: None,
             });
         }
-        let mut this = Odpor { nodes: Vec::new() };
+        let mut this = Odpor {
+            nodes: Vec::new(),
+            races: Races::default(),
+        };
         let mut step_limited = false;
         loop {
             if budget_hit(run, builder) || builder.interrupted() {
@@ -389,7 +383,13 @@ impl Odpor {
             for (i, l) in log.iter().enumerate() {
                 this.nodes[i].cur = l.ev;
             }
-            this.races(log, pending, &read);
+            let Odpor { nodes, races } = &mut this;
+            races.find(log, pending, &read, |j, v| {
+                let node = &mut nodes[j];
+                if !node.sleep.iter().any(|q| weak_initial(v, q)) {
+                    node.wut.insert(v.to_vec());
+                }
+            });
             // Backtrack to the deepest point with something left to explore.
             loop {
                 let Some(top) = this.nodes.last_mut() else {
@@ -420,185 +420,4 @@ impl Odpor {
             }
         }
     }
-
-    /// Race detection on the finished execution: for every reversible race
-    /// `e ⋖ e'`, inserts `notdep(e).e'` into the wake-up tree before `e`
-    /// unless a sleeping process is a weak initial of it.
-    ///
-    /// `pending` are the blocking events that threads were blocked in when
-    /// the execution ended (a deadlock): they race too, as events after
-    /// the last one. `last` is every object's state at the end.
-    fn races(&mut self, log: &[Logged], pending: &[Ev], last: &Log) {
-        let n = log.len();
-        let threads = log
-            .iter()
-            .map(|l| l.ev.tid + 1)
-            .chain(pending.iter().map(|e| e.tid + 1))
-            .max()
-            .unwrap_or(0);
-        let mut pos = vec![0u32; n];
-        let mut count = vec![0u32; threads];
-        let mut last_of: Vec<Option<usize>> = vec![None; threads];
-        let mut po_prev: Vec<Option<usize>> = vec![None; n];
-        let mut spawn_of: Vec<Option<usize>> = vec![None; threads];
-        // vc[i][t]: how many events of thread t happen before or are i.
-        let mut vc: Vec<Vec<u32>> = Vec::with_capacity(n);
-        let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
-        let mut per_key: BTreeMap<Key, KeyState> = BTreeMap::new();
-        // Under exact timing every event happens after every event of an
-        // earlier virtual time: `base` is the join of the clocks of all
-        // events before the current time, `all` of all events so far.
-        let mut time = log.first().map_or(0, |l| l.ev.time);
-        let mut base = vec![0u32; threads];
-        let mut all = vec![0u32; threads];
-        for i in 0..n {
-            let ev = log[i].ev;
-            let t = ev.tid;
-            if ev.time != time {
-                time = ev.time;
-                base.clone_from(&all);
-            }
-            pos[i] = count[t];
-            count[t] += 1;
-            po_prev[i] = last_of[t];
-            let mut p: Vec<usize> = Vec::new();
-            if let Some(j) = last_of[t] {
-                p.push(j);
-            } else if let Some(s) = spawn_of[t] {
-                p.push(s);
-            }
-            // The direct predecessors through dependence: on each object
-            // it touches, the last write and (for a write) the reads
-            // since; for a join, the target's last event (earlier
-            // conflicting events are ordered before these).
-            for touch in ev.touches() {
-                let st = per_key.entry(touch.key).or_default();
-                if let Some(w) = st.last_write {
-                    p.push(w);
-                }
-                if touch.write {
-                    p.extend(st.reads_since.iter().copied());
-                    st.last_write = Some(i);
-                    st.reads_since.clear();
-                } else {
-                    st.reads_since.push(i);
-                }
-                st.events.push(i);
-            }
-            if let Access::Join { target } = ev.access {
-                p.extend(last_of.get(target).copied().flatten());
-            }
-            p.sort_unstable();
-            p.dedup();
-            let mut clock = base.clone();
-            for &j in &p {
-                for (c, &x) in clock.iter_mut().zip(&vc[j]) {
-                    *c = (*c).max(x);
-                }
-            }
-            clock[t] = pos[i] + 1;
-            for (a, &c) in all.iter_mut().zip(&clock) {
-                *a = (*a).max(c);
-            }
-            vc.push(clock);
-            preds.push(p);
-            last_of[t] = Some(i);
-            if let Some(child) = ev.spawned {
-                if child < threads {
-                    spawn_of[child] = Some(i);
-                }
-            }
-        }
-        let hb = |j: usize, k: usize, vc: &Vec<Vec<u32>>| vc[k][log[j].ev.tid] > pos[j];
-        let mut cands: Vec<usize> = Vec::new();
-        for i in 0..n + pending.len() {
-            let ev = if i < n { log[i].ev } else { pending[i - n] };
-            let po_before = if i < n { po_prev[i] } else { last_of[ev.tid] };
-            cands.clear();
-            for touch in ev.touches() {
-                let on_key = per_key.get(&touch.key).map_or(&[][..], |st| &st.events[..]);
-                cands.extend(on_key.iter().take_while(|&&j| j < i.min(n)));
-            }
-            cands.sort_unstable();
-            cands.dedup();
-            for &j in &cands {
-                let e = log[j].ev;
-                if e.tid == ev.tid || !obj_conflict(&e, &ev) {
-                    continue;
-                }
-                // Under exact timing a non-blocking event runs at the time
-                // its thread reached it: one of a later time than `e`
-                // could not run before `e`, which stays enabled and holds
-                // the clock back. A blocking event may have waited since
-                // `e`'s time: whether its thread reached it by then is the
-                // program-order test below (the time order is in `vc`).
-                if ev.wait.is_none() && e.time != ev.time {
-                    continue;
-                }
-                let race = if let Some((_, guard)) = ev.wait {
-                    // Only the program-order (or spawn) path counts: the
-                    // events that enabled e' did not feed it data. The
-                    // race is reversible only where e' could be taken
-                    // after notdep(e): see `guard_allows`.
-                    let before = po_before.or(spawn_of[ev.tid]);
-                    let ordered = before.is_some_and(|b| hb(j, b, &vc));
-                    !ordered && guard_allows(log, &per_key, last, &ev, guard, j, i, &hb, &vc)
-                } else {
-                    !preds[i].iter().any(|&p| p != j && hb(j, p, &vc))
-                };
-                if !race {
-                    continue;
-                }
-                let mut v: Vec<Ev> = ((j + 1)..i.min(n))
-                    .filter(|&k| !hb(j, k, &vc))
-                    .map(|k| log[k].ev)
-                    .collect();
-                // Taken right after `notdep(e)`, `e'` runs at `e`'s time.
-                v.push(Ev { time: e.time, ..ev });
-                let node = &mut self.nodes[j];
-                if node.sleep.iter().any(|q| weak_initial(&v, q)) {
-                    continue;
-                }
-                node.wut.insert(v);
-            }
-        }
-    }
-}
-
-/// Whether the blocking event `ev` (the `i`-th, or pending when `i` is past
-/// the log), whose guard object is `guard`, could be taken right after
-/// `notdep(e_j)` — the events between `j` and `i` that do not happen after
-/// `e_j`. The events that change the guard object are totally ordered by
-/// dependence, and those after `e_j` that happen after it are a suffix of
-/// them; so the guard object's state there is its state before the first
-/// of its events in `[j, i)` that is `e_j` or happens after it, or its
-/// state before `e'` if there is none.
-#[allow(clippy::too_many_arguments)]
-fn guard_allows(
-    log: &[Logged],
-    per_key: &BTreeMap<Key, KeyState>,
-    last: &Log,
-    ev: &Ev,
-    key: Key,
-    j: usize,
-    i: usize,
-    hb: &impl Fn(usize, usize, &Vec<Vec<u32>>) -> bool,
-    vc: &Vec<Vec<u32>>,
-) -> bool {
-    let n = log.len();
-    let on_guard = per_key.get(&key).map_or(&[][..], |st| &st.events[..]);
-    let state = on_guard
-        .iter()
-        .copied()
-        .filter(|&k| k >= j && k < i.min(n))
-        .find(|&k| k == j || hb(j, k, vc))
-        .map(|k| log[k].before_of(key))
-        .unwrap_or_else(|| {
-            if i < n {
-                log[i].before_of(key)
-            } else {
-                last.last_of(key)
-            }
-        });
-    state.allows(ev)
 }
