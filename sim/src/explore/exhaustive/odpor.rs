@@ -126,6 +126,7 @@ use super::{budget_reason, Ended};
 use crate::explore::token::Token;
 use crate::explore::{Builder, Run};
 use crate::failure::FailureKind;
+use crate::rt::dependence;
 use crate::rt::op::{Nanos, Op, Tid};
 use crate::rt::{self, Candidate, ExecConfig, Scheduler};
 
@@ -174,6 +175,8 @@ pub(super) struct Fallback {
 /// follows wake-up trees, else the first enabled process not asleep.
 struct OdporSched<'a> {
     nodes: &'a mut Vec<Node>,
+    /// Emptied sleep sets of popped nodes, for new ones (no allocation).
+    spare: &'a mut Vec<Vec<Ev>>,
     /// `ExecConfig::spurious_parks`: a park is outside the fragment (its
     /// spurious wake-up is a candidate the reduction does not model, and
     /// one never offered in an execution explored would be missed).
@@ -193,7 +196,7 @@ impl Scheduler for OdporSched<'_> {
         self.depth += 1;
         for (i, c) in enabled.iter().enumerate() {
             if self.out.unsupported.is_none()
-                && (classify(c.tid, c.op, None, self.now).is_none()
+                && (!dependence::footprint(c.op).reducible
                     || c.timeout
                     || (self.adversarial && matches!(c.op, Op::Sleep { .. }))
                     || (self.spurious_parks && matches!(c.op, Op::Park { .. }))
@@ -221,12 +224,8 @@ impl Scheduler for OdporSched<'_> {
             let (sleep, mut wut) = match d.checked_sub(1).map(|p| &mut self.nodes[p]) {
                 Some(parent) => {
                     let cur = parent.cur;
-                    let sleep = parent
-                        .sleep
-                        .iter()
-                        .filter(|q| !conflict(q, &cur))
-                        .copied()
-                        .collect();
+                    let mut sleep = self.spare.pop().unwrap_or_default();
+                    sleep.extend(parent.sleep.iter().filter(|q| !conflict(q, &cur)));
                     (sleep, std::mem::take(&mut parent.cur_sub))
                 }
                 None => (Vec::new(), WuTree::default()),
@@ -296,6 +295,7 @@ impl Scheduler for OdporSched<'_> {
 /// Optimal DPOR over the reduced fragment.
 pub(super) struct Odpor {
     nodes: Vec<Node>,
+    spare: Vec<Vec<Ev>>,
     races: Races,
 }
 
@@ -328,6 +328,7 @@ impl Odpor {
         }
         let mut this = Odpor {
             nodes: Vec::new(),
+            spare: Vec::new(),
             races: Races::default(),
         };
         let mut step_limited = false;
@@ -341,6 +342,7 @@ impl Odpor {
             let first = run.executions == 0 && this.nodes.is_empty();
             let mut sched = OdporSched {
                 nodes: &mut this.nodes,
+                spare: &mut this.spare,
                 spurious_parks: cfg.spurious_parks,
                 adversarial: cfg.adversarial,
                 now: 0,
@@ -383,7 +385,7 @@ impl Odpor {
             for (i, l) in log.iter().enumerate() {
                 this.nodes[i].cur = l.ev;
             }
-            let Odpor { nodes, races } = &mut this;
+            let Odpor { nodes, races, .. } = &mut this;
             races.find(log, pending, &read, |j, v| {
                 let node = &mut nodes[j];
                 if !node.sleep.iter().any(|q| weak_initial(v, q)) {
@@ -410,7 +412,10 @@ impl Odpor {
                 };
                 top.sleep.push(top.cur);
                 if top.wut.children.is_empty() {
-                    this.nodes.pop();
+                    if let Some(mut node) = this.nodes.pop() {
+                        node.sleep.clear();
+                        this.spare.push(node.sleep);
+                    }
                 } else {
                     let (ev, sub) = top.wut.children.remove(0);
                     top.cur = ev;
