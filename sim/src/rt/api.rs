@@ -119,7 +119,8 @@ pub(crate) fn print(text: String, location: &'static Location<'static>) {
         true
     });
     if active {
-        op(Op::Print, location);
+        let digest = super::op::text_digest(&text);
+        op(Op::Print { text: digest }, location);
     } else {
         print!("{text}");
     }

@@ -39,6 +39,19 @@ pub(crate) enum Key {
 pub(crate) struct Touch {
     pub(crate) key: Key,
     pub(crate) write: bool,
+    /// A write's commutativity class, 0 for none: writes of one key with
+    /// the same non-zero class commute (prints of the same text).
+    pub(crate) class: u64,
+}
+
+impl Touch {
+    /// Whether the two accesses do not commute: one key, one of them
+    /// writes it, and they are not writes of one class.
+    pub(crate) fn conflicts(&self, other: &Touch) -> bool {
+        self.key == other.key
+            && (self.write || other.write)
+            && (self.class == 0 || self.class != other.class)
+    }
 }
 
 /// What an operation touches, for the dependence relation.
@@ -79,10 +92,12 @@ impl Footprint {
                 Some(Touch {
                     key: Key::Object(a),
                     write: true,
+                    class: 0,
                 }),
                 Some(Touch {
                     key: Key::Object(b),
                     write: true,
+                    class: 0,
                 }),
             ],
             ..Footprint::NOTHING
@@ -92,7 +107,14 @@ impl Footprint {
     /// Accesses `key`.
     pub(crate) fn one(key: Key, write: bool) -> Footprint {
         Footprint {
-            touches: [Some(Touch { key, write }), None],
+            touches: [
+                Some(Touch {
+                    key,
+                    write,
+                    class: 0,
+                }),
+                None,
+            ],
             ..Footprint::NOTHING
         }
     }
@@ -117,15 +139,16 @@ pub(crate) fn footprint(op: Op) -> Footprint {
 }
 
 /// Whether two operations of different threads do not commute: they touch
-/// a common key and one of them writes it.
+/// a common key and one of them writes it (writes of one class commute:
+/// [`Touch::class`]).
 pub(crate) fn dependent(a: &Footprint, b: &Footprint) -> bool {
-    a.touched()
-        .any(|x| b.touched().any(|y| x.key == y.key && (x.write || y.write)))
+    a.touched().any(|x| b.touched().any(|y| x.conflicts(&y)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rt::op::text_digest;
 
     #[test]
     fn reads_commute_and_writes_do_not() {
@@ -174,8 +197,14 @@ mod tests {
             task: false,
         });
         assert!(spawn.reducible && dependent(&spawn, &spawn));
-        assert!(dependent(&footprint(Op::Print), &footprint(Op::Print)));
-        assert!(!dependent(&footprint(Op::Yield), &footprint(Op::Print)));
+        let print = |text: &str| {
+            footprint(Op::Print {
+                text: text_digest(text),
+            })
+        };
+        assert!(dependent(&print("a"), &print("b")));
+        assert!(!dependent(&print("a"), &print("a")), "same text: commute");
+        assert!(!dependent(&footprint(Op::Yield), &print("a")));
         assert_eq!(footprint(Op::Join { target: 3 }).joins, Some(3));
     }
 }

@@ -69,8 +69,10 @@ pub(crate) enum Op {
     Read { var: ObjId },
     /// A write (or read-modify-write) of a `Shared`.
     Write { var: ObjId },
-    /// `sim::print!`: the text is in the thread's output buffer.
-    Print,
+    /// `sim::print!`: the text is in the thread's output buffer; `text` is
+    /// its digest (never 0: see [`text_digest`]), so that prints of the
+    /// same text commute (the output is the same in either order).
+    Print { text: u64 },
     /// `JoinHandle::join_timeout`: like `Join`, or times out at `deadline`.
     JoinTimeout { target: Tid, deadline: Nanos },
     /// First step of `Condition::wait`: checks ownership, enqueues the
@@ -256,7 +258,7 @@ impl Op {
                 | Op::Yield
                 | Op::Read { .. }
                 | Op::Write { .. }
-                | Op::Print
+                | Op::Print { .. }
                 | Op::Atomic { .. }
                 | Op::Fence { .. }
                 | Op::TaskStart { .. }
@@ -322,7 +324,7 @@ impl Op {
             | Op::Spawn { .. }
             | Op::Join { .. }
             | Op::JoinTimeout { .. }
-            | Op::Print
+            | Op::Print { .. }
             | Op::Park { .. }
             | Op::Unpark { .. } => None,
         }
@@ -367,7 +369,7 @@ impl Op {
             Op::RLockRelease { .. } => "release",
             Op::Read { .. } => "read",
             Op::Write { .. } => "write",
-            Op::Print => "print",
+            Op::Print { .. } => "print",
             Op::JoinTimeout { .. } => "join",
             Op::CondWait { .. } => "wait",
             Op::CondBlock { .. } => "wait",
@@ -479,6 +481,17 @@ impl OpResult {
             _ => None,
         }
     }
+}
+
+/// The digest of a print's text, never 0 (`Touch::class` 0 means "no
+/// class"): std's `DefaultHasher::new()` has fixed keys, so the digest is
+/// the same in every execution, as the reduction needs (sleep sets and
+/// wake-up trees carry events from one execution to the next).
+pub(crate) fn text_digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish() | 1
 }
 
 #[cfg(test)]

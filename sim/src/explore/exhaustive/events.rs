@@ -179,8 +179,7 @@ pub(super) fn conflict(a: &Ev, b: &Ev) -> bool {
 
 /// A conflict on a common object (the only kind that can be a race).
 pub(super) fn obj_conflict(a: &Ev, b: &Ev) -> bool {
-    a.touches()
-        .any(|x| b.touches().any(|y| x.key == y.key && (x.write || y.write)))
+    a.touches().any(|x| b.touches().any(|y| x.conflicts(&y)))
 }
 
 /// Whether process `p`, whose next event is `next`, is a weak initial of

@@ -21,13 +21,15 @@ use crate::rt::dependence::Key;
 /// No event (an index sentinel).
 const NONE: u32 = u32::MAX;
 
-/// Per object, while the log is read: its events, its last write and the
-/// reads since.
+/// Per object, while the log is read: its events, its last write (of no
+/// class) and the reads and the writes of a class since (with their
+/// class): an event's direct predecessors on the object are among them.
 #[derive(Default)]
 struct KeyState {
     events: Vec<u32>,
     last_write: Option<u32>,
     reads_since: Vec<u32>,
+    classed_since: Vec<(u32, u64)>,
 }
 
 /// Race detection's state, reused from one execution to the next.
@@ -154,12 +156,21 @@ impl Races {
                 if let Some(w) = st.last_write {
                     preds.push(w);
                 }
-                if touch.write {
+                if !touch.write {
+                    preds.extend(st.classed_since.iter().map(|&(j, _)| j));
+                    st.reads_since.push(i as u32);
+                } else if touch.class == 0 {
                     preds.extend_from_slice(&st.reads_since);
+                    preds.extend(st.classed_since.iter().map(|&(j, _)| j));
                     st.last_write = Some(i as u32);
                     st.reads_since.clear();
+                    st.classed_since.clear();
                 } else {
-                    st.reads_since.push(i as u32);
+                    // Writes of one class commute (`Touch::class`).
+                    preds.extend_from_slice(&st.reads_since);
+                    let other = st.classed_since.iter().filter(|&&(_, c)| c != touch.class);
+                    preds.extend(other.map(|&(j, _)| j));
+                    st.classed_since.push((i as u32, touch.class));
                 }
                 st.events.push(i as u32);
             }
@@ -216,8 +227,8 @@ impl Races {
                 // A non-blocking e' races only with its direct
                 // predecessors: an earlier event on one of its objects
                 // that conflicts with it and is not one conflicts with the
-                // object's last write or a read since (its predecessors),
-                // so happens before one of them.
+                // object's last write, or a read or classed write since
+                // (its predecessors), so happens before one of them.
                 cands.extend_from_slice(&preds[pred_at[i] as usize..pred_at[i + 1] as usize]);
             } else {
                 for (slot, touch) in ev.touches().enumerate() {
@@ -287,6 +298,7 @@ impl Races {
             let st = &mut self.keys[k as usize];
             st.events.clear();
             st.reads_since.clear();
+            st.classed_since.clear();
             st.last_write = None;
         }
         for buf in [&mut self.pos, &mut self.po_prev, &mut self.preds] {

@@ -191,7 +191,7 @@ impl Exec {
             | Op::RLockRelease { .. }
             | Op::Read { .. }
             | Op::Write { .. }
-            | Op::Print => true,
+            | Op::Print { .. } => true,
             Op::Sleep { .. } | Op::Join { .. } | Op::JoinTimeout { .. } => {
                 self.thread_op_can_complete(op)
             }
@@ -300,7 +300,7 @@ impl Exec {
                 }
                 OpResult::Unit
             }
-            Op::Print => self.print_complete(tid),
+            Op::Print { .. } => self.print_complete(tid),
             Op::ProcSpawn { .. }
             | Op::ProcJoin { .. }
             | Op::ProcSignal { .. }
@@ -377,7 +377,7 @@ pub(crate) fn footprint(op: Op) -> Footprint {
         | Op::JoinTimeout { .. }
         | Op::Park { .. }
         | Op::Unpark { .. } => thread::footprint(op),
-        Op::Print => print::footprint(),
+        Op::Print { text } => print::footprint(text),
         Op::LockAcquire { .. }
         | Op::LockRelease { .. }
         | Op::LockLocked { .. }

@@ -2,7 +2,7 @@
 //! step runs, then joins the execution's output, stamped with the virtual
 //! time.
 
-use super::super::dependence::{Footprint, Key};
+use super::super::dependence::{Footprint, Key, Touch};
 use super::super::op::{OpResult, Tid};
 use super::super::{Exec, OutputChunk};
 
@@ -19,7 +19,20 @@ impl Exec {
     }
 }
 
-/// Prints write the output: they are ordered among themselves.
-pub(crate) fn footprint() -> Footprint {
-    Footprint::one(Key::Output, true).reducible()
+/// Prints write the output: they are ordered among themselves, except
+/// prints of the same text (digest `text`), which commute: either order
+/// gives the same output.
+pub(crate) fn footprint(text: u64) -> Footprint {
+    Footprint {
+        touches: [
+            Some(Touch {
+                key: Key::Output,
+                write: true,
+                class: text,
+            }),
+            None,
+        ],
+        ..Footprint::NOTHING
+    }
+    .reducible()
 }

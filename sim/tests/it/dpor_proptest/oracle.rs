@@ -79,6 +79,8 @@ pub(super) enum Instr {
     /// `sleep(d)` seconds from the time the thread got there; then the
     /// time now into the thread's record.
     Sleep(u64),
+    /// A print of text `c`.
+    Print(u8),
 }
 
 pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
@@ -105,6 +107,7 @@ pub(super) fn flatten(stmts: &[Stmt]) -> Vec<Instr> {
             Stmt::NotifyNotify(n) => out.push(Instr::NotifyNotify(*n)),
             Stmt::NotifyWait(n) => out.push(Instr::NotifyWait(*n)),
             Stmt::Sleep(d) => out.push(Instr::Sleep(*d)),
+            Stmt::Print(c) => out.push(Instr::Print(*c)),
             Stmt::Locked(l, body) => {
                 out.push(Instr::Acquire(*l));
                 out.extend(flatten(body));
@@ -161,6 +164,11 @@ pub(super) fn write_value(acc: u64, c: u8) -> u64 {
     (acc + c as u64) % 97
 }
 
+/// The text a `Print(c)` prints.
+pub(super) fn print_text(c: u8) -> String {
+    format!("p{c}\n")
+}
+
 pub(super) fn outcome_text(vals: &[u64], accs: &[u64]) -> String {
     format!("vals {vals:?} reads {accs:?}\n")
 }
@@ -201,6 +209,8 @@ pub(super) struct State {
     /// on to the first deadline only when no thread can run.
     now: u64,
     since: Vec<u64>,
+    /// What the threads printed so far.
+    out: String,
 }
 
 /// What the oracle found.
@@ -224,10 +234,14 @@ pub(super) struct Done {
     obj2: Option<usize>,
     write: bool,
     time: u64,
+    /// A print's text class (writes of one class commute), 0 for none.
+    class: u64,
 }
 
 /// The object of an event that touches none.
 const NOTHING: usize = usize::MAX;
+/// The output, which prints write.
+const OUTPUT: usize = 1000;
 
 pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
     let mut o = Oracle {
@@ -254,6 +268,7 @@ pub(super) fn oracle(threads: &[Vec<Instr>]) -> Oracle {
         notified: [false; NOTIFIES],
         now: 0,
         since: vec![0; threads.len()],
+        out: String::new(),
     };
     let mut trail = Vec::new();
     explore(threads, st, &mut trail, &mut o);
@@ -272,6 +287,7 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
         let nth = trail.iter().filter(|d| d.tid == t).count();
         let step = trail.len();
         let mut obj2 = None;
+        let mut class = 0;
         let (obj, write) = match ins {
             Instr::Read(v) => {
                 s.acc[t] = read_into(s.acc[t], s.vals[v]);
@@ -475,6 +491,12 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
                 s.pc[t] += 1;
                 (900 + n, true)
             }
+            Instr::Print(c) => {
+                s.out.push_str(&print_text(c));
+                s.pc[t] += 1;
+                class = 1 + c as u64;
+                (OUTPUT, true)
+            }
             Instr::Sleep(d) => {
                 if s.now < s.since[t] + d {
                     continue;
@@ -561,6 +583,7 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
             obj2,
             write,
             time: s.now,
+            class,
         });
         explore(threads, s, trail, o);
         trail.pop();
@@ -584,7 +607,8 @@ pub(super) fn explore(threads: &[Vec<Instr>], st: State, trail: &mut Vec<Done>, 
     }
     // A maximal interleaving.
     if finished {
-        o.outcomes.insert(outcome_text(&st.vals, &st.acc));
+        o.outcomes
+            .insert(format!("{}{}", st.out, outcome_text(&st.vals, &st.acc)));
     } else {
         o.outcomes.insert("DEADLOCK".to_string());
     }
@@ -601,6 +625,7 @@ pub(super) fn normal_form(trail: &[Done]) -> Vec<(usize, usize)> {
         a.tid == b.tid
             || a.time != b.time
             || (a.write || b.write)
+                && (a.class == 0 || a.class != b.class)
                 && objs(a)
                     .iter()
                     .flatten()
