@@ -87,7 +87,10 @@ fn main() {
         ),
         (
             "4x3 lock incs, bound 2",
-            exhaustive.clone().preemption_bound(Some(2)),
+            exhaustive
+                .clone()
+                .reduction(false)
+                .preemption_bound(Some(2)),
             std::sync::Arc::new(lock_increments::<4, 3>),
         ),
     ];

@@ -270,10 +270,13 @@ impl Builder {
     /// For [`Strategy::Exhaustive`]: explore only the schedules with at
     /// most `k` preemptions (CHESS-style: switching away from a thread that
     /// could go on; switches at a blocking operation or a thread's exit are
-    /// free). `None` (the default) is unbounded. A bounded search is a plain
-    /// depth-first search without partial-order reduction (the two do not
-    /// combine soundly); [`Report::complete`] is false when the bound cut
-    /// anything.
+    /// free). `None` (the default) is unbounded. A bounded search is reduced
+    /// by bounded DPOR (BPOR's conservative backtracking, not optimal: it
+    /// runs a subset of the bounded depth-first search's executions and
+    /// finds every outcome that search finds) on the programs of the DPOR
+    /// fragment, and is the plain bounded depth-first search outside it or
+    /// with [`Builder::reduction`] off; [`Report::complete`] is false when
+    /// the bound cut anything (when it is true, every trace was covered).
     ///
     /// [`Report::complete`]: crate::Report::complete
     ///
@@ -403,14 +406,13 @@ impl Builder {
     /// whatever the number of jobs. `0` means one per available core.
     ///
     /// Random, PCT and POS split their execution indices. Exhaustive
-    /// exploration splits its unreduced depth-first search (used with a
-    /// preemption bound, and for programs outside the DPOR fragment:
-    /// Condition, Semaphore, Event, Barrier, Queue, sleeps, processes,
-    /// kills, adversarial timing) into independent subtrees, merged in
-    /// depth-first order; the reduced search (optimal DPOR, for programs of
-    /// locks, `Shared`, spawn and join) runs on one thread, because its
-    /// subtrees are not independent (see the module docs of
-    /// `sim/src/explore/exhaustive/mod.rs`).
+    /// exploration splits its unreduced depth-first search (used for
+    /// programs outside the DPOR fragment: timeouts, try-locks, sleeps under
+    /// adversarial timing, processes, kills, mpsc; and with the reduction
+    /// off) into independent subtrees, merged in depth-first order; the
+    /// reduced searches (optimal DPOR, and bounded DPOR under a preemption
+    /// bound) run on one thread, because their subtrees are not independent
+    /// (see the module docs of `sim/src/explore/exhaustive/mod.rs`).
     ///
     /// ```
     /// use sim::{Builder, Strategy};

@@ -18,10 +18,10 @@ pub(crate) fn exhaustive() -> Builder {
         .executions(1_000_000)
 }
 
-/// The plain depth-first search, without partial-order reduction (a
-/// preemption bound turns the optimal DPOR off), over every interleaving.
+/// The plain depth-first search, without partial-order reduction, over
+/// every interleaving.
 pub(crate) fn unreduced() -> Builder {
-    exhaustive().preemption_bound(Some(1_000))
+    exhaustive().reduction(false)
 }
 
 /// Asserts that the program explores race-free and completely.

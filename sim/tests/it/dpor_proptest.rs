@@ -244,6 +244,7 @@ fn interleavings_bound(sizes: &[usize]) -> u128 {
     total
 }
 
+mod bounded;
 mod oracle;
 use oracle::{flatten, oracle, outcome_text, print_text, read_into, write_value, Instr, BROKEN};
 
@@ -386,58 +387,65 @@ fn earlier_unparks(program: Vec<Vec<Stmt>>) -> Vec<Vec<Stmt>> {
         .collect()
 }
 
-fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
-    let program = earlier_unparks(program);
-    let flat: Vec<Vec<Instr>> = program.iter().map(|t| flatten(t)).collect();
-    let has_try = flat.iter().flatten().any(|i| matches!(i, Instr::Try(..)));
-    let expected = oracle(&flat);
-    let report = Builder::new()
+/// The exhaustive builder of these tests: every failure, no race
+/// detection (the programs' data races are the point).
+fn exhaustive() -> Builder {
+    Builder::new()
         .strategy(SimStrategy::Exhaustive)
         .executions(10_000_000)
         .race_detection(false)
         .stop_on_first_failure(false)
-        .explore(move || {
-            let vars: Vec<Shared<u64>> = (0..VARS).map(|_| Shared::new(0)).collect();
-            let locks: Vec<Lock> = (0..LOCKS).map(|_| Lock::new()).collect();
-            let rwlocks: Vec<Arc<RwLock<()>>> =
-                (0..RWLOCKS).map(|_| Arc::new(RwLock::new(()))).collect();
-            let sems: Vec<Semaphore> = SEM_PERMITS.iter().map(|&n| Semaphore::new(n)).collect();
-            let conds: Conds = (
-                [Condition::with_lock(Lock::new()), Condition::new()],
-                Arc::new((Mutex::new(()), Condvar::new())),
-            );
-            let events: Vec<Event> = (0..EVENTS).map(|_| Event::new()).collect();
-            let barriers: Vec<Barrier> = BARRIER_PARTIES.iter().map(|&n| Barrier::new(n)).collect();
-            let queues: Vec<Queue<u64>> = QUEUE_SIZES.iter().map(|&n| Queue::new(n)).collect();
-            let notifies: Vec<Arc<Notify>> =
-                (0..NOTIFIES).map(|_| Arc::new(Notify::new())).collect();
-            let objs: Objects = (
-                vars.clone(),
-                locks,
-                rwlocks,
-                sems,
-                conds,
-                events,
-                barriers,
-                queues,
-                notifies,
-            );
-            let mut handles: Vec<sim::thread::JoinHandle<u64>> = Vec::new();
-            for stmts in &program {
-                let (stmts, objs) = (stmts.clone(), objs.clone());
-                // The threads spawned before this one, for its unparks.
-                let peers: Vec<Thread> = handles.iter().map(|h| h.thread().clone()).collect();
-                handles.push(sim::thread::spawn(move || {
-                    let mut acc = 0;
-                    run_stmts(&stmts, &objs, &peers, &mut acc);
-                    acc
-                }));
-            }
-            let accs: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-            let vals: Vec<u64> = vars.iter().map(|v| v.get()).collect();
-            sim::print!("{}", outcome_text(&vals, &accs));
-        });
-    prop_assert!(report.complete, "{}", report);
+}
+
+/// Explores `program` (already through [`earlier_unparks`]) on sim's
+/// primitives with `builder`; each completed execution prints its outcome.
+fn explore_program(program: &[Vec<Stmt>], builder: Builder) -> sim::Report {
+    let program = program.to_vec();
+    builder.explore(move || {
+        let vars: Vec<Shared<u64>> = (0..VARS).map(|_| Shared::new(0)).collect();
+        let locks: Vec<Lock> = (0..LOCKS).map(|_| Lock::new()).collect();
+        let rwlocks: Vec<Arc<RwLock<()>>> =
+            (0..RWLOCKS).map(|_| Arc::new(RwLock::new(()))).collect();
+        let sems: Vec<Semaphore> = SEM_PERMITS.iter().map(|&n| Semaphore::new(n)).collect();
+        let conds: Conds = (
+            [Condition::with_lock(Lock::new()), Condition::new()],
+            Arc::new((Mutex::new(()), Condvar::new())),
+        );
+        let events: Vec<Event> = (0..EVENTS).map(|_| Event::new()).collect();
+        let barriers: Vec<Barrier> = BARRIER_PARTIES.iter().map(|&n| Barrier::new(n)).collect();
+        let queues: Vec<Queue<u64>> = QUEUE_SIZES.iter().map(|&n| Queue::new(n)).collect();
+        let notifies: Vec<Arc<Notify>> = (0..NOTIFIES).map(|_| Arc::new(Notify::new())).collect();
+        let objs: Objects = (
+            vars.clone(),
+            locks,
+            rwlocks,
+            sems,
+            conds,
+            events,
+            barriers,
+            queues,
+            notifies,
+        );
+        let mut handles: Vec<sim::thread::JoinHandle<u64>> = Vec::new();
+        for stmts in &program {
+            let (stmts, objs) = (stmts.clone(), objs.clone());
+            // The threads spawned before this one, for its unparks.
+            let peers: Vec<Thread> = handles.iter().map(|h| h.thread().clone()).collect();
+            handles.push(sim::thread::spawn(move || {
+                let mut acc = 0;
+                run_stmts(&stmts, &objs, &peers, &mut acc);
+                acc
+            }));
+        }
+        let accs: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let vals: Vec<u64> = vars.iter().map(|v| v.get()).collect();
+        sim::print!("{}", outcome_text(&vals, &accs));
+    })
+}
+
+/// The outcomes a report found: completed executions' outcome lines, and
+/// `DEADLOCK` for deadlocks (any other failure fails the test).
+fn found_outcomes(report: &sim::Report) -> Result<BTreeSet<String>, TestCaseError> {
     // Completed executions end with the outcome; a deadlocked one's
     // output (prints only) is its failure's.
     let mut found: BTreeSet<String> = report
@@ -450,6 +458,17 @@ fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
         prop_assert_eq!(f.kind, FailureKind::Deadlock, "{}", f.message);
         found.insert("DEADLOCK".to_string());
     }
+    Ok(found)
+}
+
+fn check(program: Vec<Vec<Stmt>>) -> Result<(), TestCaseError> {
+    let program = earlier_unparks(program);
+    let flat: Vec<Vec<Instr>> = program.iter().map(|t| flatten(t)).collect();
+    let has_try = flat.iter().flatten().any(|i| matches!(i, Instr::Try(..)));
+    let expected = oracle(&flat);
+    let report = explore_program(&program, exhaustive());
+    prop_assert!(report.complete, "{}", report);
+    let found = found_outcomes(&report)?;
     prop_assert_eq!(&found, &expected.outcomes);
     if has_try {
         // Outside DPOR's fragment: explored without reduction (sound, not

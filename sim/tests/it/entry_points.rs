@@ -180,11 +180,17 @@ fn the_report_says_when_and_why_an_exhaustive_search_was_not_reduced() {
             "{report}"
         );
     }
-    // A preemption bound: a plain bounded search, said too.
+    // A preemption bound: reduced too (bounded DPOR); without the
+    // reduction, a plain bounded search, said.
     let bounded = exhaustive()
         .preemption_bound(Some(1))
         .explore(mutex_increments::<2, 2>);
-    assert!(bounded.unreduced.unwrap().contains("preemption bound"));
+    assert_eq!(bounded.unreduced, None, "{bounded}");
+    let plain = exhaustive()
+        .preemption_bound(Some(1))
+        .reduction(false)
+        .explore(mutex_increments::<2, 2>);
+    assert!(plain.unreduced.unwrap().contains("bounded depth-first"));
 }
 
 /// Two threads take two `RwLock`s in opposite orders; round-robin lets

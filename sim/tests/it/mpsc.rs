@@ -447,7 +447,7 @@ fn channel_programs_are_explored_without_reduction_as_the_dfs_does() {
         b.join().unwrap();
     };
     let model = exhaustive().explore(program);
-    let dfs = exhaustive().preemption_bound(Some(1000)).explore(program);
+    let dfs = exhaustive().reduction(false).explore(program);
     assert_clean(&model);
     assert_clean(&dfs);
     assert_eq!(model.executions, dfs.executions);

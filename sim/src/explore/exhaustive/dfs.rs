@@ -159,7 +159,7 @@ pub(super) fn start_mask(enabled: &[Candidate]) -> u64 {
 /// running thread as it was (it only runs the new thread up to its first
 /// operation), so that bounds count as if the thread had started with its
 /// spawn.
-fn after(
+pub(super) fn after(
     running: Option<Tid>,
     preemptions: u32,
     tids: &[Tid],
@@ -233,17 +233,21 @@ impl Dfs {
         Dfs::search(builder, main, cfg, run, bound, budget, nodes, None)
     }
 
-    /// Explores the whole tree (no bound, serially), starting from an
-    /// execution that was already run, the runtime's last one: `path` holds
-    /// each of its steps' candidate threads and the index taken, `choices`
-    /// its token's choices. It is recorded as this search's first
-    /// execution; each of its points explores the index taken first, then
-    /// the others in the usual order (any order covers the tree).
+    /// Explores the whole tree (up to `bound`, serially, at most `budget`
+    /// executions), starting from an execution that was already run, the
+    /// runtime's last one: `path` holds each of its steps' candidate
+    /// threads and the index taken, `choices` its token's choices. It is
+    /// recorded as this search's first execution; each of its points
+    /// explores the index taken first, then the others in the usual order
+    /// (any order covers the tree). Under a bound, the execution must be
+    /// one the bounded search would run first: where the bound is reached,
+    /// the index taken is the running thread's.
     pub(super) fn explore_adopting(
         builder: &Builder,
         main: &Arc<dyn Fn() + Send + Sync>,
         cfg: &ExecConfig,
         run: &mut Run,
+        (bound, budget): (Option<u32>, u64),
         path: super::odpor::Path,
         choices: Vec<u32>,
     ) -> Ended {
@@ -254,7 +258,11 @@ impl Dfs {
             let preemptions = last.map_or(0, |(_, p)| p);
             let (first, others) = running_first(&tids, running);
             let mut order = vec![taken];
-            order.extend(first.into_iter().chain(others).filter(|&i| i != taken));
+            let at_bound = running.is_some() && bound.is_some_and(|b| preemptions >= b);
+            let cut = at_bound && !others.is_empty();
+            if !at_bound {
+                order.extend(first.into_iter().chain(others).filter(|&i| i != taken));
+            }
             let (next, p) = after(running, preemptions, &tids, starts, taken);
             last = next.map(|t| (t, p));
             nodes.push(DfsNode {
@@ -264,19 +272,10 @@ impl Dfs {
                 starts,
                 preemptions,
                 running,
-                cut: false,
+                cut,
             });
         }
-        Dfs::search(
-            builder,
-            main,
-            cfg,
-            run,
-            None,
-            builder.executions,
-            nodes,
-            Some(choices),
-        )
+        Dfs::search(builder, main, cfg, run, bound, budget, nodes, Some(choices))
     }
 
     /// The search loop: from `nodes` (a subtree's root path, or with

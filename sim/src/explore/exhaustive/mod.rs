@@ -5,6 +5,7 @@
 //!
 //! - `odpor.rs`: optimal dynamic partial-order reduction with wake-up trees,
 //!   one execution per Mazurkiewicz trace, for the programs of its fragment.
+//! - `bounded.rs`: preemption-bounded DPOR for the same fragment.
 //! - `dfs.rs`: a plain depth-first search over every choice at every
 //!   scheduling point, optionally preemption-bounded; `split.rs` cuts it
 //!   into independent subtrees for `jobs(n)` and shards.
@@ -28,9 +29,11 @@
 //! timeout, `n_waiting`, `broken`, `abort` and `reset`, `Queue` blocking
 //! puts and gets, `task_done`, `join` and sizes, `park` without a timeout
 //! and `unpark`, loom's `Notify` (`notify` and `wait`), atomics,
-//! `UnsafeCell`, `Shared`, `print`, `yield_now`, non-daemon `spawn` and `join`, under `Timing::Exact` without
-//! spurious wake-ups (blocking events: `odpor.rs` and `guards.rs`). Any other
-//! operation (sleeps, timed waits, timed or
+//! `UnsafeCell`, `Shared`, `print`, `yield_now`, non-daemon `spawn` and
+//! `join`, and sleeps under `Timing::Exact`, without spurious wake-ups
+//! (blocking events and time: `odpor.rs` and `guards.rs`); a program of
+//! that fragment without sleeps runs the same under both timings. Any
+//! other operation (sleeps under adversarial timing, timed waits, timed or
 //! non-blocking acquires, `join_timeout`, daemon threads, processes and
 //! their IPC), a kill-fault candidate, a timeout candidate or a thread
 //! offered twice (Adversarial timing, spurious wake-ups) makes it give up,
@@ -49,18 +52,21 @@
 //! fragment further (the clock as an object written by a jump, timeouts as
 //! choices competing with the events they wait for, channels, processes) is future work, each step checked by the proptest oracle.
 //!
-//! **Preemption bounding** (`Builder::preemption_bound`) uses the DFS, never
-//! ODPOR: the two do not combine soundly (a reduced tree may only reach a
-//! trace through a schedule with more preemptions). `iterative_deepening`
-//! runs bounds `0..=k` in turn, until a round is complete, fails (when
-//! stopping at the first failure) or uses up the budget.
+//! **Preemption bounding** (`Builder::preemption_bound`) uses bounded DPOR
+//! (`bounded.rs`: DPOR with backtrack sets and BPOR's conservative
+//! backtrack points, no sleep sets) on the fragment, the bounded DFS
+//! outside it or with the reduction off. ODPOR and a bound do not combine
+//! soundly (a reduced tree may only reach a trace through a schedule with
+//! more preemptions). `iterative_deepening` runs bounds `0..=k` in turn,
+//! until a round is complete, fails (when stopping at the first failure)
+//! or uses up the budget.
 //!
 //! **Completeness.** `Report::complete` is true only when the explorer
 //! emptied its stack; `Report::incomplete_reason` names what cut it: the
 //! execution budget, the preemption bound, an execution stopped by the step
 //! limit, or stopping at the first failure.
 //!
-//! **Jobs and shards.** The DFS is split (`split.rs`). ODPOR is not: it runs
+//! **Jobs and shards.** The DFS is split (`split.rs`). ODPOR (and bounded DPOR) is not: it runs
 //! on one thread, and sharded, all in shard 0, the other shards reporting
 //! nothing. Its subtrees are not independent: a race found in one execution
 //! inserts a wake-up sequence at the node of the racing event, which may be
@@ -93,6 +99,7 @@
 //! asserts the issue's counts (20, 90, 3, 720), `sim/tests/it/exhaustive_split.rs`
 //! that split and sharded explorations report what the serial one does.
 
+mod bounded;
 mod dfs;
 mod events;
 mod guards;
@@ -106,6 +113,7 @@ use super::progress::ProgressCounter;
 use super::shard::concat;
 use super::{Builder, Report, Run};
 use crate::rt::ExecConfig;
+use bounded::Bounded;
 use dfs::Dfs;
 use odpor::Odpor;
 
@@ -138,15 +146,10 @@ impl Builder {
         let not_shard_zero = self.shard.is_some_and(|s| s.index != 0);
         if let Some(k) = self.preemption_bound {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
-            let bounded = || {
-                Some(
-                    "a preemption bound is set: the bounded search is a plain depth-first search"
-                        .to_string(),
-                )
-            };
             if !self.deepening || k == 0 {
-                let mut report = self.explore_dfs(main, cfg, Some(k));
-                report.unreduced = bounded();
+                let counter = ProgressCounter::new(self.progress.as_ref(), None);
+                let report = self.bounded_round(main, cfg, k, self.executions, &counter);
+                counter.finish(report.executions);
                 return report;
             }
             // Iterative deepening: whether round b + 1 runs depends on
@@ -164,7 +167,7 @@ impl Builder {
             let mut last = (true, None);
             for bound in 0..=k {
                 let left = self.executions.saturating_sub(used);
-                let round = whole.dfs_round(main, cfg, Some(bound), left, &counter);
+                let round = whole.bounded_round(main, cfg, bound, left, &counter);
                 used += round.executions;
                 let stop = round.complete
                     || !round.failures.is_empty() && self.stop_on_first_failure
@@ -179,7 +182,6 @@ impl Builder {
             // The rounds one after the other; complete if the last one is.
             let mut report = concat(rounds, self.strategy, self.seed);
             (report.complete, report.incomplete_reason) = last;
-            report.unreduced = bounded();
             counter.finish(report.executions);
             return report;
         }
@@ -211,7 +213,15 @@ impl Builder {
         // execution as its own first (the program runs once per execution
         // reported); otherwise it starts again.
         if let (Some((path, choices)), false) = (fallback.first, split::splits(self)) {
-            let ended = Dfs::explore_adopting(self, main, cfg, &mut run, path, choices);
+            let ended = Dfs::explore_adopting(
+                self,
+                main,
+                cfg,
+                &mut run,
+                (None, self.executions),
+                path,
+                choices,
+            );
             let mut report = run.finish(ended.complete);
             report.incomplete_reason = ended.reason;
             report.unreduced = Some(fallback.why);
@@ -220,6 +230,57 @@ impl Builder {
         }
         let mut report = self.explore_dfs(main, cfg, None);
         report.unreduced = Some(fallback.why);
+        report
+    }
+
+    /// One preemption-bounded exploration (up to `bound`, at most `budget`
+    /// executions): bounded DPOR (`bounded.rs`, on one thread, its result
+    /// kept in shard 0 only), or, with the reduction off or outside its
+    /// fragment, the bounded DFS (split over jobs or shards), which says
+    /// so in `unreduced`.
+    fn bounded_round(
+        &self,
+        main: &Arc<dyn Fn() + Send + Sync>,
+        cfg: &ExecConfig,
+        bound: u32,
+        budget: u64,
+        counter: &ProgressCounter<'_>,
+    ) -> Report {
+        if !self.reduction {
+            let mut report = self.dfs_round(main, cfg, Some(bound), budget, counter);
+            report.unreduced = Some(
+                "the reduction is off (`Builder::reduction(false)`): a plain bounded \
+                 depth-first search"
+                    .to_string(),
+            );
+            return report;
+        }
+        let mut run = Run::new(self).with_progress(counter);
+        let fallback = match Bounded::explore(self, main, cfg, &mut run, bound, budget) {
+            Ok(ended) => {
+                if self.shard.is_some_and(|s| s.index != 0) {
+                    return split::empty_part(self);
+                }
+                let mut report = run.finish(ended.complete);
+                report.incomplete_reason = ended.reason;
+                return report;
+            }
+            Err(fallback) => fallback,
+        };
+        let why = Some(format!(
+            "{}; the bounded search is a plain depth-first search",
+            fallback.why
+        ));
+        if let (Some((path, choices)), false) = (fallback.first, split::splits(self)) {
+            let limits = (Some(bound), budget);
+            let ended = Dfs::explore_adopting(self, main, cfg, &mut run, limits, path, choices);
+            let mut report = run.finish(ended.complete);
+            report.incomplete_reason = ended.reason;
+            report.unreduced = why;
+            return report;
+        }
+        let mut report = self.dfs_round(main, cfg, Some(bound), budget, counter);
+        report.unreduced = why;
         report
     }
 

@@ -194,28 +194,8 @@ impl Scheduler for OdporSched<'_> {
     fn choose(&mut self, enabled: &[Candidate]) -> usize {
         let d = self.depth;
         self.depth += 1;
-        for (i, c) in enabled.iter().enumerate() {
-            if self.out.unsupported.is_none()
-                && (!dependence::footprint(c.op).reducible
-                    || c.timeout
-                    || (self.adversarial && matches!(c.op, Op::Sleep { .. }))
-                    || (self.spurious_parks && matches!(c.op, Op::Park { .. }))
-                    || enabled[..i].iter().any(|o| o.tid == c.tid))
-            {
-                self.out.unsupported = Some(format!(
-                    "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
-                     (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
-                     Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
-                     is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, Notify, Once, Shared, atomics, UnsafeCell, spawn, join, print, yield, and sleeps under exact timing)",
-                    c.op.name(),
-                    match (c.timeout, c.op.deadline()) {
-                        (false, _) if matches!(c.op, Op::Sleep { .. }) => " under adversarial timing",
-                        (false, _) => "",
-                        (true, None) => " (a spurious wake-up)",
-                        (true, Some(_)) => " (its timeout)",
-                    }
-                ));
-            }
+        if self.out.unsupported.is_none() {
+            self.out.unsupported = outside_fragment(enabled, self.spurious_parks, self.adversarial);
         }
         let pick = |tid: Tid| enabled.iter().position(|c| c.tid == tid);
         let index = if d < self.nodes.len() {
@@ -290,6 +270,46 @@ impl Scheduler for OdporSched<'_> {
     fn observe_now(&mut self, now: Nanos) {
         self.now = now;
     }
+}
+
+/// Why the reduction cannot follow a point with these candidates, if it
+/// cannot: an operation outside the fragment (see the parent module), a
+/// timeout or spurious wake-up candidate, a sleep under adversarial timing,
+/// a park that may wake spuriously, or a thread offered twice.
+#[inline]
+pub(super) fn outside_fragment(
+    enabled: &[Candidate],
+    spurious_parks: bool,
+    adversarial: bool,
+) -> Option<String> {
+    let (_, c) = enabled.iter().enumerate().find(|(i, c)| {
+        !dependence::footprint(c.op).reducible
+            || c.timeout
+            || (adversarial && matches!(c.op, Op::Sleep { .. }))
+            || (spurious_parks && matches!(c.op, Op::Park { .. }))
+            || enabled[..*i].iter().any(|o| o.tid == c.tid)
+    })?;
+    Some(outside_fragment_message(c))
+}
+
+/// What [`outside_fragment`] says about candidate `c`.
+#[cold]
+fn outside_fragment_message(c: &Candidate) -> String {
+    format!(
+        "the program uses `{}`{}, which the optimal DPOR does not reduce yet \
+         (it reduces blocking Lock/Mutex/RwLock/Semaphore acquires and releases, \
+         Condition/Condvar waits without a timeout and notifies, Event set/clear/wait/\
+         is_set, Barrier waits without a timeout, blocking Queue puts and gets, park/unpark, \
+         Notify, Once, Shared, atomics, UnsafeCell, spawn, join, print, yield, and sleeps \
+         under exact timing)",
+        c.op.name(),
+        match (c.timeout, c.op.deadline()) {
+            (false, _) if matches!(c.op, Op::Sleep { .. }) => " under adversarial timing",
+            (false, _) => "",
+            (true, None) => " (a spurious wake-up)",
+            (true, Some(_)) => " (its timeout)",
+        }
+    )
 }
 
 /// Optimal DPOR over the reduced fragment.
